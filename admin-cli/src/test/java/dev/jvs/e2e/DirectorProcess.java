@@ -1,0 +1,112 @@
+package dev.jvs.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** A real {@code bin/jvs-director} process on a private control socket, driven with the real {@code bin/ipvsadm}. */
+final class DirectorProcess implements AutoCloseable {
+
+    static final Path HOME = Path.of(System.getProperty("jvs.home", "..")).toAbsolutePath().normalize();
+
+    /** What a finished CLI run printed and returned. */
+    record Result(int status, String out, String err) {}
+
+    private final Path dir;
+    private final Path socket;
+    private final Path log;
+    private final Process process;
+
+    private DirectorProcess(Path dir, Process process) {
+        this.dir = dir;
+        this.socket = dir.resolve("jvs.sock");
+        this.log = dir.resolve("director.log");
+        this.process = process;
+    }
+
+    /** Starts a director in {@code dir} (its socket and log live there) and waits until it accepts commands. */
+    static DirectorProcess start(Path dir, String... extraArgs) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/jvs-director").toString(),
+                "--socket", dir.resolve("jvs.sock").toString()));
+        command.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("director.log").toFile())
+                .start();
+        DirectorProcess director = new DirectorProcess(dir, p);
+        director.awaitReady();
+        return director;
+    }
+
+    private void awaitReady() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) fail("director exited with " + process.exitValue() + ":\n" + log());
+            if (Files.exists(socket) && log().contains("jvs-director ready")) return;
+            Thread.sleep(50);
+        }
+        fail("director did not become ready:\n" + log());
+    }
+
+    String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    Path socket() { return socket; }
+
+    /** Runs {@code bin/ipvsadm ARGS} against this director. */
+    Result ipvsadm(String... args) throws IOException, InterruptedException {
+        return run("", "bin/ipvsadm", args);
+    }
+
+    /** Runs {@code bin/ipvsadm ARGS} with {@code stdin} as its standard input. */
+    Result ipvsadmWithInput(String stdin, String... args) throws IOException, InterruptedException {
+        return run(stdin, "bin/ipvsadm", args);
+    }
+
+    Result run(String stdin, String script, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(HOME.resolve(script).toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("JVS_SOCKET", socket.toString());
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        Path in = Files.writeString(Files.createTempFile(dir, "in", ".txt"), stdin);
+        Process p = pb.redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail(script + " " + String.join(" ", args) + " did not finish");
+        }
+        return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** Runs ipvsadm and fails the test unless it succeeds; returns its stdout. */
+    String ok(String... args) throws IOException, InterruptedException {
+        Result r = ipvsadm(args);
+        assertEquals(0, r.status(), () -> "ipvsadm " + String.join(" ", args) + " failed: " + r.err());
+        return r.out();
+    }
+
+    /** SIGTERM, then the exit status (a clean shutdown is 0). */
+    int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+            return -1;
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) stop();
+    }
+}

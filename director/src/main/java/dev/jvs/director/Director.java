@@ -1,0 +1,183 @@
+package dev.jvs.director;
+
+import dev.jvs.control.ControlSocket;
+import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.control.CommandExecutor;
+import dev.jvs.director.control.ControlServer;
+import dev.jvs.director.control.StateFile;
+import dev.jvs.director.demo.DemoBackends;
+import dev.jvs.director.nat.NatProxy;
+import dev.jvs.director.net.Transport;
+import dev.jvs.director.rules.RuleTable;
+import dev.jvs.model.IpvsadmException;
+import io.netty.channel.EventLoopGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/** {@code jvs-director}: the long-running daemon that owns the rule table and the data paths. */
+@Command(name = "jvs-director", mixinStandardHelpOptions = true, version = "jvs-director 0.1.0",
+        description = "JVS director: LVS-style virtual services in user space, managed with ipvsadm.")
+public final class Director implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(Director.class);
+
+    static final InetSocketAddress DEMO_VIP = new InetSocketAddress("127.0.0.1", 8080);
+    static final List<InetSocketAddress> DEMO_BACKENDS = List.of(
+            new InetSocketAddress("127.0.0.1", 9001), new InetSocketAddress("127.0.0.1", 9002));
+
+    @Option(names = "--socket", paramLabel = "PATH",
+            description = "Control socket (default: $JVS_SOCKET, else /run/jvs/jvs.sock as root, else $XDG_RUNTIME_DIR/jvs.sock or /tmp/jvs-$UID.sock).")
+    Path socket;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Rules in ipvsadm-save/restore syntax, applied as one atomic batch at start.")
+    Path config;
+
+    @Option(names = "--state", paramLabel = "FILE",
+            description = "Save the table here after every change; at start an existing state file wins over --config.")
+    Path state;
+
+    @Option(names = "--demo", description = "Start a demo service on 127.0.0.1:8080 (rr) with two built-in HTTP backends.")
+    boolean demo;
+
+    @Option(names = "--transport", paramLabel = "io_uring|epoll|nio",
+            description = "Network transport (default: the best available, io_uring, then epoll, then nio).")
+    String transport;
+
+    @Option(names = "--conn-tab-bits", paramLabel = "BITS", defaultValue = "12",
+            description = "Connection table size as a power of two, 8..20, like IPVS's conn_tab_bits (default: ${DEFAULT-VALUE}).")
+    int connTabBits;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Data-path event loops (default: number of CPUs).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    public static void main(String[] args) {
+        int status = new CommandLine(new Director()).execute(args);
+        System.exit(status);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (connTabBits < 8 || connTabBits > 20) {
+            System.err.println("jvs-director: --conn-tab-bits must be between 8 and 20");
+            return 2;
+        }
+        Transport net;
+        try {
+            net = transport == null ? Transport.best() : Transport.named(transport);
+        } catch (IllegalArgumentException e) {
+            System.err.println("jvs-director: " + e.getMessage());
+            return 2;
+        }
+        RuleTable rules = new RuleTable();
+        ConnectionTable connections = new ConnectionTable(connTabBits, rules::timeouts);
+        CommandExecutor executor = new CommandExecutor(rules, connections);
+
+        // Rules first, before anything listens: a bad file stops start-up with the line and the reason.
+        StateFile stateFile = state == null ? null : new StateFile(state);
+        try {
+            if (stateFile != null && stateFile.exists()) {
+                executor.restore(Files.readString(stateFile.path()));
+                log.info("loaded rules from state file {}", stateFile.path());
+            } else if (config != null) {
+                executor.restore(Files.readString(config));
+                log.info("loaded rules from config file {}", config.toAbsolutePath());
+            }
+        } catch (IpvsadmException e) {
+            Path source = stateFile != null && stateFile.exists() ? stateFile.path() : config;
+            System.err.println("jvs-director: " + source + ": " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            System.err.println("jvs-director: cannot read " + e.getMessage());
+            return 1;
+        }
+
+        log.info("transport {}", net.optionName());
+        EventLoopGroup acceptors = net.newGroup(1);
+        EventLoopGroup workers = net.newGroup(threads);
+        NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections);
+        DemoBackends demoBackends = null;
+        ControlServer control = null;
+        try {
+            rules.addListener(nat);
+            nat.rulesChanged(rules.services());
+            if (stateFile != null) {
+                rules.addListener(services -> saveState(stateFile, executor));
+                saveState(stateFile, executor);
+            }
+            workers.next().scheduleAtFixedRate(() -> connections.expire(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+
+            if (demo) {
+                demoBackends = new DemoBackends(workers, net.serverChannel(), DEMO_BACKENDS);
+                executor.restore(demoRules());
+            }
+            control = new ControlServer(socket != null ? socket : ControlSocket.defaultPath(), executor);
+            control.start();
+            if (demo) printDemoHelp(control.path());
+
+            Signal.handle(new Signal("TERM"), sig -> stop.countDown());
+            Signal.handle(new Signal("INT"), sig -> stop.countDown());
+            log.info("jvs-director ready");
+            stop.await();
+            log.info("shutting down");
+            return 0;
+        } catch (IpvsadmException e) {
+            System.err.println("jvs-director: " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            System.err.println("jvs-director: " + e.getMessage());
+            return 1;
+        } finally {
+            if (control != null) control.close();
+            nat.close();
+            if (demoBackends != null) demoBackends.close();
+            acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static void saveState(StateFile stateFile, CommandExecutor executor) {
+        try {
+            stateFile.write(executor.stateText());
+        } catch (IOException e) {
+            log.error("cannot write state file {}: {}", stateFile.path(), e.getMessage());
+        }
+    }
+
+    static String demoRules() {
+        StringBuilder rules = new StringBuilder();
+        String vip = DEMO_VIP.getHostString() + ":" + DEMO_VIP.getPort();
+        rules.append("-A -t ").append(vip).append(" -s rr\n");
+        for (InetSocketAddress backend : DEMO_BACKENDS) {
+            rules.append("-a -t ").append(vip).append(" -r ").append(backend.getHostString()).append(':')
+                    .append(backend.getPort()).append(" -m -w 1\n");
+        }
+        return rules.toString();
+    }
+
+    private static void printDemoHelp(Path socket) {
+        String env = socket.equals(ControlSocket.defaultPath()) ? "" : "JVS_SOCKET=" + socket + " ";
+        System.out.println("""
+                JVS demo is running: virtual service 127.0.0.1:8080 (rr) -> demo backends 127.0.0.1:9001 and 127.0.0.1:9002.
+                Try it:
+                  curl http://127.0.0.1:8080/        (run it a few times: the answer alternates)
+                  %sbin/ipvsadm -Ln
+                Stop with Ctrl-C.""".formatted(env));
+        System.out.flush();
+    }
+}

@@ -1,0 +1,128 @@
+package dev.jvs.director.control;
+
+import dev.jvs.control.ControlReply;
+import dev.jvs.control.ControlRequest;
+import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.rules.BatchException;
+import dev.jvs.director.rules.RuleTable;
+import dev.jvs.ipvsadm.Help;
+import dev.jvs.ipvsadm.IpvsadmParser;
+import dev.jvs.ipvsadm.Listing;
+import dev.jvs.ipvsadm.NameResolver;
+import dev.jvs.ipvsadm.NumericNames;
+import dev.jvs.ipvsadm.RestoreInput;
+import dev.jvs.ipvsadm.SaveFormat;
+import dev.jvs.ipvsadm.SystemNames;
+import dev.jvs.model.Command;
+import dev.jvs.model.CommandKind;
+import dev.jvs.model.IpvsadmException;
+import dev.jvs.model.ListOptions;
+import dev.jvs.model.TableView;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs ipvsadm commands against the rule table and renders ipvsadm's exact output. Every change, whoever
+ * makes it (CLI, config file, state file), goes through {@link #apply}: parsed with the one ipvsadm grammar,
+ * validated as a whole, applied atomically.
+ */
+public final class CommandExecutor {
+
+    private final RuleTable rules;
+    private final ConnectionTable connections;
+
+    public CommandExecutor(RuleTable rules, ConnectionTable connections) {
+        this.rules = rules;
+        this.connections = connections;
+    }
+
+    public ControlReply execute(ControlRequest request) {
+        try {
+            List<Command> commands = parse(request);
+            if (!request.batch() && commands.size() == 1 && !commands.get(0).kind().modifies()) {
+                return query(commands.get(0), request.prog());
+            }
+            apply(request, commands);
+            return ControlReply.ok("");
+        } catch (IpvsadmException e) {
+            return ControlReply.error(e.exitStatus(), e.getMessage());
+        }
+    }
+
+    /** Parses every line of the request; in a batch the first bad line is named. */
+    static List<Command> parse(ControlRequest request) throws IpvsadmException {
+        List<Command> commands = new ArrayList<>();
+        for (ControlRequest.Line line : request.lines()) {
+            try {
+                Command command = IpvsadmParser.parse(request.prog(), line.args());
+                if (request.batch() && !command.kind().modifies()) {
+                    throw IpvsadmException.invalid("only rule changes are accepted in restore input, not '"
+                            + command.kind().messageName() + "'");
+                }
+                commands.add(command);
+            } catch (IpvsadmException e) {
+                throw request.batch() ? e.prefixed("line " + line.number() + ": ") : e;
+            }
+        }
+        return commands;
+    }
+
+    /** Applies restore-syntax text (a --config or --state file) as one batch; errors name the line. */
+    public void restore(String text) throws IpvsadmException {
+        ControlRequest request = new ControlRequest("ipvsadm", true, RestoreInput.split(text));
+        apply(request, parse(request));
+    }
+
+    /** Applies a parsed batch as one atomic change of the rule table. */
+    public void apply(ControlRequest request, List<Command> commands) throws IpvsadmException {
+        for (int i = 0; i < commands.size(); i++) {
+            CommandKind kind = commands.get(i).kind();
+            if (kind == CommandKind.START_DAEMON || kind == CommandKind.STOP_DAEMON) {
+                IpvsadmException e = IpvsadmException.kernel(
+                        "Connection synchronisation is not available in this JVS release");
+                throw request.batch() ? e.prefixed("line " + request.lines().get(i).number() + ": ") : e;
+            }
+        }
+        try {
+            rules.apply(commands);
+        } catch (BatchException e) {
+            IpvsadmException error = e.error();
+            throw request.batch() ? error.prefixed("line " + request.lines().get(e.index()).number() + ": ") : error;
+        }
+    }
+
+    private ControlReply query(Command command, String prog) throws IpvsadmException {
+        return switch (command.kind()) {
+            case LIST -> ControlReply.ok(list(command));
+            case SAVE -> ControlReply.ok(SaveFormat.save(view(), command.list().numeric(), names(command.list()), false));
+            case HELP -> ControlReply.ok(Help.text(prog));
+            case VERSION -> ControlReply.ok(Help.version() + "\n");
+            default -> throw new IllegalStateException("not a query: " + command.kind());
+        };
+    }
+
+    private String list(Command command) throws IpvsadmException {
+        ListOptions options = command.list();
+        if (options.timeout()) return Listing.timeout(rules.timeouts());
+        if (options.daemon()) return ""; // no sync daemon runs in this release
+        if (options.connections()) return ConnectionListing.list(connections, names(options));
+        if (command.serviceKey() != null && rules.find(command.serviceKey()) == null) {
+            throw new IpvsadmException("No such service", IpvsadmException.LIST_FAILURE);
+        }
+        return Listing.list(view(), options, command.serviceKey(), names(options));
+    }
+
+    /** The table as ipvsadm-restore input with everything -S leaves out, for the --state file. */
+    public String stateText() {
+        return SaveFormat.save(view(), true, new NumericNames(), true);
+    }
+
+    private TableView view() {
+        return rules.view(connections.bucketCount());
+    }
+
+    private static NameResolver names(ListOptions options) {
+        return options.numeric() ? new NumericNames() : new SystemNames();
+    }
+}

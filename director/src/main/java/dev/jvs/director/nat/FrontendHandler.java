@@ -1,0 +1,126 @@
+package dev.jvs.director.nat;
+
+import dev.jvs.director.conn.Connection;
+import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Direction;
+import dev.jvs.director.conn.TcpEvent;
+import dev.jvs.director.net.Transport;
+import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.rules.VirtualService;
+import dev.jvs.model.Protocol;
+import dev.jvs.model.ServiceKey;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+
+/**
+ * Client side of one proxied connection. On accept it schedules a real server, connects to it on the same
+ * event loop (so both halves are owned by one thread), then relays client bytes to the backend.
+ * Backpressure: this side stops reading while the backend channel is not writable.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+    static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+
+    private final ServiceKey serviceKey;
+    private final RuleTable rules;
+    private final ConnectionTable connections;
+    private final Transport transport;
+    private ProxiedConnection pair;
+
+    FrontendHandler(ServiceKey serviceKey, RuleTable rules, ConnectionTable connections, Transport transport) {
+        this.serviceKey = serviceKey;
+        this.rules = rules;
+        this.connections = connections;
+        this.transport = transport;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        Channel client = ctx.channel();
+        InetSocketAddress clientAddress = (InetSocketAddress) client.remoteAddress();
+        VirtualService service = rules.find(serviceKey);
+        Dest dest = service == null ? null : service.schedule(clientAddress);
+        if (dest == null) {
+            // No real server can take it (all quiescent, overloaded or deleted): refuse, as IPVS does.
+            client.close();
+            return;
+        }
+        Connection entry = connections.open(Protocol.TCP, clientAddress, (InetSocketAddress) client.localAddress(), dest);
+        entry.tcpEvent(Direction.INPUT, TcpEvent.SYN);
+        pair = new ProxiedConnection(client, entry);
+
+        InetSocketAddress target = dest.config().socketAddress();
+        ChannelFuture connect = new Bootstrap()
+                .group(client.eventLoop())
+                .channel(transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
+                .handler(new BackendHandler(pair))
+                .connect(target);
+        pair.backend = connect.channel();
+        connect.addListener(f -> {
+            if (f.isSuccess()) {
+                pair.backendConnected();
+            } else {
+                log.warn("real server {} did not accept a connection for client {}: {}",
+                        target, clientAddress, f.cause().getMessage());
+                pair.backendFailed();
+            }
+        });
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf data = (ByteBuf) msg;
+        pair.entry.countIn(data.readableBytes());
+        pair.backend.write(data, pair.backend.voidPromise());
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (pair == null) return;
+        pair.backend.flush();
+        if (!pair.backend.isWritable()) ctx.channel().config().setAutoRead(false);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // The client drained what the backend sent: let the backend side read again.
+        if (pair != null && ctx.channel().isWritable() && pair.backendReady) pair.backend.config().setAutoRead(true);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent && pair != null) {
+            pair.clientFinished();
+        } else {
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (pair != null) pair.clientClosed();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection error: {}", cause.toString());
+        if (pair != null) pair.reset(Direction.INPUT);
+        ctx.close();
+    }
+}

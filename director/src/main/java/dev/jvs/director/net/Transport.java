@@ -1,0 +1,101 @@
+package dev.jvs.director.net;
+
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+
+import java.util.Locale;
+
+/**
+ * The Netty transport the data paths run on: io_uring where the kernel allows it, else epoll, else NIO.
+ * Only the native transports can bind a listener with IP_FREEBIND (a VIP that is not local yet).
+ */
+public enum Transport {
+    IO_URING("io_uring") {
+        @Override public boolean available() { return IoUring.isAvailable(); }
+        @Override public IoHandlerFactory ioHandlerFactory() { return IoUringIoHandler.newFactory(); }
+        @Override public Class<? extends ServerChannel> serverChannel() { return IoUringServerSocketChannel.class; }
+        @Override public Class<? extends SocketChannel> socketChannel() { return IoUringSocketChannel.class; }
+        @Override public ChannelOption<Boolean> freebindOption() { return IoUringChannelOption.IP_FREEBIND; }
+        @Override Throwable unavailabilityCause() { return IoUring.unavailabilityCause(); }
+    },
+    EPOLL("epoll") {
+        @Override public boolean available() { return Epoll.isAvailable(); }
+        @Override public IoHandlerFactory ioHandlerFactory() { return EpollIoHandler.newFactory(); }
+        @Override public Class<? extends ServerChannel> serverChannel() { return EpollServerSocketChannel.class; }
+        @Override public Class<? extends SocketChannel> socketChannel() { return EpollSocketChannel.class; }
+        @Override public ChannelOption<Boolean> freebindOption() { return EpollChannelOption.IP_FREEBIND; }
+        @Override Throwable unavailabilityCause() { return Epoll.unavailabilityCause(); }
+    },
+    NIO("nio") {
+        @Override public boolean available() { return true; }
+        @Override public IoHandlerFactory ioHandlerFactory() { return NioIoHandler.newFactory(); }
+        @Override public Class<? extends ServerChannel> serverChannel() { return NioServerSocketChannel.class; }
+        @Override public Class<? extends SocketChannel> socketChannel() { return NioSocketChannel.class; }
+        @Override public ChannelOption<Boolean> freebindOption() { return null; }
+        @Override Throwable unavailabilityCause() { return null; }
+    };
+
+    private final String optionName;
+
+    Transport(String optionName) { this.optionName = optionName; }
+
+    public abstract boolean available();
+
+    public abstract IoHandlerFactory ioHandlerFactory();
+
+    public abstract Class<? extends ServerChannel> serverChannel();
+
+    public abstract Class<? extends SocketChannel> socketChannel();
+
+    /** The channel option that sets IP_FREEBIND, or null when this transport cannot. */
+    public abstract ChannelOption<Boolean> freebindOption();
+
+    abstract Throwable unavailabilityCause();
+
+    /** Name as given to {@code --transport}. */
+    public String optionName() { return optionName; }
+
+    public EventLoopGroup newGroup(int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, ioHandlerFactory());
+    }
+
+    /** The best transport this host supports. */
+    public static Transport best() {
+        for (Transport t : values()) {
+            if (t.available()) return t;
+        }
+        return NIO;
+    }
+
+    /** The transport named by {@code --transport}; fails with the reason when the host lacks it. */
+    public static Transport named(String name) {
+        for (Transport t : values()) {
+            if (t.optionName.equals(name.toLowerCase(Locale.ROOT))) {
+                if (!t.available()) {
+                    Throwable cause = t.unavailabilityCause();
+                    throw new IllegalArgumentException("transport " + name + " is not available on this host"
+                            + (cause == null ? "" : ": " + cause.getMessage()));
+                }
+                return t;
+            }
+        }
+        throw new IllegalArgumentException("unknown transport '" + name + "' (use io_uring, epoll or nio)");
+    }
+}
