@@ -1,0 +1,51 @@
+package dev.jvs.os;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Network interface names and indexes, as the kernel sees them right now.
+ *
+ * <p>The JDK's {@code NetworkInterface} enumerates all interfaces and hides
+ * ones that are down; the director needs the plain one-to-one kernel lookup
+ * (for example to bind a socket to the interface a VIP lives on).
+ */
+public final class Interfaces {
+
+    private Interfaces() {}
+
+    /**
+     * The kernel index of {@code ifName} ({@code if_nametoindex}).
+     *
+     * @throws IllegalArgumentException if no interface has that name
+     */
+    public static int index(String ifName) {
+        if (ifName == null || ifName.isEmpty()) {
+            throw new IllegalArgumentException("interface name must not be empty");
+        }
+        int index = Libc.functions().if_nametoindex(ifName);
+        if (index == 0) {
+            throw new IllegalArgumentException(
+                    "no network interface named '" + ifName + "': " + Libc.describe(Libc.lastErrno()));
+        }
+        return index;
+    }
+
+    /**
+     * The name of the interface with kernel index {@code index} ({@code if_indextoname}).
+     *
+     * @throws IllegalArgumentException if no interface has that index
+     */
+    public static String name(int index) {
+        if (index <= 0) {
+            throw new IllegalArgumentException("interface indexes start at 1, got " + index);
+        }
+        byte[] buffer = new byte[Libc.IF_NAMESIZE];
+        if (Libc.functions().if_indextoname(index, buffer) == null) {
+            throw new IllegalArgumentException(
+                    "no network interface with index " + index + ": " + Libc.describe(Libc.lastErrno()));
+        }
+        int length = 0;
+        while (length < buffer.length && buffer[length] != 0) length++;
+        return new String(buffer, 0, length, StandardCharsets.UTF_8);
+    }
+}
