@@ -130,17 +130,4 @@ final class WeightedRoundRobinScheduler implements Scheduler {
         }
         return max;
     }
-
-    // Visible for tests that check the reset arithmetic.
-    int currentWeight() {
-        return cw;
-    }
-
-    int maxStep() {
-        return mw;
-    }
-
-    int step() {
-        return di;
-    }
 }
