@@ -1,0 +1,210 @@
+package dev.jvs.director.conn;
+
+import dev.jvs.director.rules.Dest;
+import dev.jvs.model.Protocol;
+import dev.jvs.model.Timeouts;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One tracked connection, bound to its real server from creation until it is unbound exactly once (expiry or
+ * removal). The state, the hold count and the bound flag are guarded by this object's monitor; the table's
+ * stripe locks are always taken before it, never after.
+ */
+public final class Connection {
+
+    private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+
+    private final ConnectionKey key;
+    private final InetSocketAddress destination;
+    private final Dest dest;
+    private final Supplier<Timeouts> timeouts;
+
+    private TcpState state;   // guarded by this; NONE for UDP, which has no state machine
+    private int holds;        // guarded by this
+    private boolean bound;    // guarded by this
+    private volatile long expiresAtNanos;
+
+    /** Next entry in the same bucket; guarded by the table's stripe lock. */
+    Connection chainNext;
+
+    /**
+     * Creates the connection already bound to {@code dest} (inactive until a state change says otherwise).
+     * Only TCP and UDP are tracked.
+     */
+    public Connection(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual, Dest dest,
+                      Supplier<Timeouts> timeouts, long nowNanos) {
+        if (protocol == Protocol.SCTP) {
+            throw new IllegalArgumentException("SCTP connections are not tracked");
+        }
+        this.key = new ConnectionKey(protocol, client, virtual);
+        this.dest = Objects.requireNonNull(dest, "dest");
+        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+        int port = dest.config().port();
+        // a real server without a port receives the virtual port
+        this.destination = new InetSocketAddress(dest.config().address(), port == 0 ? virtual.getPort() : port);
+        this.state = TcpState.NONE;
+        this.bound = true;
+        dest.bindConnection();
+        this.expiresAtNanos = nowNanos + timeoutNanos(TcpState.NONE);
+    }
+
+    public ConnectionKey key() {
+        return key;
+    }
+
+    public Protocol protocol() {
+        return key.protocol();
+    }
+
+    public InetSocketAddress client() {
+        return key.client();
+    }
+
+    public InetSocketAddress virtual() {
+        return key.virtual();
+    }
+
+    /** The real server's address and the port actually used. */
+    public InetSocketAddress destination() {
+        return destination;
+    }
+
+    public Dest dest() {
+        return dest;
+    }
+
+    public synchronized TcpState state() {
+        return state;
+    }
+
+    /** The state as {@code ipvsadm -Lc} names it: the TCP state, or {@code UDP}. */
+    public String stateName() {
+        return key.protocol() == Protocol.UDP ? "UDP" : state().label();
+    }
+
+    /**
+     * Feeds one TCP event. Moves the server's connection between activeconns and inactconns when the new state
+     * is on the other side of the boundary. Does nothing once the connection was unbound.
+     *
+     * @return the state after the event
+     */
+    public synchronized TcpState tcpEvent(Direction direction, TcpEvent event) {
+        if (key.protocol() != Protocol.TCP) {
+            throw new IllegalStateException("not a TCP connection: " + key);
+        }
+        if (!bound) {
+            return state;
+        }
+        TcpState next = state.next(direction, event);
+        if (next.isActive() != state.isActive()) {
+            if (next.isActive()) {
+                dest.moveToActive();
+            } else {
+                dest.moveToInactive();
+            }
+        }
+        state = next;
+        return next;
+    }
+
+    /**
+     * Pins the connection while a proxy owns open sockets for it: a held entry never expires.
+     *
+     * @return false if it already expired or was removed (the caller must not use it)
+     */
+    public synchronized boolean hold() {
+        if (!bound) {
+            return false;
+        }
+        holds++;
+        return true;
+    }
+
+    /** Drops one hold; when the last goes, the entry lives on for the timeout of its current state. */
+    public synchronized void release(long nowNanos) {
+        if (holds == 0) {
+            throw new IllegalStateException("release without hold");
+        }
+        if (--holds == 0) {
+            expiresAtNanos = nowNanos + timeoutNanos(state);
+        }
+    }
+
+    public synchronized boolean held() {
+        return holds > 0;
+    }
+
+    /** A packet was seen: re-arm the timer with the current state's timeout (as every packet does). */
+    public synchronized void touch(long nowNanos) {
+        expiresAtNanos = nowNanos + timeoutNanos(state);
+    }
+
+    /** Seconds left as {@code ipvsadm -Lnc} shows them; a held entry always shows its full timeout. */
+    public synchronized long expiresInSeconds(long nowNanos) {
+        if (holds > 0) {
+            return timeoutNanos(state) / NANOS_PER_SECOND;
+        }
+        return Math.max(0, expiresAtNanos - nowNanos) / NANOS_PER_SECOND;
+    }
+
+    public void countIn(long bytes) {
+        dest.countIn(bytes);
+    }
+
+    public void countOut(long bytes) {
+        dest.countOut(bytes);
+    }
+
+    /** The timeout of a state now: ESTABLISHED, FIN_WAIT and UDP follow {@code --set}. */
+    long timeoutNanos(TcpState s) {
+        Timeouts t = timeouts.get();
+        int seconds;
+        if (key.protocol() == Protocol.UDP) {
+            seconds = t.udp();
+        } else if (s == TcpState.ESTABLISHED) {
+            seconds = t.tcp();
+        } else if (s == TcpState.FIN_WAIT) {
+            seconds = t.tcpFin();
+        } else {
+            seconds = s.defaultTimeoutSeconds();
+        }
+        return TimeUnit.SECONDS.toNanos(seconds);
+    }
+
+    /** Unbinds if due and not held; true if it did (the caller then unlinks it). */
+    synchronized boolean expireIfDue(long nowNanos) {
+        if (!bound || holds > 0 || nowNanos - expiresAtNanos < 0) {
+            return false;
+        }
+        unbindLocked();
+        return true;
+    }
+
+    /** Unbinds now regardless of holds; true the first time only. */
+    synchronized boolean unbind() {
+        if (!bound) {
+            return false;
+        }
+        unbindLocked();
+        return true;
+    }
+
+    private void unbindLocked() {
+        bound = false;
+        dest.unbind(state.isActive());
+    }
+
+    public synchronized boolean bound() {
+        return bound;
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[" + key.protocol() + " " + key.client() + " -> " + key.virtual() + " -> " + destination
+                + " " + stateName() + "]";
+    }
+}

@@ -1,0 +1,164 @@
+package dev.jvs.director.conn;
+
+import dev.jvs.model.Protocol;
+import dev.jvs.model.Timeouts;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The connection table: a fixed power-of-two array of hash chains (like the kernel's, whose size is the
+ * {@code (size=N)} of {@code ipvsadm -L}), guarded by striped locks so that no operation takes a global lock.
+ */
+public final class ConnectionTable {
+
+    public static final int DEFAULT_BITS = 12;
+    public static final int MIN_BITS = 8;
+    public static final int MAX_BITS = 20;
+    private static final int STRIPES = 1 << MIN_BITS; // never more stripes than buckets
+
+    private final Connection[] buckets;
+    private final int mask;
+    private final Object[] stripes = new Object[STRIPES];
+    private final AtomicInteger size = new AtomicInteger();
+    private final Supplier<Timeouts> timeouts;
+
+    public ConnectionTable(Supplier<Timeouts> timeouts) {
+        this(DEFAULT_BITS, timeouts);
+    }
+
+    public ConnectionTable(int bits, Supplier<Timeouts> timeouts) {
+        if (bits < MIN_BITS || bits > MAX_BITS) {
+            throw new IllegalArgumentException("connection table bits must be " + MIN_BITS + ".." + MAX_BITS
+                    + ": " + bits);
+        }
+        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
+        this.buckets = new Connection[1 << bits];
+        this.mask = buckets.length - 1;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    /** The timeouts connections of this table should use (pass to {@link Connection}'s constructor). */
+    public Supplier<Timeouts> timeouts() {
+        return timeouts;
+    }
+
+    public int bucketCount() {
+        return buckets.length;
+    }
+
+    public int size() {
+        return size.get();
+    }
+
+    /** @return false, leaving the table unchanged, if a connection with the same key is present */
+    public boolean insert(Connection conn) {
+        int b = bucketOf(conn.key());
+        synchronized (stripes[b & (STRIPES - 1)]) {
+            for (Connection c = buckets[b]; c != null; c = c.chainNext) {
+                if (c.key().equals(conn.key())) {
+                    return false;
+                }
+            }
+            conn.chainNext = buckets[b];
+            buckets[b] = conn;
+            size.incrementAndGet();
+            return true;
+        }
+    }
+
+    public Connection get(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual) {
+        ConnectionKey key = new ConnectionKey(protocol, client, virtual);
+        int b = bucketOf(key);
+        synchronized (stripes[b & (STRIPES - 1)]) {
+            for (Connection c = buckets[b]; c != null; c = c.chainNext) {
+                if (c.key().equals(key)) {
+                    return c;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Unlinks the connection and unbinds it from its server now, held or not (the kernel's immediate expiry).
+     *
+     * @return false if it was not in the table
+     */
+    public boolean remove(Connection conn) {
+        int b = bucketOf(conn.key());
+        synchronized (stripes[b & (STRIPES - 1)]) {
+            Connection prev = null;
+            for (Connection c = buckets[b]; c != null; prev = c, c = c.chainNext) {
+                if (c == conn) {
+                    unlink(b, prev, c);
+                    c.unbind();
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Removes and unbinds every entry that is not held and whose timer ran out.
+     *
+     * @return how many were removed
+     */
+    public int expire(long nowNanos) {
+        int removed = 0;
+        for (int b = 0; b < buckets.length; b++) {
+            synchronized (stripes[b & (STRIPES - 1)]) {
+                Connection prev = null;
+                Connection c = buckets[b];
+                while (c != null) {
+                    Connection next = c.chainNext;
+                    if (c.expireIfDue(nowNanos)) {
+                        unlink(b, prev, c);
+                        removed++;
+                    } else {
+                        prev = c;
+                    }
+                    c = next;
+                }
+            }
+        }
+        return removed;
+    }
+
+    /** Visits every entry; each bucket is copied under its lock and visited outside it. */
+    public void forEach(Consumer<Connection> action) {
+        List<Connection> chain = new ArrayList<>();
+        for (int b = 0; b < buckets.length; b++) {
+            chain.clear();
+            synchronized (stripes[b & (STRIPES - 1)]) {
+                for (Connection c = buckets[b]; c != null; c = c.chainNext) {
+                    chain.add(c);
+                }
+            }
+            chain.forEach(action);
+        }
+    }
+
+    private void unlink(int bucket, Connection prev, Connection c) {
+        if (prev == null) {
+            buckets[bucket] = c.chainNext;
+        } else {
+            prev.chainNext = c.chainNext;
+        }
+        c.chainNext = null;
+        size.decrementAndGet();
+    }
+
+    private int bucketOf(ConnectionKey key) {
+        int h = key.hashCode() * 0x9E3779B9; // spread the record hash over the high bits
+        return (h ^ (h >>> 16)) & mask;
+    }
+}

@@ -1,0 +1,178 @@
+package dev.jvs.director.rules;
+
+import dev.jvs.director.sched.ScheduleContext;
+import dev.jvs.director.sched.Scheduler;
+import dev.jvs.model.RealServerConfig;
+import dev.jvs.model.ServiceConfig;
+import dev.jvs.model.ServiceKey;
+import dev.jvs.model.Stats;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A live virtual service. Readers see immutable values (config, destination list); the scheduler's state is
+ * guarded by this service's own lock, which the rule table also takes while it changes the list, so a
+ * scheduler never sees a list that its hooks have not been told about.
+ */
+public final class VirtualService {
+
+    private final ReentrantLock schedLock = new ReentrantLock();
+    private final StatsCounters stats = new StatsCounters();
+
+    private volatile ServiceConfig config;
+    private volatile List<Dest> dests = List.of();
+    private volatile boolean removed;
+    private Scheduler scheduler; // guarded by schedLock
+
+    VirtualService(ServiceConfig config, Scheduler scheduler) {
+        this.config = config;
+        this.scheduler = scheduler;
+        scheduler.initService(dests);
+    }
+
+    public ServiceConfig config() {
+        return config;
+    }
+
+    public ServiceKey key() {
+        return config.key();
+    }
+
+    /** The destinations in kernel order: the most recently added first. Immutable. */
+    public List<Dest> dests() {
+        return dests;
+    }
+
+    /** True once the service was deleted or flushed. */
+    public boolean removed() {
+        return removed;
+    }
+
+    public Stats stats() {
+        return stats.snapshot();
+    }
+
+    /** Picks the real server for a new connection from {@code client}; null means "no destination". */
+    public Dest schedule(InetSocketAddress client) {
+        schedLock.lock();
+        try {
+            if (removed) {
+                return null;
+            }
+            return scheduler.schedule(new ScheduleContext(this, dests, client));
+        } finally {
+            schedLock.unlock();
+        }
+    }
+
+    /** The live destination with this address and port, or null. */
+    public Dest findDest(RealServerConfig endpoint) {
+        for (Dest d : dests) {
+            if (d.config().sameEndpoint(endpoint)) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    // ---- writer side: called by the rule table only ----
+
+    StatsCounters statsCounters() {
+        return stats;
+    }
+
+    void zero() {
+        stats.reset();
+        for (Dest d : dests) {
+            d.zero();
+        }
+    }
+
+    /** Full replacement of the settings; the scheduler is re-bound only when its name changed. */
+    void edit(ServiceConfig newConfig, Scheduler newSchedulerOrNull) {
+        schedLock.lock();
+        try {
+            config = newConfig;
+            if (newSchedulerOrNull != null) {
+                scheduler.doneService();
+                scheduler = newSchedulerOrNull;
+                scheduler.initService(dests);
+            }
+        } finally {
+            schedLock.unlock();
+        }
+    }
+
+    String schedulerName() {
+        schedLock.lock();
+        try {
+            return scheduler.name();
+        } finally {
+            schedLock.unlock();
+        }
+    }
+
+    void addAtHead(Dest dest, RealServerConfig newConfig) {
+        schedLock.lock();
+        try {
+            dest.rebind(this);
+            dest.update(newConfig);
+            List<Dest> next = new ArrayList<>(dests.size() + 1);
+            next.add(dest);
+            next.addAll(dests);
+            dests = List.copyOf(next);
+            scheduler.addDest(dests, dest);
+        } finally {
+            schedLock.unlock();
+        }
+    }
+
+    void editDest(Dest dest, RealServerConfig newConfig) {
+        schedLock.lock();
+        try {
+            dest.update(newConfig);
+            scheduler.updDest(dests, dest);
+        } finally {
+            schedLock.unlock();
+        }
+    }
+
+    void removeDest(Dest dest) {
+        schedLock.lock();
+        try {
+            int index = dests.indexOf(dest);
+            List<Dest> next = new ArrayList<>(dests);
+            next.remove(index);
+            dests = List.copyOf(next);
+            dest.markUnavailable();
+            scheduler.delDest(dests, dest, index);
+        } finally {
+            schedLock.unlock();
+        }
+    }
+
+    /** Deletes the service: the scheduler is unbound first and no del hook runs for the servers (as the kernel). */
+    List<Dest> remove() {
+        schedLock.lock();
+        try {
+            List<Dest> old = dests;
+            scheduler.doneService();
+            removed = true;
+            dests = List.of();
+            for (Dest d : old) {
+                d.markUnavailable();
+            }
+            return old;
+        } finally {
+            schedLock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VirtualService[" + config.key() + "]";
+    }
+}

@@ -1,0 +1,62 @@
+package dev.jvs.director.sched;
+
+import dev.jvs.director.rules.Dest;
+
+import java.util.List;
+
+/**
+ * rr: walks the list from the element after the last pick, wraps, and finally re-examines the last pick.
+ * A server qualifies when its weight is positive and it is not overloaded.
+ */
+final class RoundRobinScheduler implements Scheduler {
+
+    static final String NAME = "rr";
+    private static final int HEAD = -1;
+
+    /** Index of the last server returned; HEAD means "before the first element". */
+    private int cursor = HEAD;
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void initService(List<Dest> dests) {
+        cursor = HEAD;
+    }
+
+    @Override
+    public void addDest(List<Dest> dests, Dest dest) {
+        // The kernel's cursor is a list node; a head insertion shifts that node's index by one.
+        if (cursor != HEAD) {
+            cursor++;
+        }
+    }
+
+    @Override
+    public void delDest(List<Dest> dests, Dest dest, int formerIndex) {
+        if (formerIndex == cursor) {
+            cursor = formerIndex - 1; // the predecessor, or HEAD, so the walk resumes at the successor
+        } else if (formerIndex < cursor) {
+            cursor--;
+        }
+    }
+
+    @Override
+    public Dest schedule(ScheduleContext ctx) {
+        List<Dest> dests = ctx.dests();
+        int n = dests.size();
+        // Starting "before the head" visits 0..n-1, which is the same walk as starting at n-1.
+        int start = cursor == HEAD ? n - 1 : cursor;
+        for (int step = 1; step <= n; step++) {
+            int i = (start + step) % n;
+            Dest d = dests.get(i);
+            if (d.weight() > 0 && !d.overloaded()) {
+                cursor = i;
+                return d;
+            }
+        }
+        return null;
+    }
+}
