@@ -57,7 +57,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             client.close();
             return;
         }
-        Connection entry = connections.open(Protocol.TCP, clientAddress, (InetSocketAddress) client.localAddress(), dest);
+        Connection entry = track(clientAddress, (InetSocketAddress) client.localAddress(), dest);
         entry.tcpEvent(Direction.INPUT, TcpEvent.SYN);
         pair = new ProxiedConnection(client, entry);
 
@@ -81,6 +81,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 pair.backendFailed();
             }
         });
+    }
+
+    /**
+     * Enters the new connection in the table, held while its sockets are open. A leftover entry for the same
+     * client address and port (TIME_WAIT of an earlier connection) is expired first, as IPVS does when a new
+     * SYN reuses it.
+     */
+    private Connection track(InetSocketAddress clientAddress, InetSocketAddress vip, Dest dest) {
+        Connection entry = new Connection(Protocol.TCP, clientAddress, vip, dest, connections.timeouts(), System.nanoTime());
+        entry.hold();
+        while (!connections.insert(entry)) {
+            Connection old = connections.get(Protocol.TCP, clientAddress, vip);
+            if (old != null) connections.remove(old);
+        }
+        return entry;
     }
 
     @Override

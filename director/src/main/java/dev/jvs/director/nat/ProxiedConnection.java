@@ -79,7 +79,7 @@ final class ProxiedConnection {
     private void releaseIfDone() {
         if (!clientOpen && (!backendOpen || backend == null || !backend.isOpen()) && !released) {
             released = true;
-            entry.release();
+            entry.release(System.nanoTime());
         }
     }
 
