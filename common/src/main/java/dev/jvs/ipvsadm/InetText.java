@@ -165,6 +165,7 @@ public final class InetText {
             }
             // glibc writes an embedded IPv4 tail for IPv4-compatible and IPv4-mapped addresses
             if (i == 6 && bestStart == 0 && (bestLength == 6 || bestLength == 5 && words[5] == 0xFFFF)) {
+                if (out.charAt(out.length() - 1) != ':') out.append(':');
                 out.append((b[12] & 255) + "." + (b[13] & 255) + "." + (b[14] & 255) + "." + (b[15] & 255));
                 break;
             }

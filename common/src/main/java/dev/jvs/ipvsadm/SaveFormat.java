@@ -25,7 +25,7 @@ public final class SaveFormat {
         StringBuilder out = new StringBuilder();
         for (ServiceView service : TableOrder.services(table.services(), false)) {
             ServiceConfig config = service.config();
-            String selector = selector(config.key(), resolver);
+            String selector = selector(config.key(), resolver, extended);
             out.append("-A ").append(selector).append(serviceOptions(config)).append('\n');
             for (RealServerView server : TableOrder.servers(service.servers(), false)) {
                 out.append("-a ").append(selector).append(" -r ")
@@ -41,8 +41,12 @@ public final class SaveFormat {
     }
 
     /** {@code -t ADDR:PORT}, {@code -u …}, {@code --sctp-service …}, {@code -f MARK [-6]}. */
-    private static String selector(ServiceKey key, NameResolver names) {
-        if (key.isFwmark()) return "-f " + (int) key.fwmark() + (key.ipv6() ? " -6" : "");
+    private static String selector(ServiceKey key, NameResolver names, boolean extended) {
+        if (key.isFwmark()) {
+            // ipvsadm writes the mark signed (so marks >= 2^31 do not restore); JVS's state file must restore
+            String mark = extended ? Long.toString(key.fwmark()) : Integer.toString((int) key.fwmark());
+            return "-f " + mark + (key.ipv6() ? " -6" : "");
+        }
         return key.protocol().saveOption() + " " + Listing.endpoint(key.address(), key.port(), key.protocol(), names);
     }
 
