@@ -341,10 +341,10 @@ public final class IpvsadmParser {
 
         /** The tunnel-type × tunnel-option matrix, same three message forms as the command matrix. */
         private void checkTunnelOptions() throws IpvsadmException {
-            OptionRow[] tunnelRows = {OptionRow.TUN_PORT, OptionRow.TUN_NOCSUM, OptionRow.TUN_CSUM,
-                    OptionRow.TUN_REMCSUM};
+            List<OptionRow> tunnelRows = List.of(OptionRow.TUN_PORT, OptionRow.TUN_NOCSUM, OptionRow.TUN_CSUM,
+                    OptionRow.TUN_REMCSUM);
             if (method != ForwardMethod.TUNNEL) {
-                if (given.contains(OptionRow.TUN_TYPE) || java.util.Arrays.stream(tunnelRows).anyMatch(given::contains)) {
+                if (given.contains(OptionRow.TUN_TYPE) || tunnelRows.stream().anyMatch(given::contains)) {
                     throw invalid("Tunnel options conflict with forward method");
                 }
                 return;
@@ -356,8 +356,8 @@ public final class IpvsadmParser {
             };
             String type = tunnelType.optionValue();
             OptionRow firstExclusive = null;
-            for (int i = 0; i < tunnelRows.length; i++) {
-                OptionRow row = tunnelRows[i];
+            for (int i = 0; i < tunnelRows.size(); i++) {
+                OptionRow row = tunnelRows.get(i);
                 char rule = rules.charAt(i);
                 if (!given.contains(row)) {
                     if (rule == '+') {
@@ -447,7 +447,8 @@ public final class IpvsadmParser {
 
     /** A hostname resolved to its first IPv4 address (gethostbyname semantics), or null. */
     static Inet4Address resolveIpv4(String host) {
-        if (host.isEmpty() || !host.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_')) {
+        boolean hostNameChars = host.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_');
+        if (host.isEmpty() || !hostNameChars) {
             return null; // not a host name: keep Java from reading it as some other literal form
         }
         try {

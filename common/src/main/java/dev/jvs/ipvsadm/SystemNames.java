@@ -35,6 +35,11 @@ public final class SystemNames implements NameResolver {
         this(ServicesDatabase.system());
     }
 
+    /** Port names from another services file (tests, chroots). */
+    public SystemNames(java.nio.file.Path servicesFile) {
+        this(ServicesDatabase.load(servicesFile));
+    }
+
     public SystemNames(ServicesDatabase services) {
         this.services = services;
     }

@@ -221,6 +221,17 @@ class IpvsadmParserTest {
     }
 
     @Test
+    void aValueTakingOptionEndsItsBundle() throws IpvsadmException {
+        assertEquals(ServiceKey.of(Protocol.TCP, ip("10.0.0.1"), 80), parse("-At10.0.0.1:80").serviceKey());
+        Command list = parse("-Lnt 10.0.0.1:80");
+        assertTrue(list.list().numeric());
+        assertEquals(80, list.serviceKey().port());
+        assertEquals(600, parse("-A -t 1.1.1.1:80 -p=600").service().persistenceTimeout());
+        assertEquals(700, parse("-Ap700 -t 1.1.1.1:80").service().persistenceTimeout());
+        assertEquals("-Lnt: missing argument", failure("-Lnt").getMessage());
+    }
+
+    @Test
     void persistentTakesTheNextWordOnlyWhenItIsNotAnOption() throws IpvsadmException {
         assertEquals(600, parse("-A -t 1.1.1.1:80 -p 600").service().persistenceTimeout());
         Command bare = parse("-A -t 1.1.1.1:80 -p -s rr");

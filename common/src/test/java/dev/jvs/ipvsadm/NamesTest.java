@@ -65,7 +65,7 @@ class NamesTest {
     void systemNamesUseTheFirstServicesEntryForAPort(@TempDir Path dir) throws IOException {
         Path services = dir.resolve("services");
         Files.writeString(services, "http 80/tcp www\nwww-alt 80/tcp\nmdns 5353/udp\nbad line\n");
-        SystemNames names = new SystemNames(ServicesDatabase.load(services));
+        SystemNames names = new SystemNames(services);
         assertEquals("http", names.port(80, Protocol.TCP));
         assertEquals("80", names.port(80, Protocol.UDP));
         assertEquals("80", names.port(80, null));

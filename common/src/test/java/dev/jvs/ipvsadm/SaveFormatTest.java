@@ -56,6 +56,14 @@ class SaveFormatTest {
     }
 
     @Test
+    void plainSaveWritesMarksSignedLikeIpvsadmButTheStateFileDoesNot() {
+        TableView table = new TableView(4096, List.of(new ServiceView(ServiceConfig.defaults(
+                ServiceKey.fwmark(4294967295L, false)), Stats.ZERO, Rates.ZERO, List.of())), null);
+        assertEquals("-A -f -1 -s wlc\n", SaveFormat.save(table, true, SAMPLE_NAMES, false));
+        assertEquals("-A -f 4294967295 -s wlc\n", SaveFormat.save(table, true, SAMPLE_NAMES, true));
+    }
+
+    @Test
     void extendedSaveRestoresTheSameConfiguration() throws IpvsadmException {
         TableView original = roundTripTable();
         String saved = SaveFormat.save(original, true, SAMPLE_NAMES, true);
