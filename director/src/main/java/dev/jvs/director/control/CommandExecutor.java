@@ -115,7 +115,7 @@ public final class CommandExecutor {
 
     /** The table as ipvsadm-restore input with everything -S leaves out, for the --state file. */
     public String stateText() {
-        return SaveFormat.save(view(), true, new NumericNames(), true);
+        return SaveFormat.save(view(), true, NumericNames.INSTANCE, true);
     }
 
     private TableView view() {
@@ -123,6 +123,6 @@ public final class CommandExecutor {
     }
 
     private static NameResolver names(ListOptions options) {
-        return options.numeric() ? new NumericNames() : new SystemNames();
+        return options.numeric() ? NumericNames.INSTANCE : new SystemNames();
     }
 }
