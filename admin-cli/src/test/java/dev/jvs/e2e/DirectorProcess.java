@@ -33,7 +33,14 @@ final class DirectorProcess implements AutoCloseable {
 
     /** Starts a director in {@code dir} (its socket and log live there) and waits until it accepts commands. */
     static DirectorProcess start(Path dir, String... extraArgs) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/jvs-director").toString(),
+        return startWith(dir, List.of(), extraArgs);
+    }
+
+    /** As {@link #start}, with the director launched through {@code launcher} (e.g. {@code prlimit ...}). */
+    static DirectorProcess startWith(Path dir, List<String> launcher, String... extraArgs)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(HOME.resolve("bin/jvs-director").toString(),
                 "--socket", dir.resolve("jvs.sock").toString()));
         command.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(command)
@@ -60,6 +67,18 @@ final class DirectorProcess implements AutoCloseable {
     }
 
     Path socket() { return socket; }
+
+    /** The director's process id (bin/jvs-director execs the JVM, so this is the JVM itself). */
+    long pid() { return process.pid(); }
+
+    /** How many file descriptors the director holds open right now. */
+    int openFileDescriptors() throws IOException {
+        try (var fds = Files.list(Path.of("/proc", Long.toString(process.pid()), "fd"))) {
+            return (int) fds.count();
+        }
+    }
+
+    boolean alive() { return process.isAlive(); }
 
     /** Runs {@code bin/ipvsadm ARGS} against this director. */
     Result ipvsadm(String... args) throws IOException, InterruptedException {

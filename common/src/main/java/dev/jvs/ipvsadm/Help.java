@@ -63,6 +63,7 @@ public final class Help {
                 "  --pe ENGINE               persistence engine (sip)",
                 "  -b, --sched-flags LIST    comma-separated: flag-1 flag-2 flag-3, sh-fallback sh-port, mh-fallback mh-port",
                 "  -o, --ops                 one-packet scheduling (UDP and fwmark services)",
+                "  --max-conns N             JVS: at most N concurrent connections (0 = no limit)",
                 "",
                 "Real-server options:",
                 "  -r, --real-server HOST[:PORT]     the real server; the port defaults to the service's",

@@ -80,6 +80,7 @@ public final class IpvsadmParser {
         private int serverPort;
         private ForwardMethod method = ForwardMethod.ROUTE;
         private int weight = RealServerConfig.DEFAULT_WEIGHT;
+        private int maxConns;
         private int upperThreshold;
         private int lowerThreshold;
         private TunnelType tunnelType = TunnelType.IPIP;
@@ -201,6 +202,7 @@ public final class IpvsadmParser {
                     default -> throw invalid("illegal proxy-protocol version specified");
                 };
                 case TRANSPARENT -> clientIp = ClientIpMode.TRANSPARENT;
+                case MAX_CONNS -> maxConns = intOption(value, "illegal max-conns specified");
                 default -> {
                     // list modifiers and --sort: presence (recorded in 'given') is all that matters
                 }
@@ -414,7 +416,7 @@ public final class IpvsadmParser {
                     // edits are full replacements: everything not given takes ipvsadm's default
                     String sched = scheduler.isEmpty() ? ServiceConfig.DEFAULT_SCHEDULER : scheduler;
                     service = new ServiceConfig(key, sched, persistent, persistenceTimeout, netmask,
-                            persistenceEngine, onePacket, schedFlags(sched));
+                            persistenceEngine, onePacket, schedFlags(sched), maxConns);
                 }
                 case ADD_SERVER, EDIT_SERVER -> server = new RealServerConfig(serverAddress, serverPort, method,
                         weight, upperThreshold, lowerThreshold, tunnelType, tunnelPort, tunnelChecksum, clientIp);

@@ -46,7 +46,9 @@ enum OptionRow {
     TUN_REMCSUM("tun-remcsum",         "xxxxx.x.xxxxxx"),
     // JVS extensions: only for -a/-e, and never together (reported with ipvsadm's conflict wording)
     PROXY_PROTOCOL("proxy-protocol",   "xxxxx1x1xxxxxx"),
-    TRANSPARENT("transparent",         "xxxxx1x1xxxxxx");
+    TRANSPARENT("transparent",         "xxxxx1x1xxxxxx"),
+    // JVS extension: only for -A/-E
+    MAX_CONNS("max-conns",             "..xxxxxxxxxxxx");
 
     private final String messageName;
     private final String columns;

@@ -63,7 +63,8 @@ enum PoptOption {
     MCAST_PORT("mcast-port", "", Arg.REQUIRED, null, OptionRow.MCAST_PORT),
     MCAST_TTL("mcast-ttl", "", Arg.REQUIRED, null, OptionRow.MCAST_TTL),
     PROXY_PROTOCOL("proxy-protocol", "", Arg.REQUIRED, null, OptionRow.PROXY_PROTOCOL),
-    TRANSPARENT("transparent", "", Arg.NONE, null, OptionRow.TRANSPARENT);
+    TRANSPARENT("transparent", "", Arg.NONE, null, OptionRow.TRANSPARENT),
+    MAX_CONNS("max-conns", "", Arg.REQUIRED, null, OptionRow.MAX_CONNS);
 
     enum Arg { NONE, REQUIRED, OPTIONAL }
 

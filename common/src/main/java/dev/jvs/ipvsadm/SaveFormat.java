@@ -62,6 +62,8 @@ public final class SaveFormat {
         if (config.persistenceEngine() != null) out.append(" --pe ").append(config.persistenceEngine());
         if (config.onePacket()) out.append(" -o");
         if (!Listing.flagWords(config).isEmpty()) out.append(" -b ").append(String.join(",", Listing.flagWords(config)));
+        // JVS's own service option: kept by -S so that -S | -R loses nothing
+        if (config.maxConns() > 0) out.append(" --max-conns ").append(config.maxConns());
         return out.toString();
     }
 

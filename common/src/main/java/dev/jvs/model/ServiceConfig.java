@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param persistenceEngine  {@code --pe} name, or null
  * @param onePacket          {@code -o}
  * @param schedFlags         SCHED1|SCHED2|SCHED3 bits ({@link #SCHED1}…) from {@code -b}
+ * @param maxConns           JVS extension {@code --max-conns}: concurrent connections allowed, 0 = no limit
  */
 public record ServiceConfig(ServiceKey key, String scheduler, boolean persistent, int persistenceTimeout,
-                            int netmask, String persistenceEngine, boolean onePacket, int schedFlags) {
+                            int netmask, String persistenceEngine, boolean onePacket, int schedFlags,
+                            int maxConns) {
 
     public static final String DEFAULT_SCHEDULER = "wlc";
     public static final int DEFAULT_PERSISTENCE_TIMEOUT = 360;
@@ -29,6 +31,13 @@ public record ServiceConfig(ServiceKey key, String scheduler, boolean persistent
     public ServiceConfig {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(scheduler, "scheduler");
+        if (maxConns < 0) throw new IllegalArgumentException("maxConns " + maxConns);
+    }
+
+    /** A service without JVS's own options (everything ipvsadm itself can send). */
+    public ServiceConfig(ServiceKey key, String scheduler, boolean persistent, int persistenceTimeout,
+                         int netmask, String persistenceEngine, boolean onePacket, int schedFlags) {
+        this(key, scheduler, persistent, persistenceTimeout, netmask, persistenceEngine, onePacket, schedFlags, 0);
     }
 
     /** A service with ipvsadm's defaults: wlc, not persistent, host mask. */
@@ -41,6 +50,7 @@ public record ServiceConfig(ServiceKey key, String scheduler, boolean persistent
     public int defaultNetmask() { return key.ipv6() ? IPV6_HOST_PREFIX : IPV4_HOST_MASK; }
 
     public ServiceConfig withScheduler(String name) {
-        return new ServiceConfig(key, name, persistent, persistenceTimeout, netmask, persistenceEngine, onePacket, schedFlags);
+        return new ServiceConfig(key, name, persistent, persistenceTimeout, netmask, persistenceEngine, onePacket,
+                schedFlags, maxConns);
     }
 }

@@ -75,6 +75,15 @@ class IpvsadmParserTest {
     }
 
     @Test
+    void maxConnsIsAJvsServiceOption() throws IpvsadmException {
+        assertEquals(500, parse("-A -t 10.0.0.1:80 --max-conns 500").service().maxConns());
+        assertEquals(0, parse("-E -t 10.0.0.1:80").service().maxConns(), "edits are full replacements");
+        assertEquals("illegal max-conns specified", failure("-A -t 10.0.0.1:80 --max-conns -5").getMessage());
+        assertEquals("Illegal 'max-conns' option with the 'add-server' command",
+                failure("-a -t 10.0.0.1:80 -r 10.0.0.2 --max-conns 5").getMessage());
+    }
+
+    @Test
     void helpAndVersionAreCommands() throws IpvsadmException {
         assertEquals(CommandKind.HELP, parse("-h").kind());
         assertEquals(CommandKind.HELP, parse("--help").kind());

@@ -56,6 +56,16 @@ class SaveFormatTest {
     }
 
     @Test
+    void maxConnsIsKeptByPlainSaveAndReadBack() throws IpvsadmException {
+        ServiceKey key = ServiceKey.of(Protocol.TCP, ip("10.0.0.1"), 80);
+        ServiceConfig limited = new ServiceConfig(key, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null, false, 0, 2000);
+        TableView table = new TableView(4096, List.of(new ServiceView(limited, Stats.ZERO, Rates.ZERO, List.of())), null);
+        String saved = SaveFormat.save(table, true, SAMPLE_NAMES, false);
+        assertEquals("-A -t 10.0.0.1:80 -s rr --max-conns 2000\n", saved);
+        assertEquals(limited, RestoreInput.parseAll("ipvsadm", RestoreInput.split(saved), TestData.SERVICES).get(0).service());
+    }
+
+    @Test
     void plainSaveWritesMarksSignedLikeIpvsadmButTheStateFileDoesNot() {
         TableView table = new TableView(4096, List.of(new ServiceView(ServiceConfig.defaults(
                 ServiceKey.fwmark(4294967295L, false)), Stats.ZERO, Rates.ZERO, List.of())), null);

@@ -6,6 +6,7 @@ import dev.jvs.director.control.CommandExecutor;
 import dev.jvs.director.control.ControlServer;
 import dev.jvs.director.control.StateFile;
 import dev.jvs.director.demo.DemoBackends;
+import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
@@ -61,6 +62,10 @@ public final class Director implements Callable<Integer> {
             description = "Connection table size as a power of two, 8..20, like IPVS's conn_tab_bits (default: ${DEFAULT-VALUE}).")
     int connTabBits;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "0",
+            description = "At most N concurrent proxied connections in all; clients beyond it are refused (default: no limit).")
+    int maxConnections;
+
     @Option(names = "--threads", paramLabel = "N", description = "Data-path event loops (default: number of CPUs).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -110,17 +115,18 @@ public final class Director implements Callable<Integer> {
         log.info("transport {}", net.optionName());
         EventLoopGroup acceptors = net.newGroup(1);
         EventLoopGroup workers = net.newGroup(threads);
-        NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections);
+        NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections, new ConnectionLimits(maxConnections));
         DemoBackends demoBackends = null;
         ControlServer control = null;
         try {
             rules.addListener(nat);
             nat.rulesChanged(rules.services());
             if (stateFile != null) {
-                rules.addListener(services -> saveState(stateFile, executor));
+                executor.onChange(() -> saveState(stateFile, executor));
                 saveState(stateFile, executor);
             }
             workers.next().scheduleAtFixedRate(() -> connections.expire(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+            workers.next().scheduleAtFixedRate(rules::estimateRates, 2, 2, TimeUnit.SECONDS);
 
             if (demo) {
                 demoBackends = new DemoBackends(workers, net.serverChannel(), DEMO_BACKENDS);

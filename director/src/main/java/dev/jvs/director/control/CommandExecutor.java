@@ -5,6 +5,7 @@ import dev.jvs.control.ControlRequest;
 import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.rules.BatchException;
 import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.sync.SyncDaemons;
 import dev.jvs.ipvsadm.Help;
 import dev.jvs.ipvsadm.IpvsadmParser;
 import dev.jvs.ipvsadm.Listing;
@@ -31,6 +32,8 @@ public final class CommandExecutor {
 
     private final RuleTable rules;
     private final ConnectionTable connections;
+    private final SyncDaemons syncDaemons = new SyncDaemons();
+    private volatile Runnable changed = () -> { };
 
     public CommandExecutor(RuleTable rules, ConnectionTable connections) {
         this.rules = rules;
@@ -74,22 +77,49 @@ public final class CommandExecutor {
         apply(request, parse(request));
     }
 
-    /** Applies a parsed batch as one atomic change of the rule table. */
-    public void apply(ControlRequest request, List<Command> commands) throws IpvsadmException {
+    /**
+     * Applies a parsed batch as one atomic change: every line is checked (rules against a draft of the table,
+     * sync-daemon commands against the running daemons) before anything is applied.
+     */
+    public synchronized void apply(ControlRequest request, List<Command> commands) throws IpvsadmException {
+        List<Command> ruleCommands = new ArrayList<>();
+        List<Integer> ruleLines = new ArrayList<>();
         for (int i = 0; i < commands.size(); i++) {
-            CommandKind kind = commands.get(i).kind();
-            if (kind == CommandKind.START_DAEMON || kind == CommandKind.STOP_DAEMON) {
-                IpvsadmException e = IpvsadmException.kernel(
-                        "Connection synchronisation is not available in this JVS release");
-                throw request.batch() ? e.prefixed("line " + request.lines().get(i).number() + ": ") : e;
+            Command command = commands.get(i);
+            if (isDaemonCommand(command)) {
+                try {
+                    syncDaemons.check(command.daemon(), command.kind() == CommandKind.START_DAEMON);
+                } catch (IpvsadmException e) {
+                    throw inBatch(request, i, e);
+                }
+            } else {
+                ruleCommands.add(command);
+                ruleLines.add(i);
             }
         }
         try {
-            rules.apply(commands);
+            if (!ruleCommands.isEmpty()) rules.apply(ruleCommands);
         } catch (BatchException e) {
-            IpvsadmException error = e.error();
-            throw request.batch() ? error.prefixed("line " + request.lines().get(e.index()).number() + ": ") : error;
+            throw inBatch(request, ruleLines.get(e.index()), e.error());
         }
+        for (Command command : commands) {
+            if (command.kind() == CommandKind.START_DAEMON) syncDaemons.start(command.daemon());
+            if (command.kind() == CommandKind.STOP_DAEMON) syncDaemons.stop(command.daemon());
+        }
+        changed.run();
+    }
+
+    /** Called after every successful change (the director saves its --state file there). */
+    public void onChange(Runnable action) {
+        this.changed = action;
+    }
+
+    private static boolean isDaemonCommand(Command command) {
+        return command.kind() == CommandKind.START_DAEMON || command.kind() == CommandKind.STOP_DAEMON;
+    }
+
+    private static IpvsadmException inBatch(ControlRequest request, int index, IpvsadmException e) {
+        return request.batch() ? e.prefixed("line " + request.lines().get(index).number() + ": ") : e;
     }
 
     private ControlReply query(Command command, String prog) throws IpvsadmException {
@@ -105,7 +135,7 @@ public final class CommandExecutor {
     private String list(Command command) throws IpvsadmException {
         ListOptions options = command.list();
         if (options.timeout()) return Listing.timeout(rules.timeouts());
-        if (options.daemon()) return ""; // no sync daemon runs in this release
+        if (options.daemon()) return syncDaemons.listing();
         if (options.connections()) return ConnectionListing.list(connections, names(options));
         if (command.serviceKey() != null && rules.find(command.serviceKey()) == null) {
             throw new IpvsadmException("No such service", IpvsadmException.LIST_FAILURE);
@@ -115,7 +145,9 @@ public final class CommandExecutor {
 
     /** The table as ipvsadm-restore input with everything -S leaves out, for the --state file. */
     public String stateText() {
-        return SaveFormat.save(view(), true, NumericNames.INSTANCE, true);
+        StringBuilder text = new StringBuilder(SaveFormat.save(view(), true, NumericNames.INSTANCE, true));
+        for (String line : syncDaemons.restoreLines()) text.append(line).append('\n');
+        return text.toString();
     }
 
     private TableView view() {

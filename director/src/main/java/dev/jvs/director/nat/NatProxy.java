@@ -41,13 +41,15 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private final EventLoopGroup workers;
     private final RuleTable rules;
     private final ConnectionTable connections;
+    private final ConnectionLimits limits;
     /** Owned by the rule-table writer thread (rulesChanged) and close(). */
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
 
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                    RuleTable rules, ConnectionTable connections) {
+                    RuleTable rules, ConnectionTable connections, ConnectionLimits limits) {
         this.transport = transport;
+        this.limits = limits;
         this.acceptors = acceptors;
         this.workers = workers;
         this.rules = rules;
@@ -115,7 +117,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new FrontendHandler(key, rules, connections, transport));
+                        ch.pipeline().addLast(new LimitHandler(key, rules, limits),
+                                new FrontendHandler(key, rules, connections, transport));
                     }
                 });
         if (transport.freebindOption() != null) {

@@ -2,6 +2,7 @@ package dev.jvs.director.rules;
 
 import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.RealServerConfig;
+import dev.jvs.model.Rates;
 import dev.jvs.model.Stats;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,6 +76,14 @@ public final class Dest {
 
     public Stats stats() {
         return stats.snapshot();
+    }
+
+    public Rates rates() {
+        return stats.rates();
+    }
+
+    void estimateRates() {
+        stats.estimate();
     }
 
     public void zero() {

@@ -5,7 +5,6 @@ import dev.jvs.director.sched.Schedulers;
 import dev.jvs.model.Command;
 import dev.jvs.model.CommandKind;
 import dev.jvs.model.IpvsadmException;
-import dev.jvs.model.Rates;
 import dev.jvs.model.RealServerConfig;
 import dev.jvs.model.RealServerView;
 import dev.jvs.model.ServiceConfig;
@@ -80,7 +79,15 @@ public final class RuleTable {
         return timeouts;
     }
 
-    /** A copy for listings and saving: configs, live counters and stats. Rates are not estimated yet. */
+    /**
+     * Takes one rate-estimator sample of every service and real server; the director calls it every
+     * {@value StatsCounters#ESTIMATION_PERIOD_SECONDS} seconds, as IPVS's estimator runs.
+     */
+    public void estimateRates() {
+        for (VirtualService vs : services()) vs.estimateRates();
+    }
+
+    /** A copy for listings and saving: configs, live counters, stats and rates. */
     public TableView view(int connTableSize) {
         List<VirtualService> services = snapshot.services;
         List<ServiceView> views = new ArrayList<>(services.size());
@@ -89,9 +96,9 @@ public final class RuleTable {
             List<RealServerView> servers = new ArrayList<>(dests.size());
             for (Dest d : dests) {
                 servers.add(new RealServerView(d.config(), d.activeConns(), d.inactiveConns(), d.persistConns(),
-                        d.stats(), Rates.ZERO));
+                        d.stats(), d.rates()));
             }
-            views.add(new ServiceView(vs.config(), vs.stats(), Rates.ZERO, servers));
+            views.add(new ServiceView(vs.config(), vs.stats(), vs.rates(), servers));
         }
         return new TableView(connTableSize, views, timeouts);
     }

@@ -5,6 +5,7 @@ import dev.jvs.director.sched.Scheduler;
 import dev.jvs.model.RealServerConfig;
 import dev.jvs.model.ServiceConfig;
 import dev.jvs.model.ServiceKey;
+import dev.jvs.model.Rates;
 import dev.jvs.model.Stats;
 
 import java.net.InetSocketAddress;
@@ -79,6 +80,16 @@ public final class VirtualService {
     }
 
     // ---- writer side: called by the rule table only ----
+
+    public Rates rates() {
+        return stats.rates();
+    }
+
+    /** Takes one estimator sample for the service and each of its real servers. */
+    void estimateRates() {
+        stats.estimate();
+        for (Dest d : dests) d.estimateRates();
+    }
 
     StatsCounters statsCounters() {
         return stats;

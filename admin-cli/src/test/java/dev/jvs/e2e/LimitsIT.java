@@ -1,0 +1,162 @@
+package dev.jvs.e2e;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Connection caps, thousands of connections and descriptor exhaustion, through the real director. */
+class LimitsIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void serviceAndDirectorCapsRefuseOnlyNewClients() throws Exception {
+        try (EchoServer echo = new EchoServer();
+             DirectorProcess director = DirectorProcess.start(dir, "--max-connections", "3")) {
+            String capped = "127.0.0.1:" + NatForwardingIT.freePort();
+            String open = "127.0.0.1:" + NatForwardingIT.freePort();
+            director.ok("-A", "-t", capped, "-s", "rr", "--max-conns", "2");
+            director.ok("-a", "-t", capped, "-r", "127.0.0.1:" + echo.port(), "-m");
+            director.ok("-A", "-t", open, "-s", "rr");
+            director.ok("-a", "-t", open, "-r", "127.0.0.1:" + echo.port(), "-m");
+
+            Socket first = echoing(capped);
+            Socket second = echoing(capped);
+            assertRefused(capped);
+            Socket third = echoing(open);
+            assertRefused(open); // the director's own cap of 3
+            assertEchoes(first); // running connections are untouched
+
+            first.close();
+            awaitTrue(() -> tryEcho(capped), "a slot frees when a connection ends");
+            second.close();
+            third.close();
+            assertTrue(director.log().contains("refused a client over the service's --max-conns 2"), director.log());
+            assertTrue(director.ok("-S", "-n").contains("-A -t " + capped + " -s rr --max-conns 2"));
+        }
+    }
+
+    @Test
+    void twoThousandConcurrentConnectionsLeaveNoChannelsOrDescriptorsBehind() throws Exception {
+        try (EchoServer echo = new EchoServer(); DirectorProcess director = DirectorProcess.start(dir)) {
+            String vip = "127.0.0.1:" + NatForwardingIT.freePort();
+            director.ok("-A", "-t", vip, "-s", "wlc");
+            director.ok("-a", "-t", vip, "-r", "127.0.0.1:" + echo.port(), "-m");
+            int baseline = director.openFileDescriptors();
+
+            List<Socket> clients = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2000; i++) clients.add(echoing(vip));
+                assertTrue(director.ok("-L", "-n").contains(String.format("%-6d %-10d", 1, 2000)),
+                        "2000 active connections are listed");
+                assertTrue(director.openFileDescriptors() >= baseline + 4000, "two sockets per connection");
+            } finally {
+                for (Socket s : clients) s.close();
+            }
+            awaitTrue(() -> echo.openConnections() == 0, "every backend connection was closed");
+            awaitTrue(() -> fds(director) <= baseline + 8, "the director's descriptors are back to the baseline");
+            String listed = director.ok("-L", "-n");
+            assertTrue(listed.contains(String.format("%-6d %-10d %-10d", 1, 0, 2000)), listed); // all in TIME_WAIT
+        }
+    }
+
+    @Test
+    void runningOutOfDescriptorsDoesNotCrashTheDirector() throws Exception {
+        try (EchoServer echo = new EchoServer();
+             DirectorProcess director = DirectorProcess.startWith(dir, List.of("prlimit", "--nofile=400:400"))) {
+            String vip = "127.0.0.1:" + NatForwardingIT.freePort();
+            director.ok("-A", "-t", vip, "-s", "rr");
+            director.ok("-a", "-t", vip, "-r", "127.0.0.1:" + echo.port(), "-m");
+
+            List<Socket> flood = new ArrayList<>();
+            try {
+                for (int i = 0; i < 400; i++) {
+                    Socket s = new Socket();
+                    s.connect(address(vip), 2000); // the kernel's backlog accepts even when the director cannot
+                    flood.add(s);
+                }
+                Thread.sleep(1500);
+                assertTrue(director.alive(), "the director survives running out of descriptors");
+                assertTrue(director.log().contains("Too many open files"), "the limit was really reached");
+            } finally {
+                for (Socket s : flood) s.close();
+            }
+            awaitTrue(() -> tryEcho(vip), "service resumes once descriptors are free again");
+            assertEquals(0, director.ipvsadm("-L", "-n").status());
+        }
+    }
+
+    private static int fds(DirectorProcess director) {
+        try {
+            return director.openFileDescriptors();
+        } catch (IOException e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    private static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    /** A connection through the VIP that has proven it reaches the echo server. */
+    private static Socket echoing(String vip) throws IOException {
+        Socket s = new Socket();
+        s.connect(address(vip), 5000);
+        s.setSoTimeout(5000);
+        assertEchoes(s);
+        return s;
+    }
+
+    private static void assertEchoes(Socket s) throws IOException {
+        byte[] ping = "ping\n".getBytes(StandardCharsets.US_ASCII);
+        s.getOutputStream().write(ping);
+        assertArrayEquals(ping, s.getInputStream().readNBytes(ping.length));
+    }
+
+    private static boolean tryEcho(String vip) {
+        try (Socket s = echoing(vip)) {
+            return true;
+        } catch (IOException | AssertionError e) {
+            return false;
+        }
+    }
+
+    private static void assertRefused(String vip) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(address(vip), 5000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write("ping\n".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(-1, s.getInputStream().read(), "a refused client is closed without an answer");
+        } catch (SocketException reset) {
+            // connection reset: refused
+        } catch (SocketTimeoutException e) {
+            fail("a refused client must be closed at once, not left hanging");
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (condition.getAsBoolean()) return;
+            Thread.sleep(100);
+        }
+        assertFalse(true, what);
+    }
+}
