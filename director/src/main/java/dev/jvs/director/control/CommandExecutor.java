@@ -136,7 +136,7 @@ public final class CommandExecutor {
         ListOptions options = command.list();
         if (options.timeout()) return Listing.timeout(rules.timeouts());
         if (options.daemon()) return syncDaemons.listing();
-        if (options.connections()) return ConnectionListing.list(connections, names(options));
+        if (options.connections()) return ConnectionListing.list(connections, names(options), System.nanoTime());
         if (command.serviceKey() != null && rules.find(command.serviceKey()) == null) {
             throw new IpvsadmException("No such service", IpvsadmException.LIST_FAILURE);
         }

@@ -13,10 +13,9 @@ final class ConnectionListing {
 
     private ConnectionListing() {}
 
-    static String list(ConnectionTable table, NameResolver names) {
+    static String list(ConnectionTable table, NameResolver names, long now) {
         StringBuilder out = new StringBuilder("IPVS connection entries\n");
-        out.append(String.format("pro expire %-11s %-18s %-18s %s%n", "state", "source", "virtual", "destination"));
-        long now = System.nanoTime();
+        out.append(String.format("pro expire %-11s %-18s %-18s %s\n", "state", "source", "virtual", "destination"));
         table.forEach(c -> out.append(row(c, now, names)));
         return out.toString();
     }
@@ -25,7 +24,7 @@ final class ConnectionListing {
         long expires = c.expiresInSeconds(now);
         String expire = String.format("%02d:%02d", expires / 60, expires % 60);
         Protocol protocol = c.protocol();
-        return String.format("%-3s %-6s %-11s %-18s %-18s %s%n", protocol.label(), expire, c.stateName(),
+        return String.format("%-3s %-6s %-11s %-18s %-18s %s\n", protocol.label(), expire, c.stateName(),
                 endpoint(c.client(), protocol, names), endpoint(c.virtual(), protocol, names),
                 endpoint(c.destination(), protocol, names));
     }
