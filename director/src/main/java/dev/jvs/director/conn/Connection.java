@@ -143,9 +143,12 @@ public final class Connection {
         expiresAtNanos = nowNanos + timeoutNanos(state);
     }
 
-    /** Seconds left as {@code ipvsadm -Lnc} shows them; a held entry always shows its full timeout. */
+    /**
+     * Seconds left as {@code ipvsadm -Lnc} shows them. A held TCP entry always shows its full timeout (its sockets
+     * are open); a held UDP entry counts down, as its session re-arms it with {@link #touch} on every datagram.
+     */
     public synchronized long expiresInSeconds(long nowNanos) {
-        if (holds > 0) {
+        if (holds > 0 && key.protocol() == Protocol.TCP) {
             return timeoutNanos(state) / NANOS_PER_SECOND;
         }
         return Math.max(0, expiresAtNanos - nowNanos) / NANOS_PER_SECOND;

@@ -1,6 +1,7 @@
 package dev.jvs.director.nat;
 
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.nat.udp.UdpNatListener;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleListener;
@@ -27,10 +28,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The NAT (full-proxy) data path: one listener per TCP virtual service whose real servers are all
- * masquerading ({@code -m}). It follows the rule table: a listener opens when such a service gains its
- * first real server and closes when the service is deleted or loses them. Connections already accepted
- * are never touched by rule changes; they drain on their own.
+ * The NAT (full-proxy) data path: one listener per TCP or UDP virtual service whose real servers are all
+ * masquerading ({@code -m}). It follows the rule table: a TCP listener opens when such a service gains its
+ * first real server and closes when the service is deleted or loses them; a UDP socket lives as long as the
+ * service (see {@link #proxies}). TCP connections already accepted are never touched by rule changes; they drain
+ * on their own. UDP sessions drain too, but end with their service's socket, which carries their replies.
  */
 public final class NatProxy implements RuleListener, AutoCloseable {
 
@@ -78,12 +80,17 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         }
     }
 
-    /** A service is proxied when it is a TCP address service whose real servers are all NAT. */
+    /**
+     * A service is proxied when it is a TCP or UDP address service whose real servers are all NAT. A UDP service
+     * keeps its socket even with no real server: its sessions still need it for their replies after their real
+     * server was deleted, and new datagrams are dropped there as IPVS drops them.
+     */
     static boolean proxies(VirtualService service) {
         ServiceKey key = service.config().key();
         List<Dest> dests = service.dests();
-        return key.protocol() == Protocol.TCP && !key.isFwmark() && !dests.isEmpty()
-                && dests.stream().allMatch(d -> d.config().method() == ForwardMethod.MASQ);
+        boolean allNat = dests.stream().allMatch(d -> d.config().method() == ForwardMethod.MASQ);
+        if (key.isFwmark() || !allNat) return false;
+        return key.protocol() == Protocol.UDP || key.protocol() == Protocol.TCP && !dests.isEmpty();
     }
 
     /** Says once per service why it carries no traffic yet in this release. */
@@ -93,8 +100,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         String reason;
         if (key.isFwmark()) {
             reason = "firewall-mark services are not forwarded by this JVS release";
-        } else if (key.protocol() != Protocol.TCP) {
-            reason = key.protocol().label() + " services are not forwarded by this JVS release (TCP NAT only)";
+        } else if (key.protocol() == Protocol.SCTP) {
+            reason = "SCTP services are not forwarded by this JVS release (TCP and UDP NAT only)";
         } else if (!dests.isEmpty() && dests.stream().anyMatch(d -> d.config().method().isPacketMode())) {
             reason = "direct-routing (-g) and tunneling (-i) real servers are not forwarded yet by this JVS release;"
                     + " the packet path comes later";
@@ -105,6 +112,20 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     }
 
     private void listen(ServiceKey key) {
+        ChannelFuture bound = key.protocol() == Protocol.UDP
+                ? UdpNatListener.bind(key, transport, workers, rules, connections)
+                : listenTcp(key);
+        listeners.put(key, bound.channel());
+        bound.addListener(f -> {
+            if (f.isSuccess()) {
+                log.info("listening on {} ({})", describe(key), transport.optionName());
+            } else {
+                log.error("cannot listen on {}: {}", describe(key), f.cause().getMessage());
+            }
+        });
+    }
+
+    private ChannelFuture listenTcp(ServiceKey key) {
         InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptors, workers)
@@ -125,15 +146,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             // As with IPVS, a VIP need not be local yet (e.g. on a backup director): receive once it arrives.
             b.option(transport.freebindOption(), true);
         }
-        ChannelFuture bound = b.bind(vip);
-        listeners.put(key, bound.channel());
-        bound.addListener(f -> {
-            if (f.isSuccess()) {
-                log.info("listening on {} ({})", describe(key), transport.optionName());
-            } else {
-                log.error("cannot listen on {}: {}", describe(key), f.cause().getMessage());
-            }
-        });
+        return b.bind(vip);
     }
 
     static String describe(ServiceKey key) {
@@ -143,7 +156,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         return key.protocol().label() + " " + host + ":" + key.port();
     }
 
-    /** Stops accepting on every listener (connections in flight keep running until they end). */
+    /** Stops accepting on every listener (TCP connections in flight keep running until they end; UDP sessions end). */
     @Override
     public synchronized void close() {
         for (Channel ch : listeners.values()) ch.close().syncUninterruptibly();

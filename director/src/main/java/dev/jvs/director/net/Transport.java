@@ -7,15 +7,19 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
@@ -24,7 +28,7 @@ import java.util.Locale;
 
 /**
  * The Netty transport the data paths run on: io_uring where the kernel allows it, else epoll, else NIO.
- * Only the native transports can bind a listener with IP_FREEBIND (a VIP that is not local yet).
+ * Only the native transports can bind a listener or a datagram socket with IP_FREEBIND (a VIP that is not local yet).
  */
 public enum Transport {
     IO_URING("io_uring") {
@@ -32,6 +36,7 @@ public enum Transport {
         @Override public IoHandlerFactory ioHandlerFactory() { return IoUringIoHandler.newFactory(); }
         @Override public Class<? extends ServerChannel> serverChannel() { return IoUringServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return IoUringSocketChannel.class; }
+        @Override public Class<? extends DatagramChannel> datagramChannel() { return IoUringDatagramChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return IoUringChannelOption.IP_FREEBIND; }
         @Override Throwable unavailabilityCause() { return IoUring.unavailabilityCause(); }
     },
@@ -40,6 +45,7 @@ public enum Transport {
         @Override public IoHandlerFactory ioHandlerFactory() { return EpollIoHandler.newFactory(); }
         @Override public Class<? extends ServerChannel> serverChannel() { return EpollServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return EpollSocketChannel.class; }
+        @Override public Class<? extends DatagramChannel> datagramChannel() { return EpollDatagramChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return EpollChannelOption.IP_FREEBIND; }
         @Override Throwable unavailabilityCause() { return Epoll.unavailabilityCause(); }
     },
@@ -48,6 +54,7 @@ public enum Transport {
         @Override public IoHandlerFactory ioHandlerFactory() { return NioIoHandler.newFactory(); }
         @Override public Class<? extends ServerChannel> serverChannel() { return NioServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return NioSocketChannel.class; }
+        @Override public Class<? extends DatagramChannel> datagramChannel() { return NioDatagramChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return null; }
         @Override Throwable unavailabilityCause() { return null; }
     };
@@ -64,7 +71,9 @@ public enum Transport {
 
     public abstract Class<? extends SocketChannel> socketChannel();
 
-    /** The channel option that sets IP_FREEBIND, or null when this transport cannot. */
+    public abstract Class<? extends DatagramChannel> datagramChannel();
+
+    /** The option that sets IP_FREEBIND on listeners and datagram sockets, or null when this transport cannot. */
     public abstract ChannelOption<Boolean> freebindOption();
 
     abstract Throwable unavailabilityCause();

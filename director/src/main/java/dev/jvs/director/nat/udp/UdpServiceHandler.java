@@ -1,0 +1,98 @@
+package dev.jvs.director.nat.udp;
+
+import dev.jvs.director.conn.Connection;
+import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.net.Transport;
+import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.rules.VirtualService;
+import dev.jvs.model.Protocol;
+import dev.jvs.model.ServiceKey;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DatagramPacket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Datagrams arriving on a UDP virtual service. The session table, keyed by client address, is only touched on
+ * this channel's event loop: the sessions' upstream sockets and timers run on the same loop.
+ */
+final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(UdpServiceHandler.class);
+
+    private final ServiceKey key;
+    private final InetSocketAddress vip;
+    private final RuleTable rules;
+    private final ConnectionTable connections;
+    private final Transport transport;
+    private final Map<InetSocketAddress, UdpSession> sessions = new HashMap<>();
+
+    UdpServiceHandler(ServiceKey key, RuleTable rules, ConnectionTable connections, Transport transport) {
+        this.key = key;
+        this.vip = new InetSocketAddress(key.address(), key.port());
+        this.rules = rules;
+        this.connections = connections;
+        this.transport = transport;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        DatagramPacket packet = (DatagramPacket) msg;
+        InetSocketAddress client = packet.sender();
+        long now = System.nanoTime();
+        UdpSession session = sessions.get(client);
+        if (session == null) {
+            // Only a new client costs a rule lookup; a known one keeps its real server, even a deleted one (drain).
+            VirtualService service = rules.find(key);
+            Dest dest = service == null ? null : service.schedule(client);
+            if (dest == null) {
+                // IPVS answers with ICMP port unreachable here; the JDK cannot send ICMP, so the datagram is dropped.
+                packet.release();
+                return;
+            }
+            if (service.config().onePacket()) {
+                OnePacketExchange.start(ctx.channel(), client, dest, UdpNatListener.target(dest, vip.getPort()),
+                        packet.content(), transport, connections);
+                return;
+            }
+            session = open(ctx.channel(), client, dest, now);
+        }
+        session.forward(packet.content(), now);
+    }
+
+    private UdpSession open(Channel listener, InetSocketAddress client, Dest dest, long now) {
+        // New entries are inactive and stay so: IPVS has no UDP state that counts as active.
+        Connection entry = new Connection(Protocol.UDP, client, vip, dest, connections.timeouts(), now);
+        entry.hold();
+        while (!connections.insert(entry)) {
+            // Left over from a listener of this service that is still closing: this session replaces it.
+            Connection old = connections.get(Protocol.UDP, client, vip);
+            if (old != null) connections.remove(old);
+        }
+        UdpSession session = new UdpSession(listener, client, entry, sessions, connections);
+        sessions.put(client, session);
+        session.open(transport, now);
+        return session;
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // The service was deleted (or stopped being a NAT service): its sessions end with it.
+        for (UdpSession session : new ArrayList<>(sessions.values())) session.close();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A failed send to one client must not stop the service.
+        log.debug("UDP service {}: {}", vip, cause.toString());
+    }
+}

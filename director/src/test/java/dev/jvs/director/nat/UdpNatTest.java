@@ -1,0 +1,314 @@
+package dev.jvs.director.nat;
+
+import dev.jvs.director.conn.Connection;
+import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.net.Transport;
+import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.RuleTable;
+import dev.jvs.model.ForwardMethod;
+import dev.jvs.model.Protocol;
+import dev.jvs.model.RealServerConfig;
+import dev.jvs.model.ServiceConfig;
+import dev.jvs.model.ServiceKey;
+import io.netty.channel.EventLoopGroup;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static dev.jvs.director.rules.Fixtures.*;
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The UDP NAT path with real sockets on loopback: sessions, their expiry, one-packet scheduling and draining. */
+class UdpNatTest {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
+    private final RuleTable rules = new RuleTable();
+    private final ConnectionTable connections = new ConnectionTable(8, rules::timeouts);
+    private final List<NamedServer> servers = new ArrayList<>();
+    private ServiceKey vip;
+    private NatProxy nat;
+
+    private void start(Transport transport) throws IOException {
+        EventLoopGroup acceptors = transport.newGroup(1);
+        EventLoopGroup workers = transport.newGroup(2);
+        closeLast.add(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+        closeLast.add(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+        nat = new NatProxy(transport, acceptors, workers, rules, connections);
+        rules.addListener(nat);
+        vip = ServiceKey.of(Protocol.UDP, LOOPBACK, freeUdpPort());
+        servers.add(new NamedServer("A"));
+        servers.add(new NamedServer("B"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (nat != null) nat.close();
+        for (NamedServer s : servers) s.close();
+        for (AutoCloseable c : closeLast) c.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aClientKeepsItsRealServerAndEveryDatagramIsCountedBothWays(Transport transport) throws Exception {
+        assumeTrue(transport.available(), transport + " is not available here");
+        start(transport);
+        rrServiceWith("A", "B");
+        try (Client one = new Client(); Client two = new Client()) {
+            assertEquals(List.of("B", "B", "B"), List.of(one.ask("q"), one.ask("q"), one.ask("q")),
+                    "the newest real server first, then the same one for the whole session");
+            assertEquals("A", two.ask("hello"));
+
+            assertEquals(2, connections.size());
+            Connection entry = connections.get(Protocol.UDP, one.address(), vipAddress());
+            assertEquals("UDP", entry.stateName());
+            assertEquals(servers.get(1).address(), entry.destination());
+            Dest b = dest("B");
+            assertEquals(0, b.activeConns(), "UDP entries are inactive, as in IPVS");
+            assertEquals(1, b.inactiveConns());
+            assertEquals(1, b.stats().conns());
+            assertEquals(3, b.stats().inPkts());
+            assertEquals(3, b.stats().outPkts());
+            assertEquals(3, b.stats().inBytes());
+            assertEquals(3 * "B:q".length(), b.stats().outBytes());
+        }
+    }
+
+    @Test
+    void anIdleSessionEndsWithItsEntryAfterTheUdpTimeout() throws Exception {
+        start(Transport.best());
+        apply(rules, set(0, 0, 1));
+        rrServiceWith("A", "B");
+        try (Client client = new Client()) {
+            assertEquals("B", client.ask("q"));
+            assertEquals(1, connections.size());
+            awaitTrue(() -> connections.size() == 0, "the entry leaves the table after 1 s idle");
+            assertEquals(0, dest("B").inactiveConns());
+            assertEquals("A", client.ask("q"), "the next datagram is a new session, scheduled anew");
+            assertEquals(1, connections.size());
+        }
+    }
+
+    @Test
+    void eachDatagramReArmsTheSession() throws Exception {
+        start(Transport.best());
+        apply(rules, set(0, 0, 2));
+        rrServiceWith("A", "B");
+        try (Client client = new Client()) {
+            for (int i = 0; i < 8; i++) {
+                assertEquals("B", client.ask("q"));
+                Thread.sleep(500);
+            }
+            assertEquals(1, dest("B").stats().conns(), "4 s of traffic with a 2 s timeout: still one session");
+            Connection entry = connections.get(Protocol.UDP, client.address(), vipAddress());
+            assertTrue(entry.expiresInSeconds(System.nanoTime()) < 2, "a UDP entry counts down while idle");
+        }
+    }
+
+    @Test
+    void onePacketSchedulingSendsEachDatagramOnItsOwnAndListsNothing() throws Exception {
+        start(Transport.best());
+        apply(rules, addService(new ServiceConfig(vip, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null,
+                true, 0)));
+        addServers("A", "B");
+        try (Client client = new Client()) {
+            List<String> answers = new ArrayList<>();
+            for (int i = 0; i < 4; i++) answers.add(client.ask("q"));
+            assertEquals(List.of("B", "A", "B", "A"), answers);
+        }
+        assertEquals(0, connections.size(), "one-packet connections are never listed");
+        for (String name : List.of("A", "B")) {
+            assertEquals(2, dest(name).stats().conns());
+            assertEquals(0, dest(name).inactiveConns(), "+1 then -1 per datagram");
+        }
+    }
+
+    @Test
+    void aDeletedRealServerKeepsItsSessionsButGetsNoNewOnes() throws Exception {
+        start(Transport.best());
+        rrServiceWith("A", "B");
+        try (Client old = new Client(); Client fresh = new Client(); Client another = new Client()) {
+            assertEquals("B", old.ask("q"));
+            apply(rules, deleteServer(vip, LOOPBACK.getHostAddress(), servers.get(1).port()));
+            assertEquals("B", old.ask("q"), "the session drains on its deleted real server");
+            assertEquals("A", fresh.ask("q"));
+            assertEquals("A", another.ask("q"));
+            apply(rules, deleteServer(vip, LOOPBACK.getHostAddress(), servers.get(0).port()));
+            assertEquals("B", old.ask("q"), "a service without real servers keeps serving its sessions");
+        }
+    }
+
+    @Test
+    void aServiceWithoutRealServersDropsNewClientsDatagrams() throws Exception {
+        start(Transport.best());
+        apply(rules, addService(vip, "rr"));
+        awaitBound();
+        try (Client client = new Client()) {
+            assertNull(client.askOrNull("q"));
+            assertEquals(0, connections.size());
+        }
+    }
+
+    @Test
+    void deletingTheServiceEndsItsSessions() throws Exception {
+        start(Transport.best());
+        rrServiceWith("A", "B");
+        try (Client client = new Client()) {
+            assertEquals("B", client.ask("q"));
+            Dest b = dest("B");
+            apply(rules, deleteService(vip));
+            awaitTrue(() -> connections.size() == 0, "the session's entry is removed");
+            assertEquals(0, b.inactiveConns());
+            assertNull(client.askOrNull("q"), "nothing answers on the VIP any more");
+        }
+    }
+
+    // ---- helpers ----
+
+    private void rrServiceWith(String... names) throws Exception {
+        apply(rules, addService(vip, "rr"));
+        addServers(names);
+    }
+
+    private void addServers(String... names) throws Exception {
+        for (String name : names) {
+            NamedServer s = servers.stream().filter(x -> x.name.equals(name)).findFirst().orElseThrow();
+            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, s.port(), ForwardMethod.MASQ, 1)));
+        }
+        awaitBound();
+    }
+
+    private static dev.jvs.model.Command deleteServer(ServiceKey key, String ip, int port) {
+        return new dev.jvs.model.Command(dev.jvs.model.CommandKind.DELETE_SERVER, ServiceConfig.defaults(key),
+                RealServerConfig.of(addr(ip), port, ForwardMethod.MASQ, 1), null, null, null);
+    }
+
+    private Dest dest(String name) {
+        int port = servers.stream().filter(x -> x.name.equals(name)).findFirst().orElseThrow().port();
+        return rules.find(vip).findDest(RealServerConfig.of(LOOPBACK, port, ForwardMethod.MASQ, 1));
+    }
+
+    private InetSocketAddress vipAddress() {
+        return new InetSocketAddress(vip.address(), vip.port());
+    }
+
+    /** Waits until the VIP's port is taken (the listener binds asynchronously). */
+    private void awaitBound() throws InterruptedException {
+        awaitTrue(() -> {
+            try (DatagramSocket probe = new DatagramSocket(null)) {
+                probe.bind(vipAddress());
+                return false;
+            } catch (SocketException taken) {
+                return true;
+            }
+        }, "the VIP is bound");
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("timed out waiting: " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    private static int freeUdpPort() throws SocketException {
+        try (DatagramSocket s = new DatagramSocket(0, LOOPBACK)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A real server that answers every datagram with {@code NAME:payload}. */
+    private static final class NamedServer implements AutoCloseable {
+        final String name;
+        private final DatagramSocket socket;
+        private final Thread thread;
+
+        NamedServer(String name) throws SocketException {
+            this.name = name;
+            this.socket = new DatagramSocket(0, LOOPBACK);
+            this.thread = new Thread(this::serve, "udp-server-" + name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() { return socket.getLocalPort(); }
+
+        InetSocketAddress address() { return new InetSocketAddress(LOOPBACK, port()); }
+
+        private void serve() {
+            byte[] buf = new byte[2048];
+            while (!socket.isClosed()) {
+                try {
+                    DatagramPacket in = new DatagramPacket(buf, buf.length);
+                    socket.receive(in);
+                    byte[] answer = (name + ":" + new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8))
+                            .getBytes(StandardCharsets.UTF_8);
+                    socket.send(new DatagramPacket(answer, answer.length, in.getSocketAddress()));
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            socket.close();
+            thread.join(2000);
+        }
+    }
+
+    /** A client with a fixed source port, as one UDP session. */
+    private final class Client implements AutoCloseable {
+        private final DatagramSocket socket = new DatagramSocket(0, LOOPBACK);
+
+        Client() throws SocketException {}
+
+        InetSocketAddress address() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
+
+        /** Sends {@code payload} to the VIP; the name of the real server that answered. */
+        String ask(String payload) throws IOException {
+            String answer = askOrNull(payload);
+            assertNotNull(answer, "no answer through the VIP");
+            return answer;
+        }
+
+        String askOrNull(String payload) throws IOException {
+            byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
+            socket.send(new DatagramPacket(bytes, bytes.length, vipAddress()));
+            socket.setSoTimeout(1000);
+            byte[] buf = new byte[2048];
+            DatagramPacket in = new DatagramPacket(buf, buf.length);
+            try {
+                socket.receive(in);
+            } catch (SocketTimeoutException none) {
+                return null;
+            }
+            assertEquals(vipAddress(), in.getSocketAddress(), "replies come from the VIP");
+            String text = new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8);
+            assertTrue(text.endsWith(":" + payload), text);
+            return text.substring(0, text.indexOf(':'));
+        }
+
+        @Override
+        public void close() {
+            socket.close();
+        }
+    }
+}
