@@ -113,7 +113,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
 
     private void listen(ServiceKey key) {
         ChannelFuture bound = key.protocol() == Protocol.UDP
-                ? UdpNatListener.bind(key, transport, workers, rules, connections)
+                ? UdpNatListener.bind(key, transport, workers, rules, connections, limits)
                 : listenTcp(key);
         listeners.put(key, bound.channel());
         bound.addListener(f -> {

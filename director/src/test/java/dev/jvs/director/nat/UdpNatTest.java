@@ -41,6 +41,7 @@ class UdpNatTest {
     private final RuleTable rules = new RuleTable();
     private final ConnectionTable connections = new ConnectionTable(8, rules::timeouts);
     private final List<NamedServer> servers = new ArrayList<>();
+    private final ConnectionLimits limits = new ConnectionLimits(0);
     private ServiceKey vip;
     private NatProxy nat;
 
@@ -49,7 +50,7 @@ class UdpNatTest {
         EventLoopGroup workers = transport.newGroup(2);
         closeLast.add(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         closeLast.add(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
-        nat = new NatProxy(transport, acceptors, workers, rules, connections);
+        nat = new NatProxy(transport, acceptors, workers, rules, connections, limits);
         rules.addListener(nat);
         vip = ServiceKey.of(Protocol.UDP, LOOPBACK, freeUdpPort());
         servers.add(new NamedServer("A"));
@@ -117,6 +118,23 @@ class UdpNatTest {
             assertEquals(1, dest("B").stats().conns(), "4 s of traffic with a 2 s timeout: still one session");
             Connection entry = connections.get(Protocol.UDP, client.address(), vipAddress());
             assertTrue(entry.expiresInSeconds(System.nanoTime()) < 2, "a UDP entry counts down while idle");
+        }
+    }
+
+    @Test
+    void maxConnsRefusesNewClientsUntilASessionEnds() throws Exception {
+        start(Transport.best());
+        apply(rules, set(0, 0, 1));
+        apply(rules, addService(new ServiceConfig(vip, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null,
+                false, 0, 1)));
+        addServers("A", "B");
+        try (Client first = new Client(); Client second = new Client()) {
+            assertEquals("B", first.ask("q"));
+            assertNull(second.askOrNull("q"), "a second client is over --max-conns 1");
+            assertEquals("B", first.ask("q"), "the admitted session is untouched");
+            assertEquals(1, limits.refused());
+            awaitTrue(() -> connections.size() == 0, "the session expires after 1 s idle");
+            assertEquals("A", second.ask("q"), "its slot is free again");
         }
     }
 

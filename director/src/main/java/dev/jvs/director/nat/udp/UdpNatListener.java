@@ -1,6 +1,7 @@
 package dev.jvs.director.nat.udp;
 
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleTable;
@@ -28,13 +29,13 @@ public final class UdpNatListener {
 
     /** Binds the service's socket on one event loop of {@code workers}. */
     public static ChannelFuture bind(ServiceKey key, Transport transport, EventLoopGroup workers, RuleTable rules,
-                                     ConnectionTable connections) {
+                                     ConnectionTable connections, ConnectionLimits limits) {
         Bootstrap b = new Bootstrap()
                 .group(workers)
                 .channel(transport.datagramChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
-                .handler(new UdpServiceHandler(key, rules, connections, transport));
+                .handler(new UdpServiceHandler(key, rules, connections, transport, limits));
         if (transport.freebindOption() != null) {
             // As for TCP: the VIP need not be local yet.
             b.option(transport.freebindOption(), true);

@@ -2,6 +2,7 @@ package dev.jvs.director.nat.udp;
 
 import dev.jvs.director.conn.Connection;
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleTable;
@@ -33,9 +34,12 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     private final RuleTable rules;
     private final ConnectionTable connections;
     private final Transport transport;
+    private final ConnectionLimits limits;
     private final Map<InetSocketAddress, UdpSession> sessions = new HashMap<>();
 
-    UdpServiceHandler(ServiceKey key, RuleTable rules, ConnectionTable connections, Transport transport) {
+    UdpServiceHandler(ServiceKey key, RuleTable rules, ConnectionTable connections, Transport transport,
+                      ConnectionLimits limits) {
+        this.limits = limits;
         this.key = key;
         this.vip = new InetSocketAddress(key.address(), key.port());
         this.rules = rules;
@@ -63,6 +67,10 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
                         packet.content(), transport, connections);
                 return;
             }
+            if (!limits.tryAcquire(key, service.config().maxConns())) {
+                packet.release(); // over --max-conns / --max-connections: a new client is refused (counted)
+                return;
+            }
             session = open(ctx.channel(), client, dest, now);
         }
         session.forward(packet.content(), now);
@@ -77,7 +85,8 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
             Connection old = connections.get(Protocol.UDP, client, vip);
             if (old != null) connections.remove(old);
         }
-        UdpSession session = new UdpSession(listener, client, entry, sessions, connections);
+        UdpSession session = new UdpSession(listener, client, entry, sessions, connections,
+                () -> limits.release(key));
         sessions.put(client, session);
         session.open(transport, now);
         return session;

@@ -40,9 +40,11 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
     private long deadlineNanos;
     private ScheduledFuture<?> timer;
     private boolean closed;
+    private final Runnable onEnd;
 
     UdpSession(Channel listener, InetSocketAddress client, Connection entry,
-               Map<InetSocketAddress, UdpSession> sessions, ConnectionTable connections) {
+               Map<InetSocketAddress, UdpSession> sessions, ConnectionTable connections, Runnable onEnd) {
+        this.onEnd = onEnd;
         this.listener = listener;
         this.client = client;
         this.entry = entry;
@@ -111,6 +113,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
         sessions.remove(client, this);
         connections.remove(entry);
         if (upstream != null) upstream.close();
+        onEnd.run();
     }
 
     @Override
