@@ -24,7 +24,8 @@ import java.util.Locale;
 
 /**
  * The Netty transport the data paths run on: io_uring where the kernel allows it, else epoll, else NIO.
- * Only the native transports can bind a listener with IP_FREEBIND (a VIP that is not local yet).
+ * Only the native transports can bind a listener with IP_FREEBIND (a VIP that is not local yet) or connect from
+ * a foreign address with IP_TRANSPARENT.
  */
 public enum Transport {
     IO_URING("io_uring") {
@@ -33,6 +34,7 @@ public enum Transport {
         @Override public Class<? extends ServerChannel> serverChannel() { return IoUringServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return IoUringSocketChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return IoUringChannelOption.IP_FREEBIND; }
+        @Override public ChannelOption<Boolean> transparentOption() { return IoUringChannelOption.IP_TRANSPARENT; }
         @Override Throwable unavailabilityCause() { return IoUring.unavailabilityCause(); }
     },
     EPOLL("epoll") {
@@ -41,6 +43,7 @@ public enum Transport {
         @Override public Class<? extends ServerChannel> serverChannel() { return EpollServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return EpollSocketChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return EpollChannelOption.IP_FREEBIND; }
+        @Override public ChannelOption<Boolean> transparentOption() { return EpollChannelOption.IP_TRANSPARENT; }
         @Override Throwable unavailabilityCause() { return Epoll.unavailabilityCause(); }
     },
     NIO("nio") {
@@ -49,6 +52,7 @@ public enum Transport {
         @Override public Class<? extends ServerChannel> serverChannel() { return NioServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return NioSocketChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return null; }
+        @Override public ChannelOption<Boolean> transparentOption() { return null; }
         @Override Throwable unavailabilityCause() { return null; }
     };
 
@@ -66,6 +70,9 @@ public enum Transport {
 
     /** The channel option that sets IP_FREEBIND, or null when this transport cannot. */
     public abstract ChannelOption<Boolean> freebindOption();
+
+    /** The channel option that sets IP_TRANSPARENT (connect from the client's address), or null when this transport cannot. */
+    public abstract ChannelOption<Boolean> transparentOption();
 
     abstract Throwable unavailabilityCause();
 
