@@ -33,7 +33,23 @@ final class DirectorProcess implements AutoCloseable {
 
     /** Starts a director in {@code dir} (its socket and log live there) and waits until it accepts commands. */
     static DirectorProcess start(Path dir, String... extraArgs) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/jvs-director").toString(),
+        return startWith(List.of(), dir, extraArgs);
+    }
+
+    /**
+     * Starts a director inside network namespace {@code netns}. Its control socket is a file, so the CLI reaches
+     * it from any namespace. {@code ip netns exec} execs the launcher, which execs java: SIGTERM still lands on
+     * the director itself.
+     */
+    static DirectorProcess startInNamespace(String netns, Path dir, String... extraArgs)
+            throws IOException, InterruptedException {
+        return startWith(List.of("ip", "netns", "exec", netns), dir, extraArgs);
+    }
+
+    private static DirectorProcess startWith(List<String> launcher, Path dir, String... extraArgs)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(HOME.resolve("bin/jvs-director").toString(),
                 "--socket", dir.resolve("jvs.sock").toString()));
         command.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(command)
