@@ -36,6 +36,16 @@ final class DirectorProcess implements AutoCloseable {
         return startWith(dir, List.of(), extraArgs);
     }
 
+    /**
+     * Starts a director inside network namespace {@code netns}. Its control socket is a file, so the CLI reaches
+     * it from any namespace. {@code ip netns exec} execs the launcher, which execs java: SIGTERM still lands on
+     * the director itself.
+     */
+    static DirectorProcess startInNamespace(String netns, Path dir, String... extraArgs)
+            throws IOException, InterruptedException {
+        return startWith(dir, List.of("ip", "netns", "exec", netns), extraArgs);
+    }
+
     /** As {@link #start}, with the director launched through {@code launcher} (e.g. {@code prlimit ...}). */
     static DirectorProcess startWith(Path dir, List<String> launcher, String... extraArgs)
             throws IOException, InterruptedException {

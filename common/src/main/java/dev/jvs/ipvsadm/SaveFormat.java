@@ -11,9 +11,11 @@ import dev.jvs.model.Timeouts;
 
 
 /**
- * {@code ipvsadm -S} output (the rule format {@code -R} reads back), sorted like {@code -L}. The extended form
- * is JVS's state file: it also writes what ipvsadm's save leaves out (thresholds, JVS's client-address options
- * and the timeouts) as options JVS's {@code -R} accepts, so a restart restores the table exactly.
+ * {@code ipvsadm -S} output (the rule format {@code -R} reads back), sorted like {@code -L}. JVS's client-address
+ * options ({@code --proxy-protocol}, {@code --transparent}) are always written: ipvsadm has no such setting, so a
+ * table ipvsadm could build saves exactly as ipvsadm saves it, and a JVS table survives {@code -S | -R}.
+ * The extended form is JVS's state file: it also writes what ipvsadm's save leaves out (thresholds and the
+ * timeouts) as options JVS's {@code -R} accepts, so a restart restores the table exactly.
  */
 public final class SaveFormat {
 
@@ -85,13 +87,11 @@ public final class SaveFormat {
                 }
             }
         }
-        if (extended) {
-            switch (server.clientIp()) {
-                case PROXY_V1 -> out.append(" --proxy-protocol v1");
-                case PROXY_V2 -> out.append(" --proxy-protocol v2");
-                case TRANSPARENT -> out.append(" --transparent");
-                case NONE -> {
-                }
+        switch (server.clientIp()) {
+            case PROXY_V1 -> out.append(" --proxy-protocol v1");
+            case PROXY_V2 -> out.append(" --proxy-protocol v2");
+            case TRANSPARENT -> out.append(" --transparent");
+            case NONE -> {
             }
         }
         return out.toString();

@@ -40,7 +40,7 @@ class SaveFormatTest {
     }
 
     @Test
-    void extendedSaveAddsThresholdsClientAddressOptionsAndTimeouts() {
+    void extendedSaveAddsThresholdsAndTimeouts() {
         ServiceKey key = ServiceKey.of(Protocol.TCP, ip("10.0.0.1"), 80);
         RealServerConfig proxied = new RealServerConfig(ip("192.168.0.5"), 8080, ForwardMethod.MASQ, 3, 100, 10,
                 TunnelType.IPIP, 0, TunnelChecksum.NOCSUM, ClientIpMode.PROXY_V2);
@@ -51,7 +51,7 @@ class SaveFormatTest {
                         + "-a -t 10.0.0.1:80 -r 192.168.0.5:8080 -m -w 3 -x 100 -y 10 --proxy-protocol v2\n"
                         + "--set 600 60 200\n",
                 SaveFormat.save(table, true, SAMPLE_NAMES, true));
-        assertEquals("-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 192.168.0.5:8080 -m -w 3\n",
+        assertEquals("-A -t 10.0.0.1:80 -s wlc\n-a -t 10.0.0.1:80 -r 192.168.0.5:8080 -m -w 3 --proxy-protocol v2\n",
                 SaveFormat.save(table, true, SAMPLE_NAMES, false));
     }
 
@@ -63,6 +63,34 @@ class SaveFormatTest {
         String saved = SaveFormat.save(table, true, SAMPLE_NAMES, false);
         assertEquals("-A -t 10.0.0.1:80 -s rr --max-conns 2000\n", saved);
         assertEquals(limited, RestoreInput.parseAll("ipvsadm", RestoreInput.split(saved), TestData.SERVICES).get(0).service());
+    }
+
+    @Test
+    void plainSaveKeepsClientAddressOptionsSoRestoreGetsThemBack() throws IpvsadmException {
+        ServiceKey key = ServiceKey.of(Protocol.TCP, ip("10.0.0.1"), 80);
+        TableView table = new TableView(4096, List.of(new ServiceView(ServiceConfig.defaults(key), Stats.ZERO,
+                Rates.ZERO, List.of(masq("192.168.0.1", ClientIpMode.PROXY_V1), masq("192.168.0.2", ClientIpMode.PROXY_V2),
+                        masq("192.168.0.3", ClientIpMode.TRANSPARENT), masq("192.168.0.4", ClientIpMode.NONE)))),
+                null);
+        String saved = SaveFormat.save(table, true, SAMPLE_NAMES, false);
+        assertEquals("""
+                -A -t 10.0.0.1:80 -s wlc
+                -a -t 10.0.0.1:80 -r 192.168.0.1:8080 -m -w 1 --proxy-protocol v1
+                -a -t 10.0.0.1:80 -r 192.168.0.2:8080 -m -w 1 --proxy-protocol v2
+                -a -t 10.0.0.1:80 -r 192.168.0.3:8080 -m -w 1 --transparent
+                -a -t 10.0.0.1:80 -r 192.168.0.4:8080 -m -w 1
+                """, saved);
+        List<ClientIpMode> restored = new ArrayList<>();
+        for (Command command : RestoreInput.parseAll("ipvsadm", RestoreInput.split(saved), TestData.SERVICES)) {
+            if (command.kind() == CommandKind.ADD_SERVER) restored.add(command.server().clientIp());
+        }
+        assertEquals(List.of(ClientIpMode.PROXY_V1, ClientIpMode.PROXY_V2, ClientIpMode.TRANSPARENT, ClientIpMode.NONE),
+                restored);
+    }
+
+    private static RealServerView masq(String address, ClientIpMode clientIp) {
+        return new RealServerView(new RealServerConfig(ip(address), 8080, ForwardMethod.MASQ, 1, 0, 0,
+                TunnelType.IPIP, 0, TunnelChecksum.NOCSUM, clientIp), 0, 0, 0, Stats.ZERO, Rates.ZERO);
     }
 
     @Test

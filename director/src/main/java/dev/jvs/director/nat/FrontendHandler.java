@@ -8,6 +8,7 @@ import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.VirtualService;
+import dev.jvs.model.ClientIpMode;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
 import io.netty.bootstrap.Bootstrap;
@@ -18,20 +19,27 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Client side of one proxied connection. On accept it schedules a real server, connects to it on the same
  * event loop (so both halves are owned by one thread), then relays client bytes to the backend.
  * Backpressure: this side stops reading while the backend channel is not writable.
+ *
+ * <p>The real server's client-address mode decides how it learns the client: a PROXY protocol header sent
+ * before any client byte, or (transparent) a backend socket bound to the client's own address.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     static final int CONNECT_TIMEOUT_MILLIS = 5_000;
+    /** The transport is fixed for the process, so saying once that it cannot do transparent is enough. */
+    private static final AtomicBoolean transparentRefusalLogged = new AtomicBoolean();
 
     private final ServiceKey serviceKey;
     private final RuleTable rules;
@@ -57,23 +65,50 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             client.close();
             return;
         }
-        Connection entry = track(clientAddress, (InetSocketAddress) client.localAddress(), dest);
+        ClientIpMode clientIp = dest.config().clientIp();
+        if (clientIp == ClientIpMode.TRANSPARENT && transport.transparentOption() == null) {
+            if (transparentRefusalLogged.compareAndSet(false, true)) {
+                log.error("real server {} is --transparent, but the {} transport cannot set IP_TRANSPARENT;"
+                        + " its clients are closed (run the director with --transport epoll or io_uring)",
+                        dest.config().socketAddress(), transport.optionName());
+            }
+            client.close();
+            return;
+        }
+        InetSocketAddress vip = (InetSocketAddress) client.localAddress();
+        Connection entry = track(clientAddress, vip, dest);
         entry.tcpEvent(Direction.INPUT, TcpEvent.SYN);
         pair = new ProxiedConnection(client, entry);
 
         InetSocketAddress target = dest.config().socketAddress();
-        ChannelFuture connect = new Bootstrap()
+        Bootstrap b = new Bootstrap()
                 .group(client.eventLoop())
                 .channel(transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-                .handler(new BackendHandler(pair))
-                .connect(target);
+                .handler(new BackendHandler(pair));
+        ChannelFuture connect;
+        if (clientIp == ClientIpMode.TRANSPARENT) {
+            // The client's IP with an ephemeral port, not the client's port: that port may still be held by a
+            // TIME_WAIT backend socket of an earlier connection, or by this client's connection to another VIP
+            // on the same real server, and a fixed port would then fail to bind. Real servers see the client's
+            // IP (what logs and ACLs use); only its port differs.
+            b.option(transport.transparentOption(), true);
+            connect = b.connect(target, new InetSocketAddress(clientAddress.getAddress(), 0));
+        } else {
+            connect = b.connect(target);
+        }
         pair.backend = connect.channel();
         connect.addListener(f -> {
             if (f.isSuccess()) {
+                switch (clientIp) {
+                    case PROXY_V1 -> ProxyProtocolHeader.send(pair.backend, HAProxyProtocolVersion.V1, clientAddress, vip);
+                    case PROXY_V2 -> ProxyProtocolHeader.send(pair.backend, HAProxyProtocolVersion.V2, clientAddress, vip);
+                    case NONE, TRANSPARENT -> {
+                    }
+                }
                 pair.backendConnected();
             } else {
                 log.warn("real server {} did not accept a connection for client {}: {}",

@@ -28,7 +28,8 @@ import java.util.Locale;
 
 /**
  * The Netty transport the data paths run on: io_uring where the kernel allows it, else epoll, else NIO.
- * Only the native transports can bind a listener or a datagram socket with IP_FREEBIND (a VIP that is not local yet).
+ * Only the native transports can bind a listener or a datagram socket with IP_FREEBIND (a VIP that is not local
+ * yet) or connect from a foreign address with IP_TRANSPARENT.
  */
 public enum Transport {
     IO_URING("io_uring") {
@@ -38,6 +39,7 @@ public enum Transport {
         @Override public Class<? extends SocketChannel> socketChannel() { return IoUringSocketChannel.class; }
         @Override public Class<? extends DatagramChannel> datagramChannel() { return IoUringDatagramChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return IoUringChannelOption.IP_FREEBIND; }
+        @Override public ChannelOption<Boolean> transparentOption() { return IoUringChannelOption.IP_TRANSPARENT; }
         @Override Throwable unavailabilityCause() { return IoUring.unavailabilityCause(); }
     },
     EPOLL("epoll") {
@@ -47,6 +49,7 @@ public enum Transport {
         @Override public Class<? extends SocketChannel> socketChannel() { return EpollSocketChannel.class; }
         @Override public Class<? extends DatagramChannel> datagramChannel() { return EpollDatagramChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return EpollChannelOption.IP_FREEBIND; }
+        @Override public ChannelOption<Boolean> transparentOption() { return EpollChannelOption.IP_TRANSPARENT; }
         @Override Throwable unavailabilityCause() { return Epoll.unavailabilityCause(); }
     },
     NIO("nio") {
@@ -56,6 +59,7 @@ public enum Transport {
         @Override public Class<? extends SocketChannel> socketChannel() { return NioSocketChannel.class; }
         @Override public Class<? extends DatagramChannel> datagramChannel() { return NioDatagramChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return null; }
+        @Override public ChannelOption<Boolean> transparentOption() { return null; }
         @Override Throwable unavailabilityCause() { return null; }
     };
 
@@ -75,6 +79,9 @@ public enum Transport {
 
     /** The option that sets IP_FREEBIND on listeners and datagram sockets, or null when this transport cannot. */
     public abstract ChannelOption<Boolean> freebindOption();
+
+    /** The channel option that sets IP_TRANSPARENT (connect from the client's address), or null when this transport cannot. */
+    public abstract ChannelOption<Boolean> transparentOption();
 
     abstract Throwable unavailabilityCause();
 
