@@ -148,10 +148,15 @@ public final class Connection {
      * are open); a held UDP entry counts down, as its session re-arms it with {@link #touch} on every datagram.
      */
     public synchronized long expiresInSeconds(long nowNanos) {
-        if (holds > 0 && key.protocol() == Protocol.TCP) {
-            return timeoutNanos(state) / NANOS_PER_SECOND;
-        }
         return Math.max(0, expiresAtNanos - nowNanos) / NANOS_PER_SECOND;
+    }
+
+    /**
+     * When the entry runs out if no packet re-arms it. The table never expires a held entry; its owner (the
+     * NAT proxy) watches this deadline and ends its sockets when it passes, as IPVS expires an idle entry.
+     */
+    public long expiresAtNanos() {
+        return expiresAtNanos;
     }
 
     public void countIn(long bytes) {

@@ -21,6 +21,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf data = (ByteBuf) msg;
         pair.entry.countOut(data.readableBytes());
+        pair.active();
         pair.client.write(data, pair.client.voidPromise());
     }
 

@@ -78,7 +78,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         InetSocketAddress vip = (InetSocketAddress) client.localAddress();
         Connection entry = track(clientAddress, vip, dest);
         entry.tcpEvent(Direction.INPUT, TcpEvent.SYN);
-        pair = new ProxiedConnection(client, entry);
+        entry.touch(System.nanoTime());
+        pair = new ProxiedConnection(client, entry, connections);
 
         InetSocketAddress target = dest.config().socketAddress();
         Bootstrap b = new Bootstrap()
@@ -137,6 +138,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf data = (ByteBuf) msg;
         pair.entry.countIn(data.readableBytes());
+        pair.active();
         pair.backend.write(data, pair.backend.voidPromise());
     }
 

@@ -1,12 +1,18 @@
 package dev.jvs.director.nat;
 
 import dev.jvs.director.conn.Connection;
+import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.conn.Direction;
 import dev.jvs.director.conn.TcpEvent;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.DuplexChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The two halves of one proxied TCP connection and its connection-table entry. Both channels run on the same
@@ -17,46 +23,92 @@ import io.netty.channel.socket.DuplexChannel;
  * each side's end of stream = its FIN, an error = its RST. Once both sockets are closed the entry is released
  * and stays in the table for its state's timeout (TIME_WAIT after a clean close), counted as inactive,
  * exactly like a kernel entry.
+ *
+ * <p>Every read and every state change re-arms the entry with its state's timeout (as every packet does in
+ * IPVS, so {@code --set} applies and {@code -Lnc} counts down); a timer on the event loop ends both sockets
+ * when a connection stays idle past that deadline, as IPVS expires an idle entry.
  */
-final class ProxiedConnection {
+final class ProxiedConnection implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxiedConnection.class);
 
     final Channel client;
     final Connection entry;
+    private final ConnectionTable connections;
     Channel backend;
     boolean backendReady;
     private boolean clientOpen = true;
     private boolean backendOpen = true;
     private boolean released;
+    private ScheduledFuture<?> idleTimer;
+    private long idleTimerDeadline = Long.MAX_VALUE;
 
-    ProxiedConnection(Channel client, Connection entry) {
+    ProxiedConnection(Channel client, Connection entry, ConnectionTable connections) {
         this.client = client;
         this.entry = entry;
+        this.connections = connections;
     }
 
     void backendConnected() {
-        entry.tcpEvent(Direction.OUTPUT, TcpEvent.SYN);
-        entry.tcpEvent(Direction.INPUT, TcpEvent.ACK);
+        event(Direction.OUTPUT, TcpEvent.SYN);
+        event(Direction.INPUT, TcpEvent.ACK);
         backendReady = true;
         client.config().setAutoRead(true);
         backend.config().setAutoRead(true);
+        armIdleTimer();
+    }
+
+    /** Data went through: the entry lives for its state's timeout from now. */
+    void active() {
+        entry.touch(System.nanoTime());
+    }
+
+    private void event(Direction direction, TcpEvent event) {
+        entry.tcpEvent(direction, event);
+        entry.touch(System.nanoTime());
+        // A closing state has a shorter timeout (e.g. FIN_WAIT): bring the timer forward to it.
+        if (idleTimer != null && entry.expiresAtNanos() < idleTimerDeadline) {
+            idleTimer.cancel(false);
+            armIdleTimer();
+        }
+    }
+
+    private void armIdleTimer() {
+        idleTimerDeadline = entry.expiresAtNanos();
+        long wait = Math.max(idleTimerDeadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(10));
+        idleTimer = client.eventLoop().schedule(this, wait, TimeUnit.NANOSECONDS);
+    }
+
+    /** The idle timer: re-armed while there is traffic, ends the connection once its entry's time is up. */
+    @Override
+    public void run() {
+        if (released || (!client.isOpen() && (backend == null || !backend.isOpen()))) return;
+        if (System.nanoTime() < entry.expiresAtNanos()) {
+            armIdleTimer();
+            return;
+        }
+        log.debug("{} -> {}: idle in {} past its timeout, closing", entry.client(), entry.destination(), entry.stateName());
+        connections.remove(entry); // expired, as IPVS drops an idle entry: gone from -Lnc and from the counters
+        client.close();
+        if (backend != null) backend.close();
     }
 
     /** The real server refused or did not answer: the client is closed at once, never left hanging. */
     void backendFailed() {
         backendOpen = false;
-        entry.tcpEvent(Direction.OUTPUT, TcpEvent.RST);
+        event(Direction.OUTPUT, TcpEvent.RST);
         client.close();
     }
 
     /** The client sent FIN: pass the half-close on once everything it sent is flushed. */
     void clientFinished() {
-        entry.tcpEvent(Direction.INPUT, TcpEvent.FIN);
+        event(Direction.INPUT, TcpEvent.FIN);
         shutdownOutputAfterFlush(backend);
     }
 
     /** The real server sent FIN. */
     void backendFinished() {
-        entry.tcpEvent(Direction.OUTPUT, TcpEvent.FIN);
+        event(Direction.OUTPUT, TcpEvent.FIN);
         shutdownOutputAfterFlush(client);
     }
 
@@ -73,7 +125,7 @@ final class ProxiedConnection {
     }
 
     void reset(Direction from) {
-        entry.tcpEvent(from, TcpEvent.RST);
+        event(from, TcpEvent.RST);
     }
 
     private void releaseIfDone() {

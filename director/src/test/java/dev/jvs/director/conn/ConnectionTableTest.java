@@ -77,7 +77,9 @@ class ConnectionTableTest {
         assertTrue(c.hold());
         table.insert(c);
         assertEquals(0, table.expire(10_000 * SECOND));
-        assertEquals(900, c.expiresInSeconds(10_000 * SECOND));
+        assertEquals(0, c.expiresInSeconds(10_000 * SECOND), "past its deadline: its owner ends it, not the table");
+        c.touch(9_500 * SECOND);
+        assertEquals(400, c.expiresInSeconds(10_000 * SECOND), "a held entry counts down from its last packet");
         c.release(10_000 * SECOND);
         assertEquals(900, c.expiresInSeconds(10_000 * SECOND));
         assertEquals(400, c.expiresInSeconds(10_500 * SECOND));
