@@ -1,6 +1,7 @@
 package dev.jvs.director.nat;
 
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleListener;
@@ -41,17 +42,19 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private final EventLoopGroup workers;
     private final RuleTable rules;
     private final ConnectionTable connections;
+    private final Scheduling scheduling;
     /** Owned by the rule-table writer thread (rulesChanged) and close(). */
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
 
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                    RuleTable rules, ConnectionTable connections) {
+                    RuleTable rules, ConnectionTable connections, Scheduling scheduling) {
         this.transport = transport;
         this.acceptors = acceptors;
         this.workers = workers;
         this.rules = rules;
         this.connections = connections;
+        this.scheduling = scheduling;
     }
 
     @Override
@@ -115,7 +118,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new FrontendHandler(key, rules, connections, transport));
+                        ch.pipeline().addLast(new FrontendHandler(key, rules, connections, scheduling, transport));
                     }
                 });
         if (transport.freebindOption() != null) {
