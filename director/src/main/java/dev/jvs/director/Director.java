@@ -2,6 +2,8 @@ package dev.jvs.director;
 
 import dev.jvs.control.ControlSocket;
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Scheduling;
+import dev.jvs.director.sched.Schedulers;
 import dev.jvs.director.control.CommandExecutor;
 import dev.jvs.director.control.ControlServer;
 import dev.jvs.director.control.StateFile;
@@ -24,6 +26,8 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.function.LongSupplier;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +73,18 @@ public final class Director implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Data-path event loops (default: number of CPUs).")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--sched-seed", paramLabel = "N",
+            description = "Seed the twos scheduler's random draws so a run can be replayed (default: unseeded, like the kernel).")
+    Long schedSeed;
+
+    @Option(names = "--expire-nodest-conn",
+            description = "Like the expire_nodest_conn sysctl: drop, and close, connections whose real server was deleted (default: off, they drain).")
+    boolean expireNodestConn;
+
+    @Option(names = "--expire-quiescent-template",
+            description = "Like the expire_quiescent_template sysctl: a persistence template to a weight-0 server is dropped and the client rescheduled (default: off).")
+    boolean expireQuiescentTemplate;
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -89,8 +105,14 @@ public final class Director implements Callable<Integer> {
             System.err.println("jvs-director: " + e.getMessage());
             return 2;
         }
-        RuleTable rules = new RuleTable();
+        LongSupplier clock = System::nanoTime;
+        Schedulers schedulers = new Schedulers(clock,
+                schedSeed == null ? OptionalLong.empty() : OptionalLong.of(schedSeed));
+        RuleTable rules = new RuleTable(clock, schedulers);
         ConnectionTable connections = new ConnectionTable(connTabBits, rules::timeouts);
+        connections.expireNodestConn(expireNodestConn);
+        Scheduling scheduling = new Scheduling(connections, clock);
+        scheduling.expireQuiescentTemplate(expireQuiescentTemplate);
         CommandExecutor executor = new CommandExecutor(rules, connections);
 
         // Rules first, before anything listens: a bad file stops start-up with the line and the reason.
@@ -115,7 +137,8 @@ public final class Director implements Callable<Integer> {
         log.info("transport {}", net.optionName());
         EventLoopGroup acceptors = net.newGroup(1);
         EventLoopGroup workers = net.newGroup(threads);
-        NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections, new ConnectionLimits(maxConnections));
+        NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections, scheduling,
+                new ConnectionLimits(maxConnections));
         DemoBackends demoBackends = null;
         ControlServer control = null;
         try {

@@ -17,6 +17,8 @@ import java.util.function.Supplier;
 public final class Connection {
 
     private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
+    /** A template that fires while it still controls connections lives on in steps of 60 s. */
+    static final long TEMPLATE_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final ConnectionKey key;
     private final InetSocketAddress destination;
@@ -27,6 +29,15 @@ public final class Connection {
     private int holds;        // guarded by this
     private boolean bound;    // guarded by this
     private volatile long expiresAtNanos;
+
+    /** Persistence templates only: their own timeout, and how many live connections they control. */
+    private final boolean template;
+    private long templateTimeoutNanos; // guarded by this
+    private int controlled;            // guarded by this
+    /** The template this connection was created from (the kernel's "controlled by"), or null. */
+    private Connection controller;     // guarded by this
+    /** Closes the sockets of a proxied connection when it is expired by force (expire_nodest_conn). */
+    private volatile Runnable closer;
 
     /** Next entry in the same bucket; guarded by the table's stripe lock. */
     Connection chainNext;
@@ -48,8 +59,86 @@ public final class Connection {
         this.destination = new InetSocketAddress(dest.config().address(), port == 0 ? virtual.getPort() : port);
         this.state = TcpState.NONE;
         this.bound = true;
+        this.template = false;
         dest.bindConnection();
         this.expiresAtNanos = nowNanos + timeoutNanos(TcpState.NONE);
+    }
+
+    private Connection(ConnectionKey key, Dest dest, InetSocketAddress destination, Supplier<Timeouts> timeouts,
+                       long timeoutNanos, long nowNanos) {
+        this.key = key;
+        this.dest = dest;
+        this.destination = destination;
+        this.timeouts = timeouts;
+        this.state = TcpState.NONE;
+        this.bound = true;
+        this.template = true;
+        this.templateTimeoutNanos = timeoutNanos;
+        dest.bindTemplate();
+        this.expiresAtNanos = nowNanos + timeoutNanos;
+    }
+
+    /**
+     * A persistence template bound to {@code dest} (counted in its persistconns): key {@code (protocol,
+     * masked client:0, virtual)}, shown by {@code -Lc} as state NONE (TCP) or UDP.
+     *
+     * @param destinationPort the server port, or 0 for templates of FTP, fwmark and port-0 services
+     */
+    public static Connection template(Protocol protocol, InetSocketAddress maskedClient, InetSocketAddress virtual,
+                                      Dest dest, int destinationPort, Supplier<Timeouts> timeouts,
+                                      long timeoutNanos, long nowNanos) {
+        return new Connection(new ConnectionKey(protocol, maskedClient, virtual), Objects.requireNonNull(dest),
+                new InetSocketAddress(dest.config().address(), destinationPort), timeouts, timeoutNanos, nowNanos);
+    }
+
+    public boolean isTemplate() {
+        return template;
+    }
+
+    /** Templates: how many connections it controls right now. */
+    public synchronized int controlledCount() {
+        return controlled;
+    }
+
+    /** The template controlling this connection, or null. */
+    public synchronized Connection controller() {
+        return controller;
+    }
+
+    /**
+     * Counts one more controlled connection and re-arms the timer with the template's current timeout (the
+     * persistence timeout, or 60 s once it has outlived it).
+     *
+     * @return false if the template was already unbound (expired meanwhile): do not use it
+     */
+    synchronized boolean attach(long nowNanos) {
+        if (!bound) {
+            return false;
+        }
+        controlled++;
+        expiresAtNanos = nowNanos + templateTimeoutNanos;
+        return true;
+    }
+
+    /** Links this new connection to the template that {@link #attach attached} it. */
+    synchronized void controlledBy(Connection template) {
+        controller = template;
+    }
+
+    private synchronized void detach() {
+        controlled--;
+    }
+
+    /** Lets the owner of a proxied connection close it when the table expires it by force. */
+    public void onForcedExpiry(Runnable closer) {
+        this.closer = closer;
+    }
+
+    void runCloser() {
+        Runnable c = closer;
+        if (c != null) {
+            c.run();
+        }
     }
 
     public ConnectionKey key() {
@@ -93,7 +182,7 @@ public final class Connection {
      * @return the state after the event
      */
     public synchronized TcpState tcpEvent(Direction direction, TcpEvent event) {
-        if (key.protocol() != Protocol.TCP) {
+        if (key.protocol() != Protocol.TCP || template) {
             throw new IllegalStateException("not a TCP connection: " + key);
         }
         if (!bound) {
@@ -117,6 +206,9 @@ public final class Connection {
      * @return false if it already expired or was removed (the caller must not use it)
      */
     public synchronized boolean hold() {
+        if (template) {
+            throw new IllegalStateException("templates are never held");
+        }
         if (!bound) {
             return false;
         }
@@ -169,6 +261,9 @@ public final class Connection {
 
     /** The timeout of a state now: ESTABLISHED, FIN_WAIT and UDP follow {@code --set}. */
     long timeoutNanos(TcpState s) {
+        if (template) {
+            return templateTimeoutNanos;
+        }
         Timeouts t = timeouts.get();
         int seconds;
         if (key.protocol() == Protocol.UDP) {
@@ -188,6 +283,12 @@ public final class Connection {
         if (!bound || holds > 0 || nowNanos - expiresAtNanos < 0) {
             return false;
         }
+        if (template && controlled > 0) {
+            // still controls connections: live on, re-checking every 60 s
+            templateTimeoutNanos = TEMPLATE_KEEPALIVE_NANOS;
+            expiresAtNanos = nowNanos + TEMPLATE_KEEPALIVE_NANOS;
+            return false;
+        }
         unbindLocked();
         return true;
     }
@@ -203,7 +304,14 @@ public final class Connection {
 
     private void unbindLocked() {
         bound = false;
+        if (template) {
+            dest.unbindTemplate();
+            return;
+        }
         dest.unbind(state.isActive());
+        if (controller != null) {
+            controller.detach(); // lock order: connection, then its template; a template never locks back
+        }
     }
 
     public synchronized boolean bound() {

@@ -27,6 +27,7 @@ public final class ConnectionTable {
     private final Object[] stripes = new Object[STRIPES];
     private final AtomicInteger size = new AtomicInteger();
     private final Supplier<Timeouts> timeouts;
+    private volatile boolean expireNodestConn;
 
     public ConnectionTable(Supplier<Timeouts> timeouts) {
         this(DEFAULT_BITS, timeouts);
@@ -43,6 +44,19 @@ public final class ConnectionTable {
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
         }
+    }
+
+    /**
+     * The kernel's {@code expire_nodest_conn} sysctl (default off: connections to a deleted server drain on
+     * their own). When on, each expiry pass also removes, held or not, every entry whose server was deleted,
+     * and asks its owner to close it, as the kernel's bulk flush since 5.9 does.
+     */
+    public void expireNodestConn(boolean on) {
+        expireNodestConn = on;
+    }
+
+    public boolean expireNodestConn() {
+        return expireNodestConn;
     }
 
     /** The timeouts connections of this table should use (pass to {@link Connection}'s constructor). */
@@ -75,7 +89,10 @@ public final class ConnectionTable {
     }
 
     public Connection get(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual) {
-        ConnectionKey key = new ConnectionKey(protocol, client, virtual);
+        return get(new ConnectionKey(protocol, client, virtual));
+    }
+
+    public Connection get(ConnectionKey key) {
         int b = bucketOf(key);
         synchronized (stripes[b & (STRIPES - 1)]) {
             for (Connection c = buckets[b]; c != null; c = c.chainNext) {
@@ -113,6 +130,8 @@ public final class ConnectionTable {
      * @return how many were removed
      */
     public int expire(long nowNanos) {
+        boolean flushNodest = expireNodestConn;
+        List<Connection> forced = flushNodest ? new ArrayList<>() : null;
         int removed = 0;
         for (int b = 0; b < buckets.length; b++) {
             synchronized (stripes[b & (STRIPES - 1)]) {
@@ -120,7 +139,11 @@ public final class ConnectionTable {
                 Connection c = buckets[b];
                 while (c != null) {
                     Connection next = c.chainNext;
-                    if (c.expireIfDue(nowNanos)) {
+                    if (flushNodest && !c.isTemplate() && !c.dest().available() && c.unbind()) {
+                        unlink(b, prev, c);
+                        forced.add(c);
+                        removed++;
+                    } else if (c.expireIfDue(nowNanos)) {
                         unlink(b, prev, c);
                         removed++;
                     } else {
@@ -129,6 +152,9 @@ public final class ConnectionTable {
                     c = next;
                 }
             }
+        }
+        if (forced != null) {
+            forced.forEach(Connection::runCloser); // outside the stripe locks
         }
         return removed;
     }

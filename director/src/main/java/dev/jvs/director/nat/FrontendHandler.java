@@ -3,6 +3,7 @@ package dev.jvs.director.nat;
 import dev.jvs.director.conn.Connection;
 import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.conn.Direction;
+import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.conn.TcpEvent;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
@@ -44,13 +45,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ServiceKey serviceKey;
     private final RuleTable rules;
     private final ConnectionTable connections;
+    private final Scheduling scheduling;
     private final Transport transport;
     private ProxiedConnection pair;
 
-    FrontendHandler(ServiceKey serviceKey, RuleTable rules, ConnectionTable connections, Transport transport) {
+    FrontendHandler(ServiceKey serviceKey, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
+                    Transport transport) {
         this.serviceKey = serviceKey;
         this.rules = rules;
         this.connections = connections;
+        this.scheduling = scheduling;
         this.transport = transport;
     }
 
@@ -58,13 +62,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         Channel client = ctx.channel();
         InetSocketAddress clientAddress = (InetSocketAddress) client.remoteAddress();
+        InetSocketAddress vip = (InetSocketAddress) client.localAddress();
         VirtualService service = rules.find(serviceKey);
-        Dest dest = service == null ? null : service.schedule(clientAddress);
-        if (dest == null) {
+        // persistence template first, then the scheduler
+        Connection entry = service == null ? null
+                : scheduling.newConnection(service, Protocol.TCP, clientAddress, vip);
+        if (entry == null) {
             // No real server can take it (all quiescent, overloaded or deleted): refuse, as IPVS does.
             client.close();
             return;
         }
+        Dest dest = entry.dest();
+        track(entry, clientAddress, vip);
         ClientIpMode clientIp = dest.config().clientIp();
         if (clientIp == ClientIpMode.TRANSPARENT && transport.transparentOption() == null) {
             if (transparentRefusalLogged.compareAndSet(false, true)) {
@@ -72,14 +81,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                         + " its clients are closed (run the director with --transport epoll or io_uring)",
                         dest.config().socketAddress(), transport.optionName());
             }
+            connections.remove(entry);
             client.close();
             return;
         }
-        InetSocketAddress vip = (InetSocketAddress) client.localAddress();
-        Connection entry = track(clientAddress, vip, dest);
         entry.tcpEvent(Direction.INPUT, TcpEvent.SYN);
         entry.touch(System.nanoTime());
         pair = new ProxiedConnection(client, entry, connections);
+        ProxiedConnection closing = pair;
+        // --expire-nodest-conn: the table drops entries of deleted servers; cut their sockets too
+        entry.onForcedExpiry(() -> client.eventLoop().execute(() -> {
+            client.close();
+            if (closing.backend != null) closing.backend.close();
+        }));
 
         InetSocketAddress target = dest.config().socketAddress();
         Bootstrap b = new Bootstrap()
@@ -124,14 +138,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      * client address and port (TIME_WAIT of an earlier connection) is expired first, as IPVS does when a new
      * SYN reuses it.
      */
-    private Connection track(InetSocketAddress clientAddress, InetSocketAddress vip, Dest dest) {
-        Connection entry = new Connection(Protocol.TCP, clientAddress, vip, dest, connections.timeouts(), System.nanoTime());
+    private void track(Connection entry, InetSocketAddress clientAddress, InetSocketAddress vip) {
         entry.hold();
         while (!connections.insert(entry)) {
             Connection old = connections.get(Protocol.TCP, clientAddress, vip);
             if (old != null) connections.remove(old);
         }
-        return entry;
     }
 
     @Override

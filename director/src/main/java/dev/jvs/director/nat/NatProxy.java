@@ -1,6 +1,7 @@
 package dev.jvs.director.nat;
 
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.nat.udp.UdpNatListener;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
@@ -44,18 +45,20 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private final RuleTable rules;
     private final ConnectionTable connections;
     private final ConnectionLimits limits;
+    private final Scheduling scheduling;
     /** Owned by the rule-table writer thread (rulesChanged) and close(). */
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
 
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                    RuleTable rules, ConnectionTable connections, ConnectionLimits limits) {
+                    RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
         this.transport = transport;
         this.limits = limits;
         this.acceptors = acceptors;
         this.workers = workers;
         this.rules = rules;
         this.connections = connections;
+        this.scheduling = scheduling;
     }
 
     @Override
@@ -113,7 +116,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
 
     private void listen(ServiceKey key) {
         ChannelFuture bound = key.protocol() == Protocol.UDP
-                ? UdpNatListener.bind(key, transport, workers, rules, connections, limits)
+                ? UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits)
                 : listenTcp(key);
         listeners.put(key, bound.channel());
         bound.addListener(f -> {
@@ -139,7 +142,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new LimitHandler(key, rules, limits),
-                                new FrontendHandler(key, rules, connections, transport));
+                                new FrontendHandler(key, rules, connections, scheduling, transport));
                     }
                 });
         if (transport.freebindOption() != null) {

@@ -18,6 +18,8 @@ public final class Dest {
     private volatile VirtualService service;
     private volatile boolean available;
     private volatile boolean overloaded;
+    /** The most recent non-zero weight (the weight itself on add, even 0): mh keeps a quiesced server's slots. */
+    private volatile int lastWeight;
 
     private final AtomicInteger activeConns = new AtomicInteger();
     private final AtomicInteger inactiveConns = new AtomicInteger();
@@ -51,6 +53,11 @@ public final class Dest {
 
     public int weight() {
         return config.weight();
+    }
+
+    /** The kernel's {@code last_weight}: the weight given on add, then the latest non-zero weight of an edit. */
+    public int lastWeight() {
+        return lastWeight;
     }
 
     public ForwardMethod method() {
@@ -163,8 +170,11 @@ public final class Dest {
 
     // ---- writer side (rule table, under the service's lock) ----
 
-    /** Applies a new configuration as the kernel's update does on add and edit. */
-    void update(RealServerConfig newConfig) {
+    /** Applies a new configuration as the kernel's update does on add ({@code adding}) and edit. */
+    void update(RealServerConfig newConfig, boolean adding) {
+        if (adding || newConfig.weight() != 0) {
+            lastWeight = newConfig.weight();
+        }
         int oldUpper = config.upperThreshold();
         if (newConfig.upperThreshold() == 0 || newConfig.upperThreshold() > oldUpper) {
             overloaded = false;

@@ -2,6 +2,7 @@ package dev.jvs.director.rules;
 
 import dev.jvs.director.sched.Scheduler;
 import dev.jvs.director.sched.Schedulers;
+import java.util.OptionalLong;
 import dev.jvs.model.Command;
 import dev.jvs.model.CommandKind;
 import dev.jvs.model.IpvsadmException;
@@ -49,6 +50,7 @@ public final class RuleTable {
 
     private final Object writeLock = new Object();
     private final LongSupplier nanoClock;
+    private final Schedulers schedulers;
     private final List<RuleListener> listeners = new CopyOnWriteArrayList<>();
     private final Map<TrashKey, Dest> trash = new HashMap<>(); // writer only
 
@@ -59,9 +61,15 @@ public final class RuleTable {
         this(System::nanoTime);
     }
 
-    /** @param nanoClock monotonic clock used to age the trash of deleted destinations */
+    /** @param nanoClock monotonic clock used to age the trash of deleted destinations and scheduler caches */
     public RuleTable(LongSupplier nanoClock) {
+        this(nanoClock, new Schedulers(nanoClock, OptionalLong.empty()));
+    }
+
+    /** @param schedulers where scheduler names become instances (clock and twos seed) */
+    public RuleTable(LongSupplier nanoClock, Schedulers schedulers) {
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+        this.schedulers = Objects.requireNonNull(schedulers, "schedulers");
     }
 
     // ---------------------------------------------------------------- readers
@@ -172,7 +180,7 @@ public final class RuleTable {
     }
 
     private void addService(ServiceConfig config) {
-        VirtualService vs = new VirtualService(config, Schedulers.create(config.scheduler()));
+        VirtualService vs = new VirtualService(config, schedulers.newScheduler(config.scheduler()));
         List<VirtualService> services = new ArrayList<>(snapshot.services);
         services.add(vs);
         publish(services);
@@ -182,7 +190,7 @@ public final class RuleTable {
         VirtualService vs = live(config.key());
         // Same scheduler name = same kernel module: no re-init, its state (e.g. wrr's cw) survives.
         Scheduler replacement = config.scheduler().equals(vs.schedulerName())
-                ? null : Schedulers.create(config.scheduler());
+                ? null : schedulers.newScheduler(config.scheduler());
         vs.edit(config, replacement);
     }
 

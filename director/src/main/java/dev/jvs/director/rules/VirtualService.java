@@ -8,6 +8,7 @@ import dev.jvs.model.ServiceKey;
 import dev.jvs.model.Rates;
 import dev.jvs.model.Stats;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class VirtualService {
 
+    /** Keys dh/lblc when a fwmark service is scheduled without the packet's destination (never the NAT path). */
+    private static final InetAddress NO_DESTINATION = InetAddress.getLoopbackAddress();
+
     private final ReentrantLock schedLock = new ReentrantLock();
     private final StatsCounters stats = new StatsCounters();
 
@@ -27,6 +31,7 @@ public final class VirtualService {
     private volatile List<Dest> dests = List.of();
     private volatile boolean removed;
     private Scheduler scheduler; // guarded by schedLock
+    private final ScheduleContext context = new ScheduleContext(); // guarded by schedLock, refilled per decision
 
     VirtualService(ServiceConfig config, Scheduler scheduler) {
         this.config = config;
@@ -56,14 +61,28 @@ public final class VirtualService {
         return stats.snapshot();
     }
 
-    /** Picks the real server for a new connection from {@code client}; null means "no destination". */
+    /**
+     * Runs the scheduler alone (no persistence) for a new connection from {@code client} to this service's own
+     * address; null means "no destination".
+     */
     public Dest schedule(InetSocketAddress client) {
+        return schedule(client.getAddress(), client.getPort(), config.key().address());
+    }
+
+    /**
+     * Runs the scheduler alone for a packet from {@code clientAddress:clientPort} to {@code destinationAddress}
+     * (the virtual address, or for fwmark services the packet's own destination, which dh and lblc key on).
+     * Allocates nothing apart from what a caching scheduler (lblc, lblcr) stores when its cache changes.
+     */
+    public Dest schedule(InetAddress clientAddress, int clientPort, InetAddress destinationAddress) {
         schedLock.lock();
         try {
             if (removed) {
                 return null;
             }
-            return scheduler.schedule(new ScheduleContext(this, dests, client));
+            ServiceConfig c = config;
+            return scheduler.schedule(context.fill(this, dests, clientAddress, clientPort,
+                    destinationAddress != null ? destinationAddress : NO_DESTINATION, c.schedFlags()));
         } finally {
             schedLock.unlock();
         }
@@ -117,6 +136,16 @@ public final class VirtualService {
         }
     }
 
+    /** Runs {@code probe} on the bound scheduler under the service lock (diagnostics and tests). */
+    public <T> T inspectScheduler(java.util.function.Function<Scheduler, T> probe) {
+        schedLock.lock();
+        try {
+            return probe.apply(scheduler);
+        } finally {
+            schedLock.unlock();
+        }
+    }
+
     String schedulerName() {
         schedLock.lock();
         try {
@@ -130,7 +159,7 @@ public final class VirtualService {
         schedLock.lock();
         try {
             dest.rebind(this);
-            dest.update(newConfig);
+            dest.update(newConfig, true);
             List<Dest> next = new ArrayList<>(dests.size() + 1);
             next.add(dest);
             next.addAll(dests);
@@ -144,7 +173,7 @@ public final class VirtualService {
     void editDest(Dest dest, RealServerConfig newConfig) {
         schedLock.lock();
         try {
-            dest.update(newConfig);
+            dest.update(newConfig, false);
             scheduler.updDest(dests, dest);
         } finally {
             schedLock.unlock();

@@ -3,15 +3,61 @@ package dev.jvs.director.sched;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.VirtualService;
 
-import java.net.InetSocketAddress;
+import java.net.InetAddress;
 import java.util.List;
 
 /**
- * What a scheduler sees for one new connection.
- *
- * @param service the virtual service being scheduled
- * @param dests   its current destination list, kernel order (newest first), immutable
- * @param client  the client's address and port (the hashing schedulers key on it)
+ * What a scheduler sees for one new connection. Each service owns one instance and refills it under its lock
+ * for every decision, so scheduling allocates nothing; a scheduler must not keep a reference past the call.
  */
-public record ScheduleContext(VirtualService service, List<Dest> dests, InetSocketAddress client) {
+public final class ScheduleContext {
+
+    private VirtualService service;
+    private List<Dest> dests = List.of();
+    private InetAddress clientAddress;
+    private int clientPort;
+    private InetAddress destinationAddress;
+    private int serviceFlags;
+
+    /**
+     * @param dests              the service's destination list, kernel order (newest first), immutable
+     * @param clientAddress      the packet's source address (sh and mh key on it)
+     * @param clientPort         the packet's source port (used by sh-port / mh-port)
+     * @param destinationAddress the packet's destination address (dh, lblc and lblcr key on it)
+     * @param serviceFlags       the service's SCHED1/SCHED2 flag bits from {@code -b}
+     */
+    public ScheduleContext fill(VirtualService service, List<Dest> dests, InetAddress clientAddress, int clientPort,
+                                InetAddress destinationAddress, int serviceFlags) {
+        this.service = service;
+        this.dests = dests;
+        this.clientAddress = clientAddress;
+        this.clientPort = clientPort;
+        this.destinationAddress = destinationAddress;
+        this.serviceFlags = serviceFlags;
+        return this;
+    }
+
+    public VirtualService service() {
+        return service;
+    }
+
+    public List<Dest> dests() {
+        return dests;
+    }
+
+    public InetAddress clientAddress() {
+        return clientAddress;
+    }
+
+    public int clientPort() {
+        return clientPort;
+    }
+
+    public InetAddress destinationAddress() {
+        return destinationAddress;
+    }
+
+    public boolean hasFlag(int flag) {
+        return (serviceFlags & flag) != 0;
+    }
 }

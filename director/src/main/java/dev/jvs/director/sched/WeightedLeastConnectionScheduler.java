@@ -24,7 +24,11 @@ final class WeightedLeastConnectionScheduler implements Scheduler {
 
     @Override
     public Dest schedule(ScheduleContext ctx) {
-        List<Dest> dests = ctx.dests();
+        return leastLoaded(ctx.dests());
+    }
+
+    /** The wlc rule over a whole list; lblc and lblcr fall back to it. */
+    static Dest leastLoaded(List<Dest> dests) {
         int n = dests.size();
         int i = 0;
         Dest least = null;

@@ -2,6 +2,7 @@ package dev.jvs.director.nat;
 
 import dev.jvs.director.conn.Connection;
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleTable;
@@ -50,7 +51,8 @@ class UdpNatTest {
         EventLoopGroup workers = transport.newGroup(2);
         closeLast.add(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         closeLast.add(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
-        nat = new NatProxy(transport, acceptors, workers, rules, connections, limits);
+        nat = new NatProxy(transport, acceptors, workers, rules, connections,
+                new Scheduling(connections, System::nanoTime), limits);
         rules.addListener(nat);
         vip = ServiceKey.of(Protocol.UDP, LOOPBACK, freeUdpPort());
         servers.add(new NamedServer("A"));
@@ -124,7 +126,7 @@ class UdpNatTest {
     @Test
     void maxConnsRefusesNewClientsUntilASessionEnds() throws Exception {
         start(Transport.best());
-        apply(rules, set(0, 0, 1));
+        apply(rules, set(0, 0, 3)); // long enough to outlive the refused client's 1 s wait
         apply(rules, addService(new ServiceConfig(vip, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null,
                 false, 0, 1)));
         addServers("A", "B");
@@ -133,7 +135,7 @@ class UdpNatTest {
             assertNull(second.askOrNull("q"), "a second client is over --max-conns 1");
             assertEquals("B", first.ask("q"), "the admitted session is untouched");
             assertEquals(1, limits.refused());
-            awaitTrue(() -> connections.size() == 0, "the session expires after 1 s idle");
+            awaitTrue(() -> connections.size() == 0, "the session expires after 3 s idle");
             assertEquals("A", second.ask("q"), "its slot is free again");
         }
     }

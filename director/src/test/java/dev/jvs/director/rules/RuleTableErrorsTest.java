@@ -41,7 +41,7 @@ class RuleTableErrorsTest {
     @Test
     void addServiceWithUnknownSchedulerOrAnyPersistenceEngine() {
         fails("Scheduler or persistence engine not found", addService(OTHER, "nosuch"));
-        fails("Scheduler or persistence engine not found", addService(OTHER, "sh"));
+        fails("Scheduler or persistence engine not found", addService(OTHER, "maglev"));
         ServiceConfig withPe = new ServiceConfig(OTHER, "rr", true, 360, ServiceConfig.IPV4_HOST_MASK, "sip",
                 false, 0);
         fails("Scheduler or persistence engine not found", addService(withPe));

@@ -1,6 +1,7 @@
 package dev.jvs.director.nat.udp;
 
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
@@ -29,13 +30,13 @@ public final class UdpNatListener {
 
     /** Binds the service's socket on one event loop of {@code workers}. */
     public static ChannelFuture bind(ServiceKey key, Transport transport, EventLoopGroup workers, RuleTable rules,
-                                     ConnectionTable connections, ConnectionLimits limits) {
+                                     ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
         Bootstrap b = new Bootstrap()
                 .group(workers)
                 .channel(transport.datagramChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
-                .handler(new UdpServiceHandler(key, rules, connections, transport, limits));
+                .handler(new UdpServiceHandler(key, rules, connections, scheduling, transport, limits));
         if (transport.freebindOption() != null) {
             // As for TCP: the VIP need not be local yet.
             b.option(transport.freebindOption(), true);

@@ -2,6 +2,7 @@ package dev.jvs.director.nat.udp;
 
 import dev.jvs.director.conn.Connection;
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
@@ -35,11 +36,13 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionTable connections;
     private final Transport transport;
     private final ConnectionLimits limits;
+    private final Scheduling scheduling;
     private final Map<InetSocketAddress, UdpSession> sessions = new HashMap<>();
 
-    UdpServiceHandler(ServiceKey key, RuleTable rules, ConnectionTable connections, Transport transport,
-                      ConnectionLimits limits) {
+    UdpServiceHandler(ServiceKey key, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
+                      Transport transport, ConnectionLimits limits) {
         this.limits = limits;
+        this.scheduling = scheduling;
         this.key = key;
         this.vip = new InetSocketAddress(key.address(), key.port());
         this.rules = rules;
@@ -55,14 +58,19 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
         UdpSession session = sessions.get(client);
         if (session == null) {
             // Only a new client costs a rule lookup; a known one keeps its real server, even a deleted one (drain).
+            // IPVS answers an unschedulable datagram with ICMP port unreachable; the JDK cannot send ICMP, so such
+            // datagrams are dropped.
             VirtualService service = rules.find(key);
-            Dest dest = service == null ? null : service.schedule(client);
-            if (dest == null) {
-                // IPVS answers with ICMP port unreachable here; the JDK cannot send ICMP, so the datagram is dropped.
+            if (service == null) {
                 packet.release();
                 return;
             }
             if (service.config().onePacket()) {
+                Dest dest = service.schedule(client);
+                if (dest == null) {
+                    packet.release();
+                    return;
+                }
                 OnePacketExchange.start(ctx.channel(), client, dest, UdpNatListener.target(dest, vip.getPort()),
                         packet.content(), transport, connections);
                 return;
@@ -71,14 +79,20 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
                 packet.release(); // over --max-conns / --max-connections: a new client is refused (counted)
                 return;
             }
-            session = open(ctx.channel(), client, dest, now);
+            // persistence template first, then the scheduler
+            Connection entry = scheduling.newConnection(service, Protocol.UDP, client, vip);
+            if (entry == null) {
+                limits.release(key);
+                packet.release();
+                return;
+            }
+            session = open(ctx.channel(), client, entry, now);
         }
         session.forward(packet.content(), now);
     }
 
-    private UdpSession open(Channel listener, InetSocketAddress client, Dest dest, long now) {
+    private UdpSession open(Channel listener, InetSocketAddress client, Connection entry, long now) {
         // New entries are inactive and stay so: IPVS has no UDP state that counts as active.
-        Connection entry = new Connection(Protocol.UDP, client, vip, dest, connections.timeouts(), now);
         entry.hold();
         while (!connections.insert(entry)) {
             // Left over from a listener of this service that is still closing: this session replaces it.
