@@ -5,7 +5,7 @@ import dev.jvs.model.RealServerConfig;
 import dev.jvs.model.Rates;
 import dev.jvs.model.Stats;
 
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * A live real server of one virtual service. The rule table owns the configuration (replaced as a whole on
@@ -21,9 +21,19 @@ public final class Dest {
     /** The most recent non-zero weight (the weight itself on add, even 0): mh keeps a quiesced server's slots. */
     private volatile int lastWeight;
 
-    private final AtomicInteger activeConns = new AtomicInteger();
-    private final AtomicInteger inactiveConns = new AtomicInteger();
-    private final AtomicInteger persistConns = new AtomicInteger();
+    /** The weight of {@link #config}, kept beside the counters: the least-connection scans read only this object. */
+    private volatile int weight;
+    // Counters live in this object (field updaters, not AtomicInteger objects): a scheduler's scan over the
+    // list touches one object per server instead of three.
+    private volatile int activeConns;
+    private volatile int inactiveConns;
+    private volatile int persistConns;
+    private static final AtomicIntegerFieldUpdater<Dest> ACTIVE =
+            AtomicIntegerFieldUpdater.newUpdater(Dest.class, "activeConns");
+    private static final AtomicIntegerFieldUpdater<Dest> INACTIVE =
+            AtomicIntegerFieldUpdater.newUpdater(Dest.class, "inactiveConns");
+    private static final AtomicIntegerFieldUpdater<Dest> PERSIST =
+            AtomicIntegerFieldUpdater.newUpdater(Dest.class, "persistConns");
     private final StatsCounters stats = new StatsCounters();
 
     /** Writer thread only: when the trash first saw this Dest idle, 0 if not idle. */
@@ -32,6 +42,7 @@ public final class Dest {
     Dest(VirtualService service, RealServerConfig config) {
         this.service = service;
         this.config = config;
+        this.weight = config.weight();
     }
 
     public RealServerConfig config() {
@@ -52,7 +63,7 @@ public final class Dest {
     }
 
     public int weight() {
-        return config.weight();
+        return weight;
     }
 
     /** The kernel's {@code last_weight}: the weight given on add, then the latest non-zero weight of an edit. */
@@ -65,20 +76,20 @@ public final class Dest {
     }
 
     public int activeConns() {
-        return activeConns.get();
+        return activeConns;
     }
 
     public int inactiveConns() {
-        return inactiveConns.get();
+        return inactiveConns;
     }
 
     public int persistConns() {
-        return persistConns.get();
+        return persistConns;
     }
 
     /** The load measure of the least-connection family: active * 256 + inactive. */
     public long overhead() {
-        return ((long) activeConns.get() << 8) + inactiveConns.get();
+        return ((long) activeConns << 8) + inactiveConns;
     }
 
     public Stats stats() {
@@ -101,7 +112,7 @@ public final class Dest {
 
     /** A new connection was bound here: it starts inactive. */
     public void bindConnection() {
-        inactiveConns.incrementAndGet();
+        INACTIVE.incrementAndGet(this);
         stats.conns.increment();
         service.statsCounters().conns.increment();
         checkUpperThreshold();
@@ -109,28 +120,28 @@ public final class Dest {
 
     /** A persistence template was bound here: counted in persistconns, not in the connection stats. */
     public void bindTemplate() {
-        persistConns.incrementAndGet();
+        PERSIST.incrementAndGet(this);
         checkUpperThreshold();
     }
 
     public void moveToActive() {
-        inactiveConns.decrementAndGet();
-        activeConns.incrementAndGet();
+        INACTIVE.decrementAndGet(this);
+        ACTIVE.incrementAndGet(this);
     }
 
     public void moveToInactive() {
-        activeConns.decrementAndGet();
-        inactiveConns.incrementAndGet();
+        ACTIVE.decrementAndGet(this);
+        INACTIVE.incrementAndGet(this);
     }
 
     /** A connection ended; {@code wasActive} says which counter it was in. */
     public void unbind(boolean wasActive) {
-        (wasActive ? activeConns : inactiveConns).decrementAndGet();
+        (wasActive ? ACTIVE : INACTIVE).decrementAndGet(this);
         checkLowerThreshold();
     }
 
     public void unbindTemplate() {
-        persistConns.decrementAndGet();
+        PERSIST.decrementAndGet(this);
         checkLowerThreshold();
     }
 
@@ -146,14 +157,14 @@ public final class Dest {
 
     private void checkUpperThreshold() {
         int upper = config.upperThreshold();
-        if (upper != 0 && activeConns.get() + inactiveConns.get() >= upper) {
+        if (upper != 0 && activeConns + inactiveConns >= upper) {
             overloaded = true;
         }
     }
 
     private void checkLowerThreshold() {
         RealServerConfig c = config;
-        int conns = activeConns.get() + inactiveConns.get();
+        int conns = activeConns + inactiveConns;
         if (c.lowerThreshold() != 0) {
             if (conns < c.lowerThreshold()) {
                 overloaded = false;
@@ -180,6 +191,7 @@ public final class Dest {
             overloaded = false;
         }
         config = newConfig;
+        weight = newConfig.weight();
         available = true;
     }
 
@@ -192,7 +204,7 @@ public final class Dest {
     }
 
     boolean idle() {
-        return activeConns.get() == 0 && inactiveConns.get() == 0 && persistConns.get() == 0;
+        return activeConns == 0 && inactiveConns == 0 && persistConns == 0;
     }
 
     @Override
