@@ -12,10 +12,6 @@ final class LeastConnectionScheduler implements Scheduler {
         return NAME;
     }
 
-    @Override
-    public void initService(java.util.List<Dest> dests) {
-        // stateless
-    }
 
     @Override
     public Dest schedule(ScheduleContext ctx) {

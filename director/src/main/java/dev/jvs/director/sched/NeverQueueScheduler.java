@@ -17,10 +17,6 @@ final class NeverQueueScheduler implements Scheduler {
         return NAME;
     }
 
-    @Override
-    public void initService(List<Dest> dests) {
-        // stateless
-    }
 
     @Override
     public Dest schedule(ScheduleContext ctx) {

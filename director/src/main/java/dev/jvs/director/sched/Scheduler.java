@@ -19,8 +19,12 @@ public interface Scheduler {
     /** The name ipvsadm uses ({@code -s NAME}). */
     String name();
 
-    /** The scheduler was bound to a service ({@code -A}, or {@code -E} with a different name). */
-    void initService(List<Dest> dests);
+    /**
+     * The scheduler was bound to a service ({@code -A}, or {@code -E} with a different name). Stateless
+     * schedulers have nothing to set up.
+     */
+    default void initService(List<Dest> dests) {
+    }
 
     /** The scheduler is being unbound (service deleted, or {@code -E} switched to another scheduler). */
     default void doneService() {

@@ -18,10 +18,6 @@ final class ShortestExpectedDelayScheduler implements Scheduler {
         return NAME;
     }
 
-    @Override
-    public void initService(List<Dest> dests) {
-        // stateless
-    }
 
     @Override
     public Dest schedule(ScheduleContext ctx) {

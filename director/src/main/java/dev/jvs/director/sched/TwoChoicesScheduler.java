@@ -25,10 +25,6 @@ final class TwoChoicesScheduler implements Scheduler {
         return NAME;
     }
 
-    @Override
-    public void initService(List<Dest> dests) {
-        // stateless apart from the generator
-    }
 
     @Override
     public Dest schedule(ScheduleContext ctx) {

@@ -14,10 +14,6 @@ final class WeightedFailoverScheduler implements Scheduler {
         return NAME;
     }
 
-    @Override
-    public void initService(List<Dest> dests) {
-        // stateless
-    }
 
     @Override
     public Dest schedule(ScheduleContext ctx) {
