@@ -12,7 +12,6 @@ final class LeastConnectionScheduler implements Scheduler {
         return NAME;
     }
 
-
     @Override
     public Dest schedule(ScheduleContext ctx) {
         Dest least = null;

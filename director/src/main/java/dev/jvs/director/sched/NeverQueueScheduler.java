@@ -17,7 +17,6 @@ final class NeverQueueScheduler implements Scheduler {
         return NAME;
     }
 
-
     @Override
     public Dest schedule(ScheduleContext ctx) {
         List<Dest> dests = ctx.dests();

@@ -18,7 +18,6 @@ final class ShortestExpectedDelayScheduler implements Scheduler {
         return NAME;
     }
 
-
     @Override
     public Dest schedule(ScheduleContext ctx) {
         List<Dest> dests = ctx.dests();

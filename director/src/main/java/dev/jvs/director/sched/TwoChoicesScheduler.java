@@ -25,7 +25,6 @@ final class TwoChoicesScheduler implements Scheduler {
         return NAME;
     }
 
-
     @Override
     public Dest schedule(ScheduleContext ctx) {
         List<Dest> dests = ctx.dests();

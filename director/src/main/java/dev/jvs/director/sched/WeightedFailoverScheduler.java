@@ -14,7 +14,6 @@ final class WeightedFailoverScheduler implements Scheduler {
         return NAME;
     }
 
-
     @Override
     public Dest schedule(ScheduleContext ctx) {
         List<Dest> dests = ctx.dests();

@@ -17,7 +17,6 @@ final class WeightedLeastConnectionScheduler implements Scheduler {
         return NAME;
     }
 
-
     @Override
     public Dest schedule(ScheduleContext ctx) {
         return leastLoaded(ctx.dests());
