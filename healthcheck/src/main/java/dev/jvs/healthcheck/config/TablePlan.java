@@ -71,9 +71,12 @@ public final class TablePlan {
         return aliveWeight >= (long) vs.quorum() + vs.hysteresis();
     }
 
-    /** At start-up non-alpha real servers are alive at their configured weight; alpha ones are down. */
+    /**
+     * At start-up a real server is alive at its configured weight unless one of its checkers starts down
+     * ({@code alpha}); one without checkers is always alive.
+     */
     public static OptionalInt startWeight(RealServerDef rs) {
-        return rs.alpha() ? OptionalInt.empty() : OptionalInt.of(rs.weight());
+        return rs.checkers().stream().anyMatch(CheckerDef::alpha) ? OptionalInt.empty() : OptionalInt.of(rs.weight());
     }
 
     public static boolean startQuorum(VirtualServerDef vs) {
