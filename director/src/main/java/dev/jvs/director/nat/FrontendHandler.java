@@ -31,19 +31,21 @@ import java.net.InetSocketAddress;
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
-    static final int CONNECT_TIMEOUT_MILLIS = 5_000;
 
     private final ServiceKey serviceKey;
     private final RuleTable rules;
     private final ConnectionTable connections;
     private final Transport transport;
+    private final ConnectPolicy policy;
     private ProxiedConnection pair;
 
-    FrontendHandler(ServiceKey serviceKey, RuleTable rules, ConnectionTable connections, Transport transport) {
+    FrontendHandler(ServiceKey serviceKey, RuleTable rules, ConnectionTable connections, Transport transport,
+                    ConnectPolicy policy) {
         this.serviceKey = serviceKey;
         this.rules = rules;
         this.connections = connections;
         this.transport = transport;
+        this.policy = policy;
     }
 
     @Override
@@ -57,9 +59,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             client.close();
             return;
         }
+        connect(client, clientAddress, service, dest, true);
+    }
+
+    /** Connects to {@code dest}; a failed first attempt may be redispatched once to another real server. */
+    private void connect(Channel client, InetSocketAddress clientAddress, VirtualService service, Dest dest,
+                         boolean firstAttempt) {
         Connection entry = track(clientAddress, (InetSocketAddress) client.localAddress(), dest);
         entry.tcpEvent(Direction.INPUT, TcpEvent.SYN);
-        pair = new ProxiedConnection(client, entry);
+        ProxiedConnection attempt = new ProxiedConnection(client, entry);
+        pair = attempt;
 
         InetSocketAddress target = dest.config().socketAddress();
         ChannelFuture connect = new Bootstrap()
@@ -68,19 +77,39 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-                .handler(new BackendHandler(pair))
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, policy.connectTimeoutMillis())
+                .handler(new BackendHandler(attempt))
                 .connect(target);
-        pair.backend = connect.channel();
+        attempt.backend = connect.channel();
         connect.addListener(f -> {
             if (f.isSuccess()) {
-                pair.backendConnected();
+                attempt.backendConnected();
+                return;
+            }
+            String reason = f.cause().getMessage();
+            policy.failures().connectFailed(serviceKey, target, reason);
+            Dest other = firstAttempt && policy.redispatch() && client.isActive() ? another(service, clientAddress, dest) : null;
+            if (other != null) {
+                // Passive health: the client never sees this failure; the entry moves to the other server.
+                log.info("real server {} did not accept a connection for client {} ({}); retrying on {}",
+                        target, clientAddress, reason, other.config().socketAddress());
+                connections.remove(entry);
+                connect(client, clientAddress, service, other, false);
             } else {
-                log.warn("real server {} did not accept a connection for client {}: {}",
-                        target, clientAddress, f.cause().getMessage());
-                pair.backendFailed();
+                log.warn("real server {} did not accept a connection for client {}: {}", target, clientAddress, reason);
+                attempt.backendFailed();
             }
         });
+    }
+
+    /** A real server other than {@code failed}, chosen by the scheduler; null if it offers none. */
+    private static Dest another(VirtualService service, InetSocketAddress client, Dest failed) {
+        for (int i = 0; i < service.dests().size(); i++) {
+            Dest d = service.schedule(client);
+            if (d == null) return null;
+            if (d != failed && !d.config().sameEndpoint(failed.config())) return d;
+        }
+        return null;
     }
 
     /**

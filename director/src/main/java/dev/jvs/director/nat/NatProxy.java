@@ -45,6 +45,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** Owned by the rule-table writer thread (rulesChanged) and close(). */
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
+    private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
 
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, ConnectionLimits limits) {
@@ -54,6 +55,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.workers = workers;
         this.rules = rules;
         this.connections = connections;
+    }
+
+    /** Sets the connect timeout, redispatch and passive-health listener for connections accepted from now on. */
+    public void connectPolicy(ConnectPolicy policy) {
+        this.connectPolicy = java.util.Objects.requireNonNull(policy, "policy");
     }
 
     @Override
@@ -118,7 +124,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new LimitHandler(key, rules, limits),
-                                new FrontendHandler(key, rules, connections, transport));
+                                new FrontendHandler(key, rules, connections, transport, connectPolicy));
                     }
                 });
         if (transport.freebindOption() != null) {
