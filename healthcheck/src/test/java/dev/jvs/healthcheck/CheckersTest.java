@@ -212,4 +212,16 @@ class CheckersTest {
         GlobalSettings relaxed = new GlobalSettings(Optional.empty(), Optional.of("root"), Optional.empty(), false, false);
         assertEquals(Optional.empty(), new ScriptRunner(relaxed, timer).refusal(script), "only logged without enable_script_security");
     }
+
+    @Test
+    void genhashPrintsTheDigestTheCheckerCompares() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int status = Genhash.run(List.of("-s", "127.0.0.1", "-p", Integer.toString(http.getAddress().getPort()), "-u", "/",
+                "-V", "www.example.com"), new java.io.PrintStream(out, true), System.err);
+        assertEquals(0, status);
+        String digest = out.toString().trim();
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                .digest("hello from www.example.com".getBytes(StandardCharsets.UTF_8))), digest);
+        assertTrue(http("/", digest, StatusCodes.DEFAULT).up());
+    }
 }
