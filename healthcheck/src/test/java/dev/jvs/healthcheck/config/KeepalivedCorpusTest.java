@@ -83,4 +83,13 @@ class KeepalivedCorpusTest {
         assertTrue(mail.location().file().endsWith("includes/sites/mail.conf"), mail.location().toString());
         assertEquals(1, mail.location().line());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"keepalived-nat.conf", "keepalived-dr.conf"})
+    void shippedExamplesAreCleanUnderConfigTest(String name) {
+        KeepalivedConfig config = KeepalivedConfig.load(Path.of("..", "examples", name));
+        assertEquals("", messages(config));
+        assertEquals(1, config.virtualServers().size());
+        assertEquals(2, config.virtualServers().get(0).realServers().size());
+    }
 }
