@@ -12,6 +12,7 @@ import dev.jvs.healthcheck.engine.HealthEngine;
 import dev.jvs.healthcheck.engine.NettyCheckerFactory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
@@ -51,6 +52,17 @@ class FiveHundredServersTest {
     @TempDir
     Path dir;
 
+    /** A real server that accepts and hangs up: all a TCP_CHECK needs. */
+    @ChannelHandler.Sharable
+    static final class CloseAtOnce extends ChannelInboundHandlerAdapter {
+        static final CloseAtOnce INSTANCE = new CloseAtOnce();
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            ctx.close();
+        }
+    }
+
     @Test
     void fiveHundredCheckedServersKeepTheirPaceAndTheDirectorStaysResponsive() throws Exception {
         EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -59,12 +71,7 @@ class FiveHundredServersTest {
         HealthEngine engine = null;
         try {
             ServerBootstrap servers = new ServerBootstrap().group(serverGroup).channel(NioServerSocketChannel.class)
-                    .childHandler(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelActive(ChannelHandlerContext ctx) {
-                            ctx.close();
-                        }
-                    });
+                    .childHandler(CloseAtOnce.INSTANCE);
             StringBuilder conf = new StringBuilder();
             for (int vs = 0; vs < SERVERS / 50; vs++) {
                 conf.append("virtual_server 10.9.0.").append(vs + 1).append(" 80 {\n")
