@@ -330,7 +330,7 @@ class HealthCheckIT {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(3, p.exitValue(), out);
         assertTrue(out.contains(file + ":2: error: unknown scheduler 'fastest'"), out);
-        assertTrue(out.contains(file + ":1: warning: no protocol set - defaulting to UDP"), out);
+        assertTrue(out.contains(file + ":1: warning: Virtual server [10.0.0.1]:none:80: no protocol set - defaulting to UDP"), out);
 
         Path clean = conf(virtualServer(80, "", "    real_server 127.0.0.1 81 {\n    }\n"));
         Process ok = new ProcessBuilder(DirectorProcess.HOME.resolve("bin/jvs-director").toString(),

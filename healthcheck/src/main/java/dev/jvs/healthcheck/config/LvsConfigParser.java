@@ -349,14 +349,6 @@ final class LvsConfigParser {
             }
         }
 
-        if (scheduler == null) {
-            warning(node, "no scheduler set, setting default '" + DEFAULT_SCHEDULER + "'");
-            scheduler = DEFAULT_SCHEDULER;
-        }
-        if (method == null) {
-            warning(node, "no forwarding method set, setting default NAT");
-            method = ForwardMethod.MASQ;
-        }
         if (fwmark) {
             if (protocol != null) warning(node, "protocol is ignored for a fwmark virtual server");
             protocol = Protocol.TCP;
@@ -365,9 +357,18 @@ final class LvsConfigParser {
                 haSuspend = false;
             }
         } else if (protocol == null) {
-            // The kernel's own default, kept by keepalived; operators are told.
-            warning(node, "no protocol set - defaulting to UDP");
+            // The kernel's own default, kept by keepalived; operators are told, in keepalived's words.
+            warning(node, "Virtual server " + vsLabel(name, targets.get(0), "none") + ": no protocol set - defaulting to UDP");
             protocol = Protocol.UDP;
+        }
+        String label = vsLabel(name, targets.get(0), protocol.servicesName());
+        if (scheduler == null) {
+            warning(node, "Virtual server " + label + ": no scheduler set, setting default '" + DEFAULT_SCHEDULER + "'");
+            scheduler = DEFAULT_SCHEDULER;
+        }
+        if (method == null) {
+            warning(node, "Virtual server " + label + ": no forwarding method set, setting default NAT");
+            method = ForwardMethod.MASQ;
         }
         if (onePacket && protocol != Protocol.UDP) {
             error(node, "ops is only valid for UDP virtual servers");
@@ -443,6 +444,12 @@ final class LvsConfigParser {
         return new VirtualServerDef(name, services, delayLoop == null ? DEFAULT_DELAY_LOOP : delayLoop, quorum,
                 hysteresis, alpha, omega, haSuspend, sorry, sorryInhibit, quorumUp, quorumDown, realServers,
                 node.location());
+    }
+
+    /** keepalived's name for a virtual server in messages: {@code [10.0.0.1]:tcp:80}, {@code FWM 1}, {@code group web}. */
+    private static String vsLabel(String name, ServiceTarget first, String protocol) {
+        if (name != null) return name;
+        return "[" + first.address.getHostAddress() + "]:" + protocol + ":" + first.port;
     }
 
     private int sorryPort(ConfigNode n, ForwardMethod m, int vsPort, boolean fwmark, String vsName) {

@@ -196,4 +196,21 @@ class HealthEngineTest {
         // 10.0.0.3 stays out (its failing state is kept), nothing is deleted or re-added.
         assertEquals(List.of("EDIT_SERVER 10.0.0.2 w4", "ADD_SERVER 10.0.0.5 w1"), reload);
     }
+
+    @Test
+    void notifyScriptsRunOnEachTransition() throws Exception {
+        Path events = dir.resolve("events");
+        String notify = "notify_up \"/bin/sh -c 'echo up >> %s'\"\n notify_down \"/bin/sh -c 'echo down >> %s'\""
+                .formatted(events, events);
+        start(config(rs("10.0.0.2", notify), ""));
+        answers.put("10.0.0.2:80", CheckResult.down("refused"));
+        await("removed", c -> c.contains("DELETE_SERVER 10.0.0.2 w1"));
+        answers.remove("10.0.0.2:80");
+        await("back", c -> c.get(c.size() - 1).equals("ADD_SERVER 10.0.0.2 w1"));
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline && !(Files.exists(events) && Files.readString(events).equals("down\nup\n"))) {
+            Thread.sleep(20);
+        }
+        assertEquals("down\nup\n", Files.readString(events));
+    }
 }
