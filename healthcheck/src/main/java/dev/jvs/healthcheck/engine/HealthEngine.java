@@ -182,7 +182,7 @@ public final class HealthEngine implements AutoCloseable {
                     if (!same) continue;
                     for (Probe p : server.probes) {
                         // Only a healthy checker outside a retry sequence: retries keep their own pace.
-                        if (p.stopped || p.running || !p.up || p.retries != 0) continue;
+                        if (p.stopped || p.running || !p.up || (p.hasRun && p.retries != 0)) continue;
                         log.info("connect to {} for VS {} failed ({}): running {} now", server.name(), s.def.name(),
                                 reason, p.def.type());
                         if (p.next != null) p.next.cancel(false);
