@@ -8,10 +8,13 @@ import dev.jvs.director.control.CommandExecutor;
 import dev.jvs.director.control.ControlServer;
 import dev.jvs.director.control.StateFile;
 import dev.jvs.director.demo.DemoBackends;
+import dev.jvs.director.health.HealthChecks;
+import dev.jvs.director.nat.ConnectPolicy;
 import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
+import dev.jvs.healthcheck.config.ConfigException;
 import dev.jvs.model.IpvsadmException;
 import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
@@ -70,6 +73,22 @@ public final class Director implements Callable<Integer> {
             description = "At most N concurrent proxied connections in all; clients beyond it are refused (default: no limit).")
     int maxConnections;
 
+    @Option(names = "--keepalived-conf", paramLabel = "FILE",
+            description = "Virtual servers and health checks in keepalived.conf syntax; SIGHUP re-reads it and applies the difference.")
+    Path keepalivedConf;
+
+    @Option(names = "--config-test",
+            description = "With --keepalived-conf: check the file like keepalived -t, print every message and exit (0 = clean).")
+    boolean configTest;
+
+    @Option(names = "--connect-timeout", paramLabel = "MS", defaultValue = "" + ConnectPolicy.DEFAULT_CONNECT_TIMEOUT_MILLIS,
+            description = "NAT: how long to wait for a real server to accept a connection (default: ${DEFAULT-VALUE}).")
+    int connectTimeout;
+
+    @Option(names = "--no-redispatch",
+            description = "NAT: do not retry a refused or timed-out connect on another real server.")
+    boolean noRedispatch;
+
     @Option(names = "--threads", paramLabel = "N", description = "Data-path event loops (default: number of CPUs).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -94,6 +113,17 @@ public final class Director implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (configTest) {
+            if (keepalivedConf == null) {
+                System.err.println("jvs-director: --config-test needs --keepalived-conf FILE");
+                return 2;
+            }
+            return HealthChecks.configTest(keepalivedConf, System.err);
+        }
+        if (connectTimeout <= 0) {
+            System.err.println("jvs-director: --connect-timeout must be a positive number of milliseconds");
+            return 2;
+        }
         if (connTabBits < 8 || connTabBits > 20) {
             System.err.println("jvs-director: --conn-tab-bits must be between 8 and 20");
             return 2;
@@ -118,7 +148,10 @@ public final class Director implements Callable<Integer> {
         // Rules first, before anything listens: a bad file stops start-up with the line and the reason.
         StateFile stateFile = state == null ? null : new StateFile(state);
         try {
-            if (stateFile != null && stateFile.exists()) {
+            if (stateFile != null && stateFile.exists() && keepalivedConf != null) {
+                // The keepalived file owns its services: restoring them too would add them twice.
+                log.info("--keepalived-conf given: state file {} is written but not restored", stateFile.path());
+            } else if (stateFile != null && stateFile.exists()) {
                 executor.restore(Files.readString(stateFile.path()));
                 log.info("loaded rules from state file {}", stateFile.path());
             } else if (config != null) {
@@ -126,7 +159,7 @@ public final class Director implements Callable<Integer> {
                 log.info("loaded rules from config file {}", config.toAbsolutePath());
             }
         } catch (IpvsadmException e) {
-            Path source = stateFile != null && stateFile.exists() ? stateFile.path() : config;
+            Path source = stateFile != null && stateFile.exists() && keepalivedConf == null ? stateFile.path() : config;
             System.err.println("jvs-director: " + source + ": " + e.getMessage());
             return 1;
         } catch (IOException e) {
@@ -141,9 +174,25 @@ public final class Director implements Callable<Integer> {
                 new ConnectionLimits(maxConnections));
         DemoBackends demoBackends = null;
         ControlServer control = null;
+        HealthChecks health = null;
         try {
             rules.addListener(nat);
             nat.rulesChanged(rules.services());
+            if (keepalivedConf != null) {
+                try {
+                    health = HealthChecks.start(keepalivedConf, executor);
+                } catch (ConfigException e) {
+                    System.err.println("jvs-director: " + keepalivedConf + " has errors:\n" + e.getMessage());
+                    return 1;
+                }
+            }
+            HealthChecks checks = health;
+            nat.connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, checks == null
+                    ? ConnectPolicy.DEFAULT.failures() : checks::connectFailed));
+            if (checks != null) {
+                // Off the signal thread: a reload waits for the engine.
+                Signal.handle(new Signal("HUP"), sig -> new Thread(checks::reload, "jvs-reload").start());
+            }
             if (stateFile != null) {
                 executor.onChange(() -> saveState(stateFile, executor));
                 saveState(stateFile, executor);
@@ -172,6 +221,7 @@ public final class Director implements Callable<Integer> {
             System.err.println("jvs-director: " + e.getMessage());
             return 1;
         } finally {
+            if (health != null) health.close();
             if (control != null) control.close();
             nat.close();
             if (demoBackends != null) demoBackends.close();

@@ -109,6 +109,14 @@ public final class CommandExecutor {
         changed.run();
     }
 
+    /**
+     * Applies commands built in code (the health checks' -A/-E/-D/-a/-e/-d) as one atomic batch, through the same
+     * path as the CLI, so {@code ipvsadm -Ln} shows the change at once.
+     */
+    public void apply(List<Command> commands) throws IpvsadmException {
+        apply(new ControlRequest("ipvsadm", false, List.of()), commands);
+    }
+
     /** Called after every successful change (the director saves its --state file there). */
     public void onChange(Runnable action) {
         this.changed = action;

@@ -28,17 +28,17 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Client side of one proxied connection. On accept it schedules a real server, connects to it on the same
- * event loop (so both halves are owned by one thread), then relays client bytes to the backend.
- * Backpressure: this side stops reading while the backend channel is not writable.
+ * Client side of one proxied connection. On accept it schedules a real server (persistence template first),
+ * connects to it on the same event loop (so both halves are owned by one thread), then relays client bytes to
+ * the backend. Backpressure: this side stops reading while the backend channel is not writable.
  *
  * <p>The real server's client-address mode decides how it learns the client: a PROXY protocol header sent
- * before any client byte, or (transparent) a backend socket bound to the client's own address.
+ * before any client byte, or (transparent) a backend socket bound to the client's own address. A refused or
+ * timed-out connect is retried once on another real server (passive health) unless redispatch is off.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
-    static final int CONNECT_TIMEOUT_MILLIS = 5_000;
     /** The transport is fixed for the process, so saying once that it cannot do transparent is enough. */
     private static final AtomicBoolean transparentRefusalLogged = new AtomicBoolean();
 
@@ -47,15 +47,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionTable connections;
     private final Scheduling scheduling;
     private final Transport transport;
+    private final ConnectPolicy policy;
     private ProxiedConnection pair;
 
     FrontendHandler(ServiceKey serviceKey, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
-                    Transport transport) {
+                    Transport transport, ConnectPolicy policy) {
         this.serviceKey = serviceKey;
         this.rules = rules;
         this.connections = connections;
         this.scheduling = scheduling;
         this.transport = transport;
+        this.policy = policy;
     }
 
     @Override
@@ -72,8 +74,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             client.close();
             return;
         }
+        connect(client, service, entry, true);
+    }
+
+    /** Connects {@code entry}'s real server; a failed first attempt may be redispatched once to another one. */
+    private void connect(Channel client, VirtualService service, Connection entry, boolean firstAttempt) {
+        InetSocketAddress clientAddress = entry.client();
+        InetSocketAddress vip = entry.virtual();
         Dest dest = entry.dest();
-        track(entry, clientAddress, vip);
+        track(entry);
         ClientIpMode clientIp = dest.config().clientIp();
         if (clientIp == ClientIpMode.TRANSPARENT && transport.transparentOption() == null) {
             if (transparentRefusalLogged.compareAndSet(false, true)) {
@@ -87,12 +96,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         entry.tcpEvent(Direction.INPUT, TcpEvent.SYN);
         entry.touch(System.nanoTime());
-        pair = new ProxiedConnection(client, entry, connections);
-        ProxiedConnection closing = pair;
+        ProxiedConnection attempt = new ProxiedConnection(client, entry, connections);
+        pair = attempt;
         // --expire-nodest-conn: the table drops entries of deleted servers; cut their sockets too
         entry.onForcedExpiry(() -> client.eventLoop().execute(() -> {
             client.close();
-            if (closing.backend != null) closing.backend.close();
+            if (attempt.backend != null) attempt.backend.close();
         }));
 
         InetSocketAddress target = dest.config().socketAddress();
@@ -102,8 +111,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-                .handler(new BackendHandler(pair));
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, policy.connectTimeoutMillis())
+                .handler(new BackendHandler(attempt));
         ChannelFuture connect;
         if (clientIp == ClientIpMode.TRANSPARENT) {
             // The client's IP with an ephemeral port, not the client's port: that port may still be held by a
@@ -115,22 +124,44 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         } else {
             connect = b.connect(target);
         }
-        pair.backend = connect.channel();
+        attempt.backend = connect.channel();
         connect.addListener(f -> {
             if (f.isSuccess()) {
                 switch (clientIp) {
-                    case PROXY_V1 -> ProxyProtocolHeader.send(pair.backend, HAProxyProtocolVersion.V1, clientAddress, vip);
-                    case PROXY_V2 -> ProxyProtocolHeader.send(pair.backend, HAProxyProtocolVersion.V2, clientAddress, vip);
+                    case PROXY_V1 -> ProxyProtocolHeader.send(attempt.backend, HAProxyProtocolVersion.V1, clientAddress, vip);
+                    case PROXY_V2 -> ProxyProtocolHeader.send(attempt.backend, HAProxyProtocolVersion.V2, clientAddress, vip);
                     case NONE, TRANSPARENT -> {
                     }
                 }
-                pair.backendConnected();
+                attempt.backendConnected();
+                return;
+            }
+            String reason = f.cause().getMessage();
+            policy.failures().connectFailed(serviceKey, target, reason);
+            Dest other = firstAttempt && policy.redispatch() && client.isActive() ? another(service, clientAddress, dest) : null;
+            if (other != null) {
+                // Passive health: the client never sees this failure; its entry moves to the other server.
+                log.info("real server {} did not accept a connection for client {} ({}); retrying on {}",
+                        target, clientAddress, reason, other.config().socketAddress());
+                connections.remove(entry);
+                Connection retry = new Connection(Protocol.TCP, clientAddress, vip, other, connections.timeouts(),
+                        System.nanoTime());
+                connect(client, service, retry, false);
             } else {
-                log.warn("real server {} did not accept a connection for client {}: {}",
-                        target, clientAddress, f.cause().getMessage());
-                pair.backendFailed();
+                log.warn("real server {} did not accept a connection for client {}: {}", target, clientAddress, reason);
+                attempt.backendFailed();
             }
         });
+    }
+
+    /** A real server other than {@code failed}, chosen by the scheduler; null if it offers none. */
+    private static Dest another(VirtualService service, InetSocketAddress client, Dest failed) {
+        for (int i = 0; i < service.dests().size(); i++) {
+            Dest d = service.schedule(client);
+            if (d == null) return null;
+            if (d != failed && !d.config().sameEndpoint(failed.config())) return d;
+        }
+        return null;
     }
 
     /**
@@ -138,10 +169,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
      * client address and port (TIME_WAIT of an earlier connection) is expired first, as IPVS does when a new
      * SYN reuses it.
      */
-    private void track(Connection entry, InetSocketAddress clientAddress, InetSocketAddress vip) {
+    private void track(Connection entry) {
         entry.hold();
         while (!connections.insert(entry)) {
-            Connection old = connections.get(Protocol.TCP, clientAddress, vip);
+            Connection old = connections.get(Protocol.TCP, entry.client(), entry.virtual());
             if (old != null) connections.remove(old);
         }
     }

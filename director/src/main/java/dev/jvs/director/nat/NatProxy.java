@@ -49,6 +49,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** Owned by the rule-table writer thread (rulesChanged) and close(). */
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
+    private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
 
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
@@ -59,6 +60,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.rules = rules;
         this.connections = connections;
         this.scheduling = scheduling;
+    }
+
+    /** Sets the connect timeout, redispatch and passive-health listener for connections accepted from now on. */
+    public void connectPolicy(ConnectPolicy policy) {
+        this.connectPolicy = java.util.Objects.requireNonNull(policy, "policy");
     }
 
     @Override
@@ -142,7 +148,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new LimitHandler(key, rules, limits),
-                                new FrontendHandler(key, rules, connections, scheduling, transport));
+                                new FrontendHandler(key, rules, connections, scheduling, transport, connectPolicy));
                     }
                 });
         if (transport.freebindOption() != null) {

@@ -1,0 +1,113 @@
+package dev.jvs.director.health;
+
+import dev.jvs.director.control.CommandExecutor;
+import dev.jvs.healthcheck.PingCheck;
+import dev.jvs.healthcheck.config.ConfigException;
+import dev.jvs.healthcheck.config.ConfigProblem;
+import dev.jvs.healthcheck.config.KeepalivedConfig;
+import dev.jvs.healthcheck.engine.HealthEngine;
+import dev.jvs.healthcheck.engine.NettyCheckerFactory;
+import dev.jvs.model.IpvsadmException;
+import dev.jvs.model.ServiceKey;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The director's side of {@code --keepalived-conf}: loads the file, runs the health engine with the director's
+ * one rule-change path ({@link CommandExecutor#apply(java.util.List)}), reloads on SIGHUP, and hears about
+ * failed connects from the NAT proxy.
+ */
+public final class HealthChecks implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HealthChecks.class);
+
+    /** keepalived -t exit statuses, as keepalived 2.2.7 returns them. */
+    public static final int CONFIG_OK = 0;
+    public static final int CONFIG_CANNOT_RUN = 3;
+    public static final int CONFIG_CORRECTED = 5;
+    public static final int CONFIG_SCRIPT_SECURITY = 6;
+
+    private final Path file;
+    private final NettyCheckerFactory checkers;
+    private final HealthEngine engine;
+
+    private HealthChecks(Path file, NettyCheckerFactory checkers, HealthEngine engine) {
+        this.file = file;
+        this.checkers = checkers;
+        this.engine = engine;
+    }
+
+    /** Loads {@code file} and builds its table; a config with errors is refused with all of them. */
+    public static HealthChecks start(Path file, CommandExecutor executor) throws ConfigException, IpvsadmException {
+        KeepalivedConfig config = KeepalivedConfig.loadValid(file);
+        config.problems().forEach(p -> log.warn("{}", p));
+        log.info("PING_CHECK uses {}", PingCheck.mechanism());
+        NettyCheckerFactory checkers = new NettyCheckerFactory(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        HealthEngine engine = new HealthEngine(executor::apply, checkers);
+        try {
+            engine.start(config);
+        } catch (IpvsadmException | RuntimeException e) {
+            engine.close();
+            checkers.close();
+            throw e;
+        }
+        log.info("health checks started from {}", file.toAbsolutePath());
+        return new HealthChecks(file, checkers, engine);
+    }
+
+    /** SIGHUP: re-read the file and apply only the difference; a broken file leaves everything as it is. */
+    public void reload() {
+        KeepalivedConfig config = KeepalivedConfig.load(file);
+        if (config.hasErrors()) {
+            config.problems().forEach(p -> log.error("{}", p));
+            log.error("reload of {} refused: the configuration has errors; the running one is kept", file);
+            return;
+        }
+        config.problems().forEach(p -> log.warn("{}", p));
+        try {
+            engine.reload(config);
+        } catch (IpvsadmException | RuntimeException e) {
+            log.error("reload of {} failed, the running configuration is kept: {}", file, e.getMessage());
+        }
+    }
+
+    /** Passive health: the NAT proxy could not connect to this real server. */
+    public void connectFailed(ServiceKey service, InetSocketAddress realServer, String reason) {
+        engine.connectFailed(service, realServer, reason);
+    }
+
+    public HealthEngine engine() {
+        return engine;
+    }
+
+    @Override
+    public void close() {
+        engine.close();
+        checkers.close();
+    }
+
+    /**
+     * {@code --config-test}: prints every message, as {@code keepalived -t} does, and returns keepalived's exit
+     * status: 0 clean, 5 when it only needed corrections (warnings), 6 when scripts run without
+     * enable_script_security, and 3 when JVS would refuse to run it (errors or an unreadable file).
+     */
+    public static int configTest(Path file, PrintStream out) {
+        if (!Files.isReadable(file)) {
+            out.println(file + ": cannot read the configuration file");
+            return CONFIG_CANNOT_RUN;
+        }
+        KeepalivedConfig config = KeepalivedConfig.load(file);
+        for (ConfigProblem p : config.problems()) out.println(p);
+        if (config.hasErrors()) return CONFIG_CANNOT_RUN;
+        if (config.scriptSecurityViolation()) {
+            out.println("SECURITY VIOLATION - check scripts are being executed but script_security not enabled.");
+            return CONFIG_SCRIPT_SECURITY;
+        }
+        return config.problems().isEmpty() ? CONFIG_OK : CONFIG_CORRECTED;
+    }
+}

@@ -1,0 +1,956 @@
+package dev.jvs.healthcheck.config;
+
+import dev.jvs.model.ClientIpMode;
+import dev.jvs.model.ForwardMethod;
+import dev.jvs.model.Protocol;
+import dev.jvs.model.RealServerConfig;
+import dev.jvs.model.ServiceConfig;
+import dev.jvs.model.ServiceKey;
+import dev.jvs.model.TunnelChecksum;
+import dev.jvs.model.TunnelType;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Gives meaning to the LVS part of the tree: {@code global_defs} (script settings), {@code virtual_server_group},
+ * {@code virtual_server}, {@code real_server} and the checker blocks, with keepalived's defaults, inheritance
+ * and auto-corrections. Problems are collected, never thrown: one bad line must not hide the next.
+ *
+ * <p>Deliberate difference: keepalived parses an unknown keyword's {@code { }} body at the current level, which
+ * can shift the nesting; here the whole body is skipped, with a warning naming the keyword's line.
+ */
+final class LvsConfigParser {
+
+    static final Duration DEFAULT_DELAY_LOOP = Duration.ofSeconds(60);
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    static final String DEFAULT_SCHEDULER = "wlc";
+
+    /** Schedulers keepalived accepts ({@code lvs_schedulers[]}). */
+    static final Set<String> SCHEDULERS =
+            Set.of("rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos");
+
+    /** Top-level sections of the other keepalived processes: kept in the tree, not interpreted here. */
+    static final Set<String> OTHER_SECTIONS = Set.of("global_defs", "linkbeat_interfaces",
+            "interface_up_down_delays", "track_group", "static_ipaddress", "static_routes", "static_rules",
+            "track_file", "vrrp_track_process", "bfd_instance", "vrrp_script", "vrrp_sync_group", "garp_group",
+            "vrrp_instance", "SSL", "net_namespace", "net_namespace_ipvs", "instance", "use_pid_dir",
+            "child_wait_time", "linkbeat_use_polling", "include_check");
+
+    private static final Set<String> CHECKERS = Set.of("TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK",
+            "MISC_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK");
+    private static final Set<String> DNS_TYPES =
+            Set.of("A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY");
+
+    private final List<ConfigProblem> problems;
+
+    LvsConfigParser(List<ConfigProblem> problems) {
+        this.problems = problems;
+    }
+
+    // ---------------------------------------------------------------- global_defs
+
+    GlobalSettings globals(List<ConfigNode> roots) {
+        Optional<String> routerId = Optional.empty();
+        Optional<String> scriptUser = Optional.empty();
+        Optional<String> scriptGroup = Optional.empty();
+        boolean security = false;
+        boolean logAll = false;
+        for (ConfigNode defs : roots) {
+            if (!defs.keyword().equals("global_defs")) continue;
+            for (ConfigNode n : defs.children()) {
+                switch (n.keyword()) {
+                    case "router_id" -> routerId = n.arg(0);
+                    case "script_user" -> {
+                        String user = n.arg(0).orElse("");
+                        if (user.isEmpty()) {
+                            error(n, "script_user needs a user name");
+                            continue;
+                        }
+                        // USER GROUP, or USER:GROUP
+                        int colon = user.indexOf(':');
+                        scriptUser = Optional.of(colon < 0 ? user : user.substring(0, colon));
+                        scriptGroup = colon >= 0 ? Optional.of(user.substring(colon + 1))
+                                : n.arg(1).map(g -> g.startsWith(":") ? g.substring(1) : g);
+                    }
+                    case "enable_script_security" -> security = bool(n, true);
+                    case "checker_log_all_failures" -> logAll = bool(n, true);
+                    default -> { } // the VRRP side and the notification settings: kept in the tree
+                }
+            }
+        }
+        return new GlobalSettings(routerId, scriptUser, scriptGroup, security, logAll);
+    }
+
+    // ---------------------------------------------------------------- virtual servers
+
+    List<VirtualServerDef> virtualServers(List<ConfigNode> roots) {
+        Map<String, List<ServiceTarget>> groups = new HashMap<>();
+        for (ConfigNode n : roots) {
+            if (n.keyword().equals("virtual_server_group")) group(n, groups);
+        }
+        List<VirtualServerDef> result = new ArrayList<>();
+        Set<ServiceKey> seen = new LinkedHashSet<>();
+        for (ConfigNode n : roots) {
+            switch (n.keyword()) {
+                case "virtual_server" -> {
+                    VirtualServerDef vs = virtualServer(n, groups);
+                    if (vs == null) continue;
+                    boolean duplicate = false;
+                    for (ServiceConfig s : vs.services()) {
+                        if (!seen.add(s.key())) {
+                            error(n, "virtual server " + describeKey(s.key()) + " is defined twice");
+                            duplicate = true;
+                        }
+                    }
+                    if (!duplicate) result.add(vs);
+                }
+                case "virtual_server_group" -> { }
+                default -> {
+                    if (!OTHER_SECTIONS.contains(n.keyword())) unknown(n, "at top level");
+                }
+            }
+        }
+        return result;
+    }
+
+    /** One entry of a group: an address service (port may be 0 = not given) or a fwmark. */
+    private record ServiceTarget(InetAddress address, int port, long fwmark, boolean ipv6) {}
+
+    private void group(ConfigNode node, Map<String, List<ServiceTarget>> groups) {
+        Optional<String> name = node.arg(0);
+        if (name.isEmpty()) {
+            error(node, "virtual_server_group needs a name");
+            return;
+        }
+        List<ServiceTarget> targets = new ArrayList<>();
+        for (ConfigNode entry : node.children()) {
+            try {
+                if (entry.keyword().equals("fwmark")) {
+                    long mark = Long.parseLong(entry.arg(0).orElseThrow(() -> new IllegalArgumentException("fwmark needs a number")));
+                    boolean v6 = entry.arg(1).map(f -> f.equals("inet6")).orElse(false);
+                    targets.add(new ServiceTarget(null, 0, mark, v6));
+                } else {
+                    int port = entry.arg(0).map(p -> port(p)).orElse(0);
+                    for (InetAddress a : addressRange(entry.keyword())) {
+                        targets.add(new ServiceTarget(a, port, 0, !(a instanceof Inet4Address)));
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                error(entry, "virtual_server_group " + name.get() + ": " + e.getMessage());
+            }
+        }
+        if (targets.isEmpty()) {
+            error(node, "virtual_server_group " + name.get() + " has no entries; removed");
+            return;
+        }
+        groups.put(name.get(), targets);
+    }
+
+    /** {@code a.b.c.X-Y}, {@code a.b.c.d/nn} or a single address. */
+    static List<InetAddress> addressRange(String text) {
+        int dash = text.lastIndexOf('-');
+        int slash = text.indexOf('/');
+        if (dash > 0 && text.indexOf('.') > 0 && text.indexOf('.', dash) < 0) {
+            InetAddress first = address(text.substring(0, dash));
+            byte[] bytes = first.getAddress();
+            int from = bytes[3] & 0xff;
+            int to = Integer.parseInt(text.substring(dash + 1));
+            if (to < from || to > 255) throw new IllegalArgumentException("invalid address range " + text);
+            List<InetAddress> all = new ArrayList<>();
+            for (int i = from; i <= to; i++) {
+                bytes[3] = (byte) i;
+                all.add(byAddress(bytes));
+            }
+            return all;
+        }
+        if (slash > 0 && text.indexOf(':') < 0) {
+            InetAddress base = address(text.substring(0, slash));
+            int bits = Integer.parseInt(text.substring(slash + 1));
+            if (bits < 22 || bits > 32) throw new IllegalArgumentException("prefix " + text + " is too wide (at most /22)");
+            long start = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(base.getAddress()).getInt()) & (0xFFFFFFFFL << (32 - bits));
+            List<InetAddress> all = new ArrayList<>();
+            for (long i = 0; i < (1L << (32 - bits)); i++) {
+                all.add(byAddress(java.nio.ByteBuffer.allocate(4).putInt((int) (start + i)).array()));
+            }
+            return all;
+        }
+        return List.of(address(text));
+    }
+
+    private static InetAddress byAddress(byte[] bytes) {
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    /** The settings a virtual_server block gives its real servers and checkers when they say nothing. */
+    private record Inherited(Duration delayLoop, Duration connectTimeout, Integer retry, Duration delayBeforeRetry,
+                             Duration warmup, boolean alpha, boolean inhibit, int weight, ForwardMethod method,
+                             TunnelSettings tunnel, Optional<String> virtualhost, boolean logAllFailures) {}
+
+    private record TunnelSettings(TunnelType type, int port, TunnelChecksum checksum) {
+        static final TunnelSettings NONE = new TunnelSettings(TunnelType.IPIP, 0, TunnelChecksum.NOCSUM);
+    }
+
+    private VirtualServerDef virtualServer(ConfigNode node, Map<String, List<ServiceTarget>> groups) {
+        List<ServiceTarget> targets;
+        String name;
+        boolean fwmark = false;
+        try {
+            String first = node.arg(0).orElseThrow(() -> new IllegalArgumentException("virtual_server needs an address, 'fwmark N' or 'group NAME'"));
+            if (first.equals("group")) {
+                String group = node.arg(1).orElseThrow(() -> new IllegalArgumentException("virtual_server group needs a name"));
+                targets = groups.get(group);
+                if (targets == null) throw new IllegalArgumentException("virtual_server_group " + group + " is not defined");
+                name = "group " + group;
+                fwmark = targets.stream().allMatch(t -> t.fwmark != 0);
+            } else if (first.equals("fwmark")) {
+                long mark = Long.parseLong(node.arg(1).orElseThrow(() -> new IllegalArgumentException("fwmark needs a number")));
+                if (mark <= 0 || mark > 0xFFFFFFFFL) throw new IllegalArgumentException("invalid fwmark " + mark);
+                targets = List.of(new ServiceTarget(null, 0, mark, false));
+                name = "FWM " + mark;
+                fwmark = true;
+            } else {
+                InetAddress address = address(first);
+                int port = node.arg(1).map(LvsConfigParser::port).orElse(0);
+                targets = List.of(new ServiceTarget(address, port, 0, !(address instanceof Inet4Address)));
+                name = null;
+            }
+        } catch (IllegalArgumentException e) {
+            error(node, e.getMessage());
+            return null;
+        }
+        if (!node.block()) {
+            error(node, "missing '{' at beginning of configuration block");
+            return null;
+        }
+
+        String scheduler = null;
+        ForwardMethod method = null;
+        TunnelSettings tunnel = TunnelSettings.NONE;
+        boolean persistent = false;
+        int persistenceTimeout = ServiceConfig.DEFAULT_PERSISTENCE_TIMEOUT;
+        Integer netmask = null;
+        String persistenceEngine = null;
+        boolean onePacket = false;
+        int schedFlags = 0;
+        Protocol protocol = null;
+        Duration delayLoop = null;
+        Duration connectTimeout = null;
+        Integer retry = null;
+        Duration delayBeforeRetry = null;
+        Duration warmup = null;
+        boolean alpha = false;
+        boolean omega = false;
+        boolean haSuspend = false;
+        boolean inhibit = false;
+        boolean ipv6Family = false;
+        int quorum = 1;
+        int hysteresis = 0;
+        int weight = RealServerConfig.DEFAULT_WEIGHT;
+        Optional<String> virtualhost = Optional.empty();
+        Optional<ScriptDef> quorumUp = Optional.empty();
+        Optional<ScriptDef> quorumDown = Optional.empty();
+        ConfigNode sorryNode = null;
+        boolean sorryInhibit = false;
+        ForwardMethod sorryMethod = null;
+        List<ConfigNode> realServerNodes = new ArrayList<>();
+
+        for (ConfigNode n : node.children()) {
+            try {
+                switch (n.keyword()) {
+                    case "lvs_sched", "lb_algo" -> {
+                        String s = required(n, 0).toLowerCase(Locale.ROOT);
+                        if (!SCHEDULERS.contains(s)) throw new IllegalArgumentException("unknown scheduler '" + s + "'");
+                        scheduler = s;
+                    }
+                    case "lvs_method", "lb_kind" -> {
+                        method = forwardMethod(required(n, 0));
+                        tunnel = method == ForwardMethod.TUNNEL ? tunnel(n) : TunnelSettings.NONE;
+                    }
+                    case "persistence_timeout" -> {
+                        persistent = true;
+                        persistenceTimeout = n.args().isEmpty() ? ServiceConfig.DEFAULT_PERSISTENCE_TIMEOUT
+                                : integer(n.args().get(0), 1, 31 * 24 * 3600, "persistence_timeout");
+                    }
+                    case "persistence_granularity" -> {
+                        netmask = granularity(required(n, 0));
+                        persistent = true;
+                    }
+                    case "persistence_engine" -> persistenceEngine = required(n, 0);
+                    case "protocol" -> {
+                        String p = required(n, 0).toUpperCase(Locale.ROOT);
+                        protocol = switch (p) {
+                            case "TCP" -> Protocol.TCP;
+                            case "UDP" -> Protocol.UDP;
+                            case "SCTP" -> Protocol.SCTP;
+                            default -> throw new IllegalArgumentException("unknown protocol '" + required(n, 0) + "'");
+                        };
+                    }
+                    case "ip_family" -> ipv6Family = required(n, 0).equals("inet6");
+                    case "delay_loop" -> delayLoop = positiveTimer(n);
+                    case "connect_timeout" -> connectTimeout = positiveTimer(n);
+                    case "retry" -> retry = integer(required(n, 0), 1, Integer.MAX_VALUE, "retry");
+                    case "delay_before_retry" -> delayBeforeRetry = timer(required(n, 0));
+                    case "warmup" -> warmup = timer(required(n, 0));
+                    case "alpha" -> alpha = bool(n, true);
+                    case "omega" -> omega = bool(n, true);
+                    case "ha_suspend" -> haSuspend = bool(n, true);
+                    case "inhibit_on_failure" -> inhibit = bool(n, true);
+                    case "quorum" -> quorum = integer(required(n, 0), 1, Integer.MAX_VALUE, "quorum");
+                    case "hysteresis" -> hysteresis = integer(required(n, 0), 0, Integer.MAX_VALUE, "hysteresis");
+                    case "weight" -> weight = integer(required(n, 0), 0, Integer.MAX_VALUE, "weight");
+                    case "virtualhost" -> virtualhost = Optional.of(required(n, 0));
+                    case "quorum_up" -> quorumUp = Optional.of(script(n));
+                    case "quorum_down" -> quorumDown = Optional.of(script(n));
+                    case "sorry_server" -> sorryNode = n;
+                    case "sorry_server_inhibit" -> {
+                        if (sorryNode == null) throw new IllegalArgumentException("sorry_server_inhibit must come after sorry_server");
+                        sorryInhibit = bool(n, true);
+                    }
+                    case "sorry_server_lvs_method" -> sorryMethod = forwardMethod(required(n, 0));
+                    case "real_server" -> realServerNodes.add(n);
+                    case "ops" -> onePacket = true;
+                    case "flag-1" -> schedFlags |= ServiceConfig.SCHED1;
+                    case "flag-2" -> schedFlags |= ServiceConfig.SCHED2;
+                    case "flag-3" -> schedFlags |= ServiceConfig.SCHED3;
+                    case "sh-port", "sh-fallback", "mh-port", "mh-fallback" -> {
+                        String needed = n.keyword().substring(0, 2);
+                        if (!needed.equals(scheduler)) {
+                            throw new IllegalArgumentException(n.keyword() + " only applies to " + needed + " scheduler");
+                        }
+                        schedFlags |= n.keyword().endsWith("fallback") ? ServiceConfig.SCHED1 : ServiceConfig.SCHED2;
+                    }
+                    case "hashed" -> {
+                        if (!"sh".equals(scheduler) && !"mh".equals(scheduler)) {
+                            throw new IllegalArgumentException("hashed only applies to sh scheduler");
+                        }
+                    }
+                    case "smtp_alert", "snmp_name", "lvs_notify_fifo" -> { } // notifications JVS does not send
+                    default -> unknown(n, "in virtual_server");
+                }
+            } catch (IllegalArgumentException e) {
+                error(n, e.getMessage());
+            }
+        }
+
+        if (fwmark) {
+            if (protocol != null) warning(node, "protocol is ignored for a fwmark virtual server");
+            protocol = Protocol.TCP;
+            if (haSuspend) {
+                error(node, "ha_suspend is not allowed with a fwmark virtual server");
+                haSuspend = false;
+            }
+        } else if (protocol == null) {
+            // The kernel's own default, kept by keepalived; operators are told, in keepalived's words.
+            warning(node, "Virtual server " + vsLabel(name, targets.get(0), "none") + ": no protocol set - defaulting to UDP");
+            protocol = Protocol.UDP;
+        }
+        String label = vsLabel(name, targets.get(0), protocol.servicesName());
+        if (scheduler == null) {
+            warning(node, "Virtual server " + label + ": no scheduler set, setting default '" + DEFAULT_SCHEDULER + "'");
+            scheduler = DEFAULT_SCHEDULER;
+        }
+        if (method == null) {
+            warning(node, "Virtual server " + label + ": no forwarding method set, setting default NAT");
+            method = ForwardMethod.MASQ;
+        }
+        if (onePacket && protocol != Protocol.UDP) {
+            error(node, "ops is only valid for UDP virtual servers");
+            onePacket = false;
+        }
+        boolean portMissing = targets.stream().anyMatch(t -> t.fwmark == 0 && t.port == 0);
+        if (portMissing && !persistent) {
+            warning(node, "virtual server has no port and is not persistent: persistence forced on ("
+                    + ServiceConfig.DEFAULT_PERSISTENCE_TIMEOUT + "s)");
+            persistent = true;
+        }
+        if (name == null) name = "[" + targets.get(0).address.getHostAddress() + "]:" + protocol.servicesName() + ":" + targets.get(0).port;
+
+        List<ServiceConfig> services = new ArrayList<>();
+        for (ServiceTarget t : targets) {
+            ServiceKey key = t.fwmark != 0 ? ServiceKey.fwmark(t.fwmark, t.ipv6 || ipv6Family)
+                    : ServiceKey.of(protocol, t.address, t.port);
+            int mask = netmask == null ? (key.ipv6() ? ServiceConfig.IPV6_HOST_PREFIX : ServiceConfig.IPV4_HOST_MASK)
+                    : key.ipv6() ? (netmask < 0 ? 128 : netmask) : netmask;
+            services.add(new ServiceConfig(key, scheduler, persistent, persistenceTimeout, mask, persistenceEngine,
+                    onePacket, schedFlags));
+        }
+
+        Inherited inherited = new Inherited(delayLoop, connectTimeout, retry, delayBeforeRetry, warmup, alpha,
+                inhibit, weight, method, tunnel, virtualhost, false);
+        int vsPort = targets.get(0).port;
+        List<RealServerDef> realServers = new ArrayList<>();
+        for (ConfigNode rsNode : realServerNodes) {
+            RealServerDef rs = realServer(rsNode, inherited, vsPort, fwmark, name);
+            if (rs == null) continue;
+            if (realServers.stream().anyMatch(other -> other.config().sameEndpoint(rs.config()))) {
+                error(rsNode, "duplicate real server " + endpoint(rs.config()) + " in " + name + "; removed");
+                continue;
+            }
+            boolean wrongFamily = !fwmark && rs.config().method() != ForwardMethod.TUNNEL
+                    && (rs.config().address() instanceof Inet4Address) == services.get(0).key().ipv6();
+            if (wrongFamily) {
+                error(rsNode, "real server " + endpoint(rs.config()) + " is not of the virtual server's address family");
+                continue;
+            }
+            realServers.add(rs);
+        }
+        if (realServers.isEmpty()) {
+            warning(node, "virtual server " + name + " has no real servers; ignored");
+            return null;
+        }
+
+        Optional<RealServerDef> sorry = Optional.empty();
+        if (sorryNode != null) {
+            try {
+                InetAddress address = address(required(sorryNode, 0));
+                ForwardMethod m = sorryMethod != null ? sorryMethod : method;
+                int port = sorryPort(sorryNode, m, vsPort, fwmark, name);
+                RealServerConfig config = new RealServerConfig(address, port, m, RealServerConfig.DEFAULT_WEIGHT, 0, 0,
+                        tunnel.type, tunnel.port, tunnel.checksum, ClientIpMode.NONE);
+                sorry = Optional.of(new RealServerDef(config, sorryInhibit, false, Optional.empty(), Optional.empty(),
+                        List.of(), sorryNode.location()));
+            } catch (IllegalArgumentException e) {
+                error(sorryNode, e.getMessage());
+            }
+        }
+
+        long totalWeight = realServers.stream().mapToLong(RealServerDef::weight).sum();
+        if (totalWeight > 0 && quorum > totalWeight) {
+            warning(node, "quorum " + quorum + " is more than the total weight " + totalWeight + " of " + name
+                    + "; lowered to " + totalWeight);
+            quorum = (int) totalWeight;
+        }
+        if (hysteresis >= quorum) {
+            warning(node, "hysteresis " + hysteresis + " must be less than quorum " + quorum + "; lowered to " + (quorum - 1));
+            hysteresis = quorum - 1;
+        }
+        return new VirtualServerDef(name, services, delayLoop == null ? DEFAULT_DELAY_LOOP : delayLoop, quorum,
+                hysteresis, alpha, omega, haSuspend, sorry, sorryInhibit, quorumUp, quorumDown, realServers,
+                node.location());
+    }
+
+    /** keepalived's name for a virtual server in messages: {@code [10.0.0.1]:tcp:80}, {@code FWM 1}, {@code group web}. */
+    private static String vsLabel(String name, ServiceTarget first, String protocol) {
+        if (name != null) return name;
+        return "[" + first.address.getHostAddress() + "]:" + protocol + ":" + first.port;
+    }
+
+    private int sorryPort(ConfigNode n, ForwardMethod m, int vsPort, boolean fwmark, String vsName) {
+        int port = n.arg(1).map(LvsConfigParser::port).orElse(vsPort);
+        return correctedPort(n, port, m, vsPort, fwmark, "sorry server", vsName);
+    }
+
+    private int correctedPort(ConfigNode n, int port, ForwardMethod m, int vsPort, boolean fwmark, String what, String vsName) {
+        if (fwmark) return m == ForwardMethod.MASQ ? port : 0;
+        if (m != ForwardMethod.MASQ && port != vsPort) {
+            // DR and TUN cannot change the port: the packet keeps the virtual one.
+            warning(n, what + " port " + port + " differs from " + vsName + " port " + vsPort
+                    + " with forwarding method " + m.displayName() + "; using " + vsPort);
+            return vsPort;
+        }
+        return port;
+    }
+
+    private RealServerDef realServer(ConfigNode node, Inherited vs, int vsPort, boolean fwmark, String vsName) {
+        InetAddress address;
+        int port;
+        try {
+            address = address(required(node, 0));
+            port = node.arg(1).map(LvsConfigParser::port).orElse(vsPort);
+        } catch (IllegalArgumentException e) {
+            error(node, e.getMessage());
+            return null;
+        }
+        int weight = vs.weight;
+        ForwardMethod method = vs.method;
+        TunnelSettings tunnel = vs.tunnel;
+        boolean inhibit = vs.inhibit;
+        boolean alpha = vs.alpha;
+        int upper = 0;
+        int lower = 0;
+        Duration delayLoop = vs.delayLoop;
+        Duration connectTimeout = vs.connectTimeout;
+        Integer retry = vs.retry;
+        Duration delayBeforeRetry = vs.delayBeforeRetry;
+        Duration warmup = vs.warmup;
+        Optional<String> virtualhost = vs.virtualhost;
+        Optional<ScriptDef> notifyUp = Optional.empty();
+        Optional<ScriptDef> notifyDown = Optional.empty();
+        List<ConfigNode> checkerNodes = new ArrayList<>();
+        for (ConfigNode n : node.children()) {
+            try {
+                switch (n.keyword()) {
+                    case "weight" -> weight = integer(required(n, 0), 0, Integer.MAX_VALUE, "weight");
+                    case "lvs_method", "lb_kind" -> {
+                        method = forwardMethod(required(n, 0));
+                        tunnel = method == ForwardMethod.TUNNEL ? tunnel(n) : TunnelSettings.NONE;
+                    }
+                    case "inhibit_on_failure" -> inhibit = bool(n, true);
+                    case "alpha" -> alpha = bool(n, true);
+                    case "notify_up" -> notifyUp = Optional.of(script(n));
+                    case "notify_down" -> notifyDown = Optional.of(script(n));
+                    case "uthreshold" -> upper = integer(required(n, 0), 0, Integer.MAX_VALUE, "uthreshold");
+                    case "lthreshold" -> lower = integer(required(n, 0), 0, Integer.MAX_VALUE, "lthreshold");
+                    case "delay_loop" -> delayLoop = positiveTimer(n);
+                    case "connect_timeout" -> connectTimeout = positiveTimer(n);
+                    case "retry" -> retry = integer(required(n, 0), 1, Integer.MAX_VALUE, "retry");
+                    case "delay_before_retry" -> delayBeforeRetry = timer(required(n, 0));
+                    case "warmup" -> warmup = timer(required(n, 0));
+                    case "virtualhost" -> virtualhost = Optional.of(required(n, 0));
+                    case "smtp_alert" -> { }
+                    default -> {
+                        if (CHECKERS.contains(n.keyword())) checkerNodes.add(n);
+                        else unknown(n, "in real_server");
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                error(n, e.getMessage());
+            }
+        }
+        port = correctedPort(node, port, method, vsPort, fwmark, "real server", vsName);
+        RealServerConfig config = new RealServerConfig(address, port, method, weight, upper, lower,
+                tunnel.type, tunnel.port, tunnel.checksum, ClientIpMode.NONE);
+        Inherited rs = new Inherited(delayLoop, connectTimeout, retry, delayBeforeRetry, warmup, alpha, inhibit,
+                weight, method, tunnel, virtualhost, false);
+        Duration vsDelayLoop = vs.delayLoop == null ? DEFAULT_DELAY_LOOP : vs.delayLoop;
+        List<CheckerDef> checkers = new ArrayList<>();
+        for (ConfigNode c : checkerNodes) {
+            CheckerDef checker = checker(c, rs, config, vsDelayLoop);
+            if (checker != null) checkers.add(checker);
+        }
+        return new RealServerDef(config, inhibit, alpha, notifyUp, notifyDown, checkers, node.location());
+    }
+
+    // ---------------------------------------------------------------- checkers
+
+    private CheckerDef checker(ConfigNode node, Inherited rs, RealServerConfig server, Duration vsDelayLoop) {
+        String type = node.keyword();
+        if (type.equals("FILE_CHECK") || type.equals("BFD_CHECK")) {
+            warning(node, type + " is not supported by JVS; checker ignored");
+            return null;
+        }
+        boolean misc = type.equals("MISC_CHECK");
+        Duration delayLoop = rs.delayLoop;
+        Duration connectTimeout = rs.connectTimeout;
+        Integer retry = rs.retry;
+        Duration delayBeforeRetry = rs.delayBeforeRetry;
+        Duration warmup = rs.warmup;
+        boolean alpha = rs.alpha;
+        boolean logAll = false;
+        InetAddress connectIp = server.address();
+        int connectPort = server.port();
+        Optional<InetAddress> bindTo = Optional.empty();
+        // type-specific
+        List<CheckSpec.Url> urls = new ArrayList<>();
+        Optional<String> checkerVhost = Optional.empty();
+        String httpProtocol = "1.0";
+        Optional<String> sniName = Optional.empty();
+        boolean enableSni = false;
+        String helo = CheckSpec.Smtp.DEFAULT_HELO;
+        ScriptDef miscScript = null;
+        Duration miscTimeout = null;
+        boolean miscDynamic = false;
+        Optional<String> miscUser = Optional.empty();
+        Optional<String> miscGroup = Optional.empty();
+        String dnsType = "SOA";
+        String dnsName = ".";
+        byte[] payload = null;
+        boolean requireReply = false;
+        Optional<String> replyPattern = Optional.empty();
+        int minReply = 0;
+        int maxReply = 255;
+
+        for (ConfigNode n : node.children()) {
+            String k = n.keyword();
+            try {
+                if (misc && Set.of("connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "fwmark",
+                        "connect_timeout").contains(k)) {
+                    throw new IllegalArgumentException(k + " is not valid in MISC_CHECK");
+                }
+                switch (k) {
+                    case "connect_ip" -> connectIp = address(required(n, 0));
+                    case "connect_port" -> connectPort = port(required(n, 0));
+                    case "bindto" -> bindTo = Optional.of(address(required(n, 0)));
+                    case "bind_port", "bind_if", "fwmark" ->
+                            warning(n, k + " is accepted but not applied by JVS checkers");
+                    case "connect_timeout" -> connectTimeout = positiveTimer(n);
+                    case "retry" -> retry = integer(required(n, 0), 0, Integer.MAX_VALUE, "retry");
+                    case "nb_get_retry" -> {
+                        warning(n, "nb_get_retry is deprecated, use retry");
+                        retry = integer(required(n, 0), 0, Integer.MAX_VALUE, "nb_get_retry");
+                    }
+                    case "delay_before_retry" -> delayBeforeRetry = timer(required(n, 0));
+                    case "delay_loop" -> delayLoop = positiveTimer(n);
+                    case "warmup" -> warmup = timer(required(n, 0));
+                    case "alpha" -> alpha = bool(n, true);
+                    case "log_all_failures" -> logAll = bool(n, true);
+                    default -> {
+                        switch (type) {
+                            case "HTTP_GET", "SSL_GET" -> {
+                                switch (k) {
+                                    case "url" -> {
+                                        CheckSpec.Url url = url(n);
+                                        if (url != null) urls.add(url);
+                                    }
+                                    case "virtualhost" -> checkerVhost = Optional.of(required(n, 0));
+                                    case "http_protocol" -> {
+                                        httpProtocol = required(n, 0);
+                                        if (!Set.of("1.0", "1.0C", "1.1").contains(httpProtocol)) {
+                                            throw new IllegalArgumentException("invalid http_protocol '" + httpProtocol + "'");
+                                        }
+                                    }
+                                    case "sni_name" -> sniName = Optional.of(required(n, 0));
+                                    case "enable_sni" -> enableSni = bool(n, true);
+                                    case "fast_recovery", "tls_compliant" -> { }
+                                    default -> unknown(n, "in " + type);
+                                }
+                            }
+                            case "SMTP_CHECK" -> {
+                                switch (k) {
+                                    case "helo_name" -> helo = required(n, 0);
+                                    case "host" -> warning(n, "SMTP_CHECK host blocks are deprecated and not supported by JVS; use one SMTP_CHECK per host");
+                                    default -> unknown(n, "in SMTP_CHECK");
+                                }
+                            }
+                            case "MISC_CHECK" -> {
+                                switch (k) {
+                                    case "misc_path" -> miscScript = script(n);
+                                    case "misc_timeout" -> miscTimeout = positiveTimer(n);
+                                    case "misc_dynamic" -> miscDynamic = bool(n, true);
+                                    case "user" -> {
+                                        String u = required(n, 0);
+                                        int colon = u.indexOf(':');
+                                        miscUser = Optional.of(colon < 0 ? u : u.substring(0, colon));
+                                        miscGroup = colon >= 0 ? Optional.of(u.substring(colon + 1)) : n.arg(1);
+                                    }
+                                    default -> unknown(n, "in MISC_CHECK");
+                                }
+                            }
+                            case "DNS_CHECK" -> {
+                                switch (k) {
+                                    case "type" -> {
+                                        dnsType = required(n, 0).toUpperCase(Locale.ROOT);
+                                        if (!DNS_TYPES.contains(dnsType)) throw new IllegalArgumentException("unknown DNS type '" + required(n, 0) + "'");
+                                    }
+                                    case "name" -> dnsName = required(n, 0);
+                                    default -> unknown(n, "in DNS_CHECK");
+                                }
+                            }
+                            case "UDP_CHECK" -> {
+                                switch (k) {
+                                    case "payload" -> payload = hex(n.args());
+                                    case "require_reply" -> {
+                                        requireReply = true;
+                                        if (!n.args().isEmpty()) replyPattern = Optional.of(hexPattern(n.args()));
+                                    }
+                                    case "min_reply_length" -> minReply = integer(required(n, 0), 0, 65535, k);
+                                    case "max_reply_length" -> maxReply = integer(required(n, 0), 0, 65535, k);
+                                    default -> unknown(n, "in UDP_CHECK");
+                                }
+                            }
+                            default -> unknown(n, "in " + type);
+                        }
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                error(n, e.getMessage());
+            }
+        }
+
+        Duration loop = delayLoop == null ? DEFAULT_DELAY_LOOP : delayLoop;
+        CheckSpec spec;
+        int defaultRetry = 1;
+        Duration defaultDelayBeforeRetry = Duration.ofSeconds(1);
+        switch (type) {
+            case "TCP_CHECK" -> spec = new CheckSpec.Tcp();
+            case "HTTP_GET", "SSL_GET" -> {
+                if (urls.isEmpty()) {
+                    error(node, type + " has no url; checker removed");
+                    return null;
+                }
+                Optional<String> fallback = checkerVhost.isPresent() ? checkerVhost : rs.virtualhost;
+                List<CheckSpec.Url> resolved = urls.stream().map(u -> u.virtualhost().isPresent() ? u
+                        : new CheckSpec.Url(u.path(), u.digest(), u.statusCodes(), fallback)).toList();
+                spec = new CheckSpec.Http(type.equals("SSL_GET"), resolved, fallback, httpProtocol, sniName, enableSni);
+                defaultDelayBeforeRetry = Duration.ofSeconds(3);
+            }
+            case "SMTP_CHECK" -> spec = new CheckSpec.Smtp(helo);
+            case "MISC_CHECK" -> {
+                if (miscScript == null) {
+                    error(node, "MISC_CHECK has no misc_path; checker removed");
+                    return null;
+                }
+                ScriptDef script = new ScriptDef(miscScript.command(), miscUser, miscGroup, miscScript.location());
+                spec = new CheckSpec.Misc(script, miscTimeout == null ? vsDelayLoop : miscTimeout, miscDynamic);
+                defaultRetry = 0;
+            }
+            case "DNS_CHECK" -> {
+                spec = new CheckSpec.Dns(dnsType, dnsName);
+                defaultRetry = 3;
+                defaultDelayBeforeRetry = loop;
+            }
+            case "UDP_CHECK" -> {
+                if (payload == null) {
+                    payload = new byte[16];
+                    ThreadLocalRandom.current().nextBytes(payload);
+                }
+                spec = new CheckSpec.Udp(payload, requireReply, replyPattern, minReply, maxReply);
+            }
+            case "PING_CHECK" -> spec = new CheckSpec.Ping();
+            default -> throw new IllegalStateException(type);
+        }
+        return new CheckerDef(spec, node.location(), loop,
+                connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout,
+                retry == null ? defaultRetry : retry,
+                delayBeforeRetry == null ? defaultDelayBeforeRetry : delayBeforeRetry,
+                warmup == null ? loop : warmup, alpha, logAll,
+                new InetSocketAddress(connectIp, connectPort), bindTo);
+    }
+
+    private CheckSpec.Url url(ConfigNode node) {
+        String path = null;
+        Optional<String> digest = Optional.empty();
+        StatusCodes codes = StatusCodes.DEFAULT;
+        Optional<String> vhost = Optional.empty();
+        for (ConfigNode n : node.children()) {
+            try {
+                switch (n.keyword()) {
+                    case "path" -> path = required(n, 0);
+                    case "digest" -> {
+                        String hex = required(n, 0).toLowerCase(Locale.ROOT);
+                        if (!hex.matches("[0-9a-f]{32}")) throw new IllegalArgumentException("digest must be 32 hex digits (an MD5), got '" + required(n, 0) + "'");
+                        digest = Optional.of(hex);
+                    }
+                    case "status_code" -> codes = StatusCodes.parse(n.args());
+                    case "virtualhost" -> vhost = Optional.of(required(n, 0));
+                    case "regex", "regex_no_match", "regex_options", "regex_min_offset", "regex_max_offset", "regex_stack" ->
+                            warning(n, n.keyword() + " is not supported by JVS; ignored");
+                    default -> unknown(n, "in url");
+                }
+            } catch (IllegalArgumentException e) {
+                error(n, e.getMessage());
+            }
+        }
+        if (path == null) {
+            error(node, "url has no path; url removed");
+            return null;
+        }
+        return new CheckSpec.Url(path, digest, codes, vhost);
+    }
+
+    // ---------------------------------------------------------------- values
+
+    private ScriptDef script(ConfigNode n) {
+        List<String> argv = splitCommand(required(n, 0));
+        if (argv.isEmpty()) throw new IllegalArgumentException(n.keyword() + " needs a script");
+        Optional<String> user = n.arg(1);
+        Optional<String> group = n.arg(2);
+        if (user.isPresent() && user.get().contains(":")) {
+            String u = user.get();
+            user = Optional.of(u.substring(0, u.indexOf(':')));
+            group = Optional.of(u.substring(u.indexOf(':') + 1));
+        }
+        return new ScriptDef(argv, user, group, n.location());
+    }
+
+    /** Splits a script's command line into words, honouring single and double quotes. */
+    static List<String> splitCommand(String line) {
+        List<String> words = new ArrayList<>();
+        StringBuilder word = new StringBuilder();
+        boolean inWord = false;
+        char quote = 0;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quote != 0) {
+                if (c == quote) quote = 0;
+                else word.append(c);
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+                inWord = true;
+            } else if (Character.isWhitespace(c)) {
+                if (inWord) words.add(word.toString());
+                word.setLength(0);
+                inWord = false;
+            } else {
+                word.append(c);
+                inWord = true;
+            }
+        }
+        if (inWord) words.add(word.toString());
+        return words;
+    }
+
+    private static ForwardMethod forwardMethod(String text) {
+        return switch (text.toUpperCase(Locale.ROOT)) {
+            case "NAT" -> ForwardMethod.MASQ;
+            case "DR" -> ForwardMethod.ROUTE;
+            case "TUN" -> ForwardMethod.TUNNEL;
+            default -> throw new IllegalArgumentException("unknown forwarding method '" + text + "' (NAT, DR or TUN)");
+        };
+    }
+
+    private static TunnelSettings tunnel(ConfigNode n) {
+        TunnelType type = TunnelType.IPIP;
+        int port = 0;
+        TunnelChecksum checksum = TunnelChecksum.NOCSUM;
+        List<String> a = n.args();
+        for (int i = 1; i < a.size(); i++) {
+            switch (a.get(i)) {
+                case "type" -> type = TunnelType.valueOf(a.get(++i).toUpperCase(Locale.ROOT));
+                case "port" -> port = port(a.get(++i));
+                case "nocsum" -> checksum = TunnelChecksum.NOCSUM;
+                case "csum" -> checksum = TunnelChecksum.CSUM;
+                case "remcsum" -> checksum = TunnelChecksum.REMCSUM;
+                default -> throw new IllegalArgumentException("unknown tunnel option '" + a.get(i) + "'");
+            }
+        }
+        if (type == TunnelType.GUE && port == 0) throw new IllegalArgumentException("GUE tunnels need a port");
+        if (type == TunnelType.IPIP && checksum != TunnelChecksum.NOCSUM) throw new IllegalArgumentException("ipip tunnels take no checksum option");
+        if (type == TunnelType.GRE && checksum == TunnelChecksum.REMCSUM) throw new IllegalArgumentException("GRE tunnels cannot use remcsum");
+        return new TunnelSettings(type, port, checksum);
+    }
+
+    /** IPv4 netmask as an int, or an IPv6 prefix length stored negative-free as 1..128. */
+    private static int granularity(String text) {
+        if (text.matches("\\d{1,3}")) {
+            int bits = Integer.parseInt(text);
+            if (bits < 1 || bits > 128) throw new IllegalArgumentException("invalid persistence_granularity " + text);
+            return bits;
+        }
+        InetAddress mask = address(text);
+        if (!(mask instanceof Inet4Address)) throw new IllegalArgumentException("invalid persistence_granularity " + text);
+        int value = java.nio.ByteBuffer.wrap(mask.getAddress()).getInt();
+        // A valid mask is ones then zeros.
+        if ((~value & (~value + 1)) != 0) throw new IllegalArgumentException("invalid persistence_granularity " + text);
+        return value;
+    }
+
+    static InetAddress address(String text) {
+        // Literal addresses only: a config must not wait on DNS.
+        if (!text.matches("[0-9.]+") && !text.contains(":")) throw new IllegalArgumentException("invalid IP address '" + text + "'");
+        try {
+            InetAddress a = InetAddress.getByName(text);
+            if (a instanceof Inet4Address && !text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) throw new UnknownHostException();
+            return a;
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("invalid IP address '" + text + "'");
+        }
+    }
+
+    static int port(String text) {
+        return integer(text, 0, 65535, "port");
+    }
+
+    static int integer(String text, int min, int max, String what) {
+        long value;
+        try {
+            value = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid " + what + " '" + text + "'");
+        }
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(what + " " + text + " is out of range " + min + ".." + max);
+        }
+        return (int) value;
+    }
+
+    /** keepalived TIMER: seconds, fractions allowed, microsecond resolution. */
+    static Duration timer(String text) {
+        double seconds;
+        try {
+            seconds = Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid time '" + text + "'");
+        }
+        if (seconds < 0 || Double.isNaN(seconds) || seconds > 365L * 24 * 3600) {
+            throw new IllegalArgumentException("time '" + text + "' is out of range");
+        }
+        return Duration.ofNanos(Math.round(seconds * 1_000_000) * 1000);
+    }
+
+    private static Duration positiveTimer(ConfigNode n) {
+        Duration d = timer(required(n, 0));
+        if (d.isZero()) throw new IllegalArgumentException(n.keyword() + " must be greater than 0");
+        return d;
+    }
+
+    private boolean bool(ConfigNode n, boolean bare) {
+        if (n.args().isEmpty()) return bare;
+        return switch (n.args().get(0).toLowerCase(Locale.ROOT)) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw new IllegalArgumentException("invalid boolean '" + n.args().get(0) + "' for " + n.keyword());
+        };
+    }
+
+    /** keepalived's loose hex: groups separated by spaces, read two digits at a time. */
+    static byte[] hex(List<String> groups) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (String g : groups) {
+            for (int i = 0; i < g.length(); i += 2) {
+                String pair = g.substring(i, Math.min(g.length(), i + 2));
+                try {
+                    out.write(Integer.parseInt(pair, 16));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("invalid hex '" + g + "'");
+                }
+            }
+        }
+        return out.toByteArray();
+    }
+
+    /** As {@link #hex}, but kept as nibble text with 'X' wildcards (upper-case, two characters a byte). */
+    static String hexPattern(List<String> groups) {
+        StringBuilder out = new StringBuilder();
+        for (String g : groups) {
+            String u = g.toUpperCase(Locale.ROOT);
+            if (!u.matches("[0-9A-FX]+")) throw new IllegalArgumentException("invalid hex '" + g + "'");
+            for (int i = 0; i < u.length(); i += 2) {
+                out.append(i + 1 < u.length() ? u.substring(i, i + 2) : "0" + u.charAt(i));
+            }
+        }
+        return out.toString();
+    }
+
+    private static String required(ConfigNode n, int index) {
+        return n.arg(index).orElseThrow(() -> new IllegalArgumentException(n.keyword() + " needs a value"));
+    }
+
+    private static String endpoint(RealServerConfig c) {
+        return c.address().getHostAddress() + ":" + c.port();
+    }
+
+    static String describeKey(ServiceKey key) {
+        if (key.isFwmark()) return "FWM " + key.fwmark();
+        return "[" + key.address().getHostAddress() + "]:" + key.protocol().servicesName() + ":" + key.port();
+    }
+
+    private void unknown(ConfigNode n, String where) {
+        warning(n, "unknown keyword '" + n.keyword() + "' " + where + (n.block() ? "; its { } block is skipped" : ""));
+    }
+
+    private void error(ConfigNode n, String message) {
+        problems.add(new ConfigProblem(ConfigProblem.Severity.ERROR, n.location(), message));
+    }
+
+    private void warning(ConfigNode n, String message) {
+        problems.add(new ConfigProblem(ConfigProblem.Severity.WARNING, n.location(), message));
+    }
+}
