@@ -8,9 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -206,15 +203,7 @@ class UdpDnsIT {
         return null;
     }
 
-    /** A port free for both UDP and TCP on loopback (dnsmasq takes both). */
     static int freePort() throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            try (ServerSocket tcp = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                 DatagramSocket udp = new DatagramSocket(tcp.getLocalPort(), InetAddress.getLoopbackAddress())) {
-                return udp.getLocalPort();
-            } catch (IOException taken) {
-                if (attempt > 20) throw taken;
-            }
-        }
+        return Ports.free();
     }
 }

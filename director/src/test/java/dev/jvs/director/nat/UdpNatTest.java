@@ -248,9 +248,19 @@ class UdpNatTest {
         }
     }
 
+    /**
+     * A free port below the kernel's ephemeral range (32768+), so that no socket opened meanwhile by this or
+     * another process takes it before the director binds it.
+     */
     private static int freeUdpPort() throws SocketException {
-        try (DatagramSocket s = new DatagramSocket(0, LOOPBACK)) {
-            return s.getLocalPort();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; ; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (DatagramSocket s = new DatagramSocket(port, LOOPBACK)) {
+                return s.getLocalPort();
+            } catch (SocketException taken) {
+                if (attempt > 100) throw taken;
+            }
         }
     }
 
