@@ -199,6 +199,8 @@ public final class Director implements Callable<Integer> {
             }
             workers.next().scheduleAtFixedRate(() -> connections.expire(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
             workers.next().scheduleAtFixedRate(rules::estimateRates, 2, 2, TimeUnit.SECONDS);
+            // Deleted real servers wait in the trash while connections use them; free them when idle (IPVS: 120 s).
+            workers.next().scheduleAtFixedRate(rules::reclaimTrashNow, 60, 60, TimeUnit.SECONDS);
 
             if (demo) {
                 demoBackends = new DemoBackends(workers, net.serverChannel(), DEMO_BACKENDS);
