@@ -226,6 +226,11 @@ public final class VrrpStateMachine {
         transition(next);
     }
 
+    /** A sync group peer became MASTER: follow it (a group moves together). */
+    public void forceMaster() {
+        if (state == State.BACKUP) becomeMaster(nanoClock.getAsLong());
+    }
+
     /** A sync group peer fell back: follow it to BACKUP. */
     public void forceBackup() {
         long now = nanoClock.getAsLong();
