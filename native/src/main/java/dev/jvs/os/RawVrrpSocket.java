@@ -22,7 +22,8 @@ final class RawVrrpSocket implements VrrpSocket {
     private static final int RECEIVE_TIMEOUT_MILLIS = 200;
     private static final int BUFFER_SIZE = 2048;
 
-    private final int fd;
+    private final int fd;       // receives: unbound, since a bound raw socket only sees packets to its address
+    private int sendFd = -1;    // sends: bound to the source address so adverts carry it
     private final boolean ipv6;
     private final int ifIndex;
     private volatile boolean closed;
@@ -33,11 +34,24 @@ final class RawVrrpSocket implements VrrpSocket {
         this.ifIndex = ifIndex;
     }
 
+    private void openSender(int family, byte[] bindAddress, String ifName, String source) throws IOException {
+        sendFd = check(NetCalls.functions().socket(family, NetCalls.SOCK_RAW, IPPROTO_VRRP), "socket(SOCK_RAW, 112)");
+        byte[] name = Arrays.copyOf(ifName.getBytes(), Libc.IF_NAMESIZE);
+        check(NetCalls.functions().setsockopt(sendFd, NetCalls.SOL_SOCKET, NetCalls.SO_BINDTODEVICE, name, name.length),
+                "setsockopt SO_BINDTODEVICE " + ifName);
+        check(NetCalls.functions().bind(sendFd, bindAddress, bindAddress.length), "bind(" + source + ")");
+        byte[] tiny = NetCalls.intValue(1); // nothing is ever read from the sending socket
+        NetCalls.functions().setsockopt(sendFd, NetCalls.SOL_SOCKET, SO_RCVBUF, tiny, 4);
+    }
+
+    private static final int SO_RCVBUF = 8;
+
     static RawVrrpSocket openIpv4(String ifName, Inet4Address source, InetAddress group, int ttl) throws IOException {
         int ifIndex = Interfaces.index(ifName);
         int fd = check(NetCalls.functions().socket(NetCalls.AF_INET, NetCalls.SOCK_RAW, IPPROTO_VRRP), "socket(AF_INET, SOCK_RAW, 112)");
         RawVrrpSocket s = new RawVrrpSocket(fd, false, ifIndex);
         try {
+            s.openSender(NetCalls.AF_INET, sockaddrIn(source), ifName, source.getHostAddress());
             s.common(ifName);
             s.option(NetCalls.IPPROTO_IP, NetCalls.IP_TTL, NetCalls.intValue(ttl), "IP_TTL");
             s.option(NetCalls.IPPROTO_IP, NetCalls.IP_MULTICAST_TTL, NetCalls.intValue(255), "IP_MULTICAST_TTL");
@@ -50,8 +64,6 @@ final class RawVrrpSocket implements VrrpSocket {
                 System.arraycopy(group.getAddress(), 0, mreqn, 0, 4);
                 s.option(NetCalls.IPPROTO_IP, NetCalls.IP_ADD_MEMBERSHIP, mreqn, "IP_ADD_MEMBERSHIP");
             }
-            byte[] bindAddress = sockaddrIn(source);
-            check(NetCalls.functions().bind(fd, bindAddress, bindAddress.length), "bind(" + source.getHostAddress() + ")");
             return s;
         } catch (IOException e) {
             s.close();
@@ -64,6 +76,7 @@ final class RawVrrpSocket implements VrrpSocket {
         int fd = check(NetCalls.functions().socket(NetCalls.AF_INET6, NetCalls.SOCK_RAW, IPPROTO_VRRP), "socket(AF_INET6, SOCK_RAW, 112)");
         RawVrrpSocket s = new RawVrrpSocket(fd, true, ifIndex);
         try {
+            s.openSender(NetCalls.AF_INET6, sockaddrIn6(source, ifIndex), ifName, source.getHostAddress());
             s.common(ifName);
             s.option(NetCalls.IPPROTO_IPV6, NetCalls.IPV6_CHECKSUM, NetCalls.intValue(6), "IPV6_CHECKSUM");
             s.option(NetCalls.IPPROTO_IPV6, NetCalls.IPV6_UNICAST_HOPS, NetCalls.intValue(hops), "IPV6_UNICAST_HOPS");
@@ -78,8 +91,6 @@ final class RawVrrpSocket implements VrrpSocket {
                 System.arraycopy(NetCalls.intValue(ifIndex), 0, mreq, 16, 4);
                 s.option(NetCalls.IPPROTO_IPV6, NetCalls.IPV6_ADD_MEMBERSHIP, mreq, "IPV6_ADD_MEMBERSHIP");
             }
-            byte[] bindAddress = sockaddrIn6(source, ifIndex);
-            check(NetCalls.functions().bind(fd, bindAddress, bindAddress.length), "bind(" + source.getHostAddress() + ")");
             return s;
         } catch (IOException e) {
             s.close();
@@ -98,6 +109,9 @@ final class RawVrrpSocket implements VrrpSocket {
 
     private void option(int level, int name, byte[] value, String what) throws IOException {
         check(NetCalls.functions().setsockopt(fd, level, name, value, value.length), "setsockopt " + what);
+        if (sendFd >= 0) {
+            check(NetCalls.functions().setsockopt(sendFd, level, name, value, value.length), "setsockopt " + what);
+        }
     }
 
     private static int check(int result, String what) throws IOException {
@@ -129,7 +143,7 @@ final class RawVrrpSocket implements VrrpSocket {
             message[6] = 0; // IPV6_CHECKSUM: the kernel fills it in
             message[7] = 0;
         }
-        long sent = NetCalls.functions().sendto(fd, message, message.length, 0, to, to.length);
+        long sent = NetCalls.functions().sendto(sendFd, message, message.length, 0, to, to.length);
         if (sent < 0) throw new IOException("sendto " + destination.getHostAddress() + " failed: " + Libc.describe(NetCalls.lastErrno()));
     }
 
@@ -216,6 +230,7 @@ final class RawVrrpSocket implements VrrpSocket {
         if (!closed) {
             closed = true;
             NetCalls.functions().close(fd);
+            if (sendFd >= 0) NetCalls.functions().close(sendFd);
         }
     }
 }
