@@ -35,10 +35,12 @@ public final class AdvertValidator {
     private final boolean ipv6;
     private final boolean v3ChecksumAsV2;
     private final Set<InetAddress> allowedUnicastSources; // empty: any source
+    private final List<InetAddress> virtualAddresses;
 
     public AdvertValidator(int version, int virtualRouterId, AuthType authType, byte[] authData,
                            int advertIntervalCentis, boolean unicast, boolean ipv6, boolean v3ChecksumAsV2,
-                           Set<InetAddress> allowedUnicastSources) {
+                           Set<InetAddress> allowedUnicastSources, List<InetAddress> virtualAddresses) {
+        this.virtualAddresses = List.copyOf(virtualAddresses);
         this.version = version;
         this.virtualRouterId = virtualRouterId;
         this.authType = authType;
@@ -91,6 +93,13 @@ public final class AdvertValidator {
             return Verdict.reject(unicast ? "multicast advert received, configured for unicast"
                     : "unicast advert received, configured for multicast");
         }
+        // keepalived: every VIP we have must be in the master's advert (a VRID clash shows up here).
+        for (InetAddress vip : virtualAddresses) {
+            if (!packet.addresses().contains(vip)) {
+                return Verdict.reject("ip address associated with VRID " + virtualRouterId
+                        + " not present in MASTER advert : " + vip.getHostAddress());
+            }
+        }
         if (unicast && !allowedUnicastSources.isEmpty() && !allowedUnicastSources.contains(received.source())) {
             return Verdict.reject("unicast source " + received.source().getHostAddress() + " is not a configured peer");
         }
@@ -115,7 +124,4 @@ public final class AdvertValidator {
         return VrrpChecksum.ofMessage(zeroed, 0, length) == carried;
     }
 
-    static boolean sameAddresses(List<InetAddress> a, List<InetAddress> b) {
-        return Set.copyOf(a).equals(Set.copyOf(b));
-    }
 }

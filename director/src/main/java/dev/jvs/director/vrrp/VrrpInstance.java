@@ -88,7 +88,8 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
         socket = opener.open(config.interfaceName(), source, config.unicast() ? null : config.multicastGroup(), 255);
         validator = new AdvertValidator(config.version(), config.virtualRouterId(), config.authType(), authData,
                 config.advertIntervalCentis(), config.unicast(), config.ipv6(), config.v3ChecksumAsV2(),
-                config.checkUnicastSrc() ? new HashSet<>(config.unicastPeers()) : Set.of());
+                config.checkUnicastSrc() ? new HashSet<>(config.unicastPeers()) : Set.of(),
+                config.virtualIpAddresses().stream().map(VirtualIpAddress::address).toList());
         machine = new VrrpStateMachine(settings(), this, System::nanoTime);
         machine.setFault(computeFault());
         machine.setPriority(effectivePriority());

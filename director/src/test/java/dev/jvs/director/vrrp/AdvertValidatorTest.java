@@ -18,11 +18,11 @@ class AdvertValidatorTest {
     static final byte[] PASS = VrrpPacket.passwordBytes("secret");
 
     AdvertValidator v2Multicast() {
-        return new AdvertValidator(2, 51, AuthType.PASS, PASS, 100, false, false, false, Set.of());
+        return new AdvertValidator(2, 51, AuthType.PASS, PASS, 100, false, false, false, Set.of(), List.of());
     }
 
     AdvertValidator v3Multicast() {
-        return new AdvertValidator(3, 51, AuthType.NONE, new byte[8], 100, false, false, false, Set.of());
+        return new AdvertValidator(3, 51, AuthType.NONE, new byte[8], 100, false, false, false, Set.of(), List.of());
     }
 
     ReceivedAdvert received(byte[] payload, int ttl) throws Exception {
@@ -49,7 +49,7 @@ class AdvertValidatorTest {
 
     @Test
     void unicastAdvertsMayHaveCrossedARouter() throws Exception {
-        AdvertValidator unicast = new AdvertValidator(2, 51, AuthType.PASS, PASS, 100, true, false, false, Set.of());
+        AdvertValidator unicast = new AdvertValidator(2, 51, AuthType.PASS, PASS, 100, true, false, false, Set.of(), List.of());
         ReceivedAdvert r = new ReceivedAdvert(VrrpPacketTest.V2_PASS, ip("10.0.0.2"), ip("10.0.0.1"), 64);
         assertTrue(unicast.check(r).accepted());
     }
@@ -71,7 +71,7 @@ class AdvertValidatorTest {
 
     @Test
     void ignoresOtherVirtualRouters() throws Exception {
-        AdvertValidator vrid52 = new AdvertValidator(2, 52, AuthType.PASS, PASS, 100, false, false, false, Set.of());
+        AdvertValidator vrid52 = new AdvertValidator(2, 52, AuthType.PASS, PASS, 100, false, false, false, Set.of(), List.of());
         Verdict v = vrid52.check(received(VrrpPacketTest.V2_PASS, 255));
         assertFalse(v.accepted());
         assertTrue(v.otherRouter());
@@ -80,7 +80,7 @@ class AdvertValidatorTest {
     @Test
     void rejectsWrongPassword() throws Exception {
         AdvertValidator other = new AdvertValidator(2, 51, AuthType.PASS, VrrpPacket.passwordBytes("other"), 100,
-                false, false, false, Set.of());
+                false, false, false, Set.of(), List.of());
         assertRejected(other.check(received(VrrpPacketTest.V2_PASS, 255)), "password");
     }
 
@@ -98,7 +98,7 @@ class AdvertValidatorTest {
 
     @Test
     void rejectsVersion2IntervalMismatch() throws Exception {
-        AdvertValidator twoSeconds = new AdvertValidator(2, 51, AuthType.PASS, PASS, 200, false, false, false, Set.of());
+        AdvertValidator twoSeconds = new AdvertValidator(2, 51, AuthType.PASS, PASS, 200, false, false, false, Set.of(), List.of());
         assertRejected(twoSeconds.check(received(VrrpPacketTest.V2_PASS, 255)), "interval");
     }
 
@@ -117,9 +117,19 @@ class AdvertValidatorTest {
     @Test
     void rejectsUnicastSourceThatIsNotAPeerWhenChecked() throws Exception {
         AdvertValidator checked = new AdvertValidator(2, 51, AuthType.PASS, PASS, 100, true, false, false,
-                Set.of(ip("10.0.0.3")));
+                Set.of(ip("10.0.0.3")), List.of());
         ReceivedAdvert r = new ReceivedAdvert(VrrpPacketTest.V2_PASS, ip("10.0.0.2"), ip("10.0.0.1"), 255);
         assertRejected(checked.check(r), "peer");
+    }
+
+    @Test
+    void rejectsAnAdvertMissingOneOfOurVirtualAddresses() throws Exception {
+        AdvertValidator ours = new AdvertValidator(2, 51, AuthType.PASS, PASS, 100, false, false, false, Set.of(),
+                List.of(ip("192.168.1.10"), ip("192.168.1.11")));
+        assertRejected(ours.check(received(VrrpPacketTest.V2_PASS, 255)), "not present in MASTER advert : 192.168.1.11");
+        AdvertValidator same = new AdvertValidator(2, 51, AuthType.PASS, PASS, 100, false, false, false, Set.of(),
+                List.of(ip("192.168.1.10")));
+        assertTrue(same.check(received(VrrpPacketTest.V2_PASS, 255)).accepted());
     }
 
     static void assertRejected(Verdict v, String reasonPart) {
