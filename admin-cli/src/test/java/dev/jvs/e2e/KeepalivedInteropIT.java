@@ -115,4 +115,43 @@ class KeepalivedInteropIT {
             }
         }
     }
+
+    static String unicastConf(int self, int peer, int priority) {
+        return """
+                vrrp_instance VI_U {
+                    state BACKUP
+                    interface eth0
+                    virtual_router_id 43
+                    priority %d
+                    advert_int 1
+                    unicast_src_ip 10.77.0.%d
+                    unicast_peer {
+                        10.77.0.%d
+                    }
+                    virtual_ipaddress {
+                        %s/24
+                    }
+                }
+                """.formatted(priority, self, peer, VIP);
+    }
+
+    @org.junit.jupiter.api.Test
+    void unicastPeersFailOverBothWays(@TempDir Path dir) throws Exception {
+        try (VrrpLab lab = new VrrpLab(2)) {
+            Process ka = keepalived(lab, 2, dir, unicastConf(2, 1, 100));
+            DirectorProcess jvs = jvs(lab, 1, dir, unicastConf(1, 2, 150));
+            try {
+                awaitTrue("JVS (150) is the unicast master", FAILOVER_MILLIS, () -> lab.holders(VIP, 2).equals(List.of(1)));
+                assertStaysTrue("keepalived stays backup on unicast adverts", 4_000, () -> lab.holders(VIP, 2).equals(List.of(1)));
+                jvs.stop();
+                awaitTrue("keepalived takes over", FAILOVER_MILLIS, () -> lab.holders(VIP, 2).equals(List.of(2)));
+                jvs = jvs(lab, 1, dir, unicastConf(1, 2, 150));
+                awaitTrue("JVS preempts keepalived over unicast", FAILOVER_MILLIS, () -> lab.holders(VIP, 2).equals(List.of(1)));
+                stop(ka);
+                assertStaysTrue("JVS keeps the VIP", 2_000, () -> lab.holders(VIP, 2).equals(List.of(1)));
+            } finally {
+                jvs.close();
+            }
+        }
+    }
 }

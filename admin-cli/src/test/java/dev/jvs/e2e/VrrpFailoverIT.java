@@ -130,4 +130,70 @@ class VrrpFailoverIT {
             awaitTrue("the backup logs MASTER", 5_000, () -> b.log().contains("Entering MASTER STATE"));
         }
     }
+
+    static Path notifyScript(Path dir) throws Exception {
+        Path log = dir.resolve("notify.log");
+        Path script = dir.resolve("notify.sh");
+        Files.writeString(script, "#!/bin/sh\necho \"$@\" >> " + log + "\n");
+        script.toFile().setExecutable(true);
+        return script;
+    }
+
+    @Test
+    void failingUnweightedTrackScriptMeansFaultAndNotifiesEveryTransition(@TempDir Path dir) throws Exception {
+        Path healthy = Files.writeString(dir.resolve("healthy"), "ok");
+        Path notify = notifyScript(dir);
+        Path notifyLog = dir.resolve("notify.log");
+        String conf = """
+                vrrp_script chk_file {
+                    script "/usr/bin/test -e %s"
+                    interval 1
+                }
+                %s
+                """.formatted(healthy, instance(150, """
+                    track_script {
+                        chk_file
+                    }
+                    notify_master "%1$s master"
+                    notify_fault "%1$s fault"
+                    notify %1$s
+                """.formatted(notify)));
+        try (VrrpLab lab = new VrrpLab(1);
+             DirectorProcess d = director(lab, 1, dir, conf)) {
+            awaitTrue("master with a healthy script", FAILOVER_MILLIS, () -> lab.hasAddress(1, VIP));
+            Files.delete(healthy);
+            awaitTrue("FAULT releases the VIP", 5_000, () -> !lab.hasAddress(1, VIP));
+            awaitTrue("notify scripts ran", 5_000, () -> Files.exists(notifyLog)
+                    && Files.readString(notifyLog).contains("fault\nINSTANCE VI_1 FAULT 150"));
+            String log = Files.readString(notifyLog);
+            assertTrue(log.startsWith("INSTANCE VI_1 BACKUP 150\nmaster\nINSTANCE VI_1 MASTER 150\n"), log);
+            Files.writeString(healthy, "ok");
+            awaitTrue("back to MASTER once the script succeeds", FAILOVER_MILLIS, () -> lab.hasAddress(1, VIP));
+        }
+    }
+
+    @Test
+    void weightedTrackScriptFailureLowersPriorityAndTheBackupPreempts(@TempDir Path dir) throws Exception {
+        Path healthy = Files.writeString(dir.resolve("healthy"), "ok");
+        String script = """
+                vrrp_script chk_file {
+                    script "/usr/bin/test -e %s"
+                    interval 1
+                    weight -60
+                    fall 2
+                    rise 1
+                }
+                """.formatted(healthy);
+        String track = "track_script {\n chk_file\n }";
+        try (VrrpLab lab = new VrrpLab(2);
+             DirectorProcess high = director(lab, 1, dir, script + instance(150, track));
+             DirectorProcess low = director(lab, 2, dir, instance(100, ""))) {
+            awaitTrue("priority 150 is master", FAILOVER_MILLIS, () -> lab.holders(VIP, 2).equals(List.of(1)));
+            Files.delete(healthy);
+            awaitTrue("150 − 60 = 90 < 100: the backup preempts", FAILOVER_MILLIS, () -> lab.holders(VIP, 2).equals(List.of(2)));
+            awaitTrue("the change is logged", 5_000, () -> high.log().contains("Changing effective priority from 150 to 90"));
+            Files.writeString(healthy, "ok");
+            awaitTrue("healthy again: 150 preempts back", FAILOVER_MILLIS, () -> lab.holders(VIP, 2).equals(List.of(1)));
+        }
+    }
 }
