@@ -154,4 +154,33 @@ class KeepalivedInteropIT {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void ipv6Version3KeepalivedMasterWithJvsBackup(@TempDir Path dir) throws Exception {
+        String conf = """
+                vrrp_instance V6 {
+                    state BACKUP
+                    interface eth0
+                    virtual_router_id 44
+                    priority %d
+                    advert_int 1
+                    virtual_ipaddress {
+                        fd77::100/64
+                    }
+                }
+                """;
+        String vip6 = "fd77::100";
+        try (VrrpLab lab = new VrrpLab(2)) {
+            Process ka = keepalived(lab, 1, dir, conf.formatted(150));
+            try (DirectorProcess backup = jvs(lab, 2, dir, conf.formatted(100))) {
+                awaitTrue("keepalived is the IPv6 master", FAILOVER_MILLIS, () -> lab.holders(vip6, 2).equals(List.of(1)));
+                assertStaysTrue("JVS accepts keepalived's IPv6 adverts", 4_000, () -> lab.holders(vip6, 2).equals(List.of(1)));
+                stop(ka);
+                awaitTrue("JVS takes the IPv6 VIP", FAILOVER_MILLIS, () -> lab.holders(vip6, 2).equals(List.of(2)));
+                keepalived(lab, 1, dir, conf.formatted(150));
+                awaitTrue("keepalived preempts JVS over IPv6", FAILOVER_MILLIS, () -> lab.holders(vip6, 2).equals(List.of(1)));
+                assertStaysTrue("no flapping", 3_000, () -> lab.holders(vip6, 2).equals(List.of(1)));
+            }
+        }
+    }
 }

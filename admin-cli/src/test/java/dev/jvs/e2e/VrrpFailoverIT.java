@@ -120,15 +120,28 @@ class VrrpFailoverIT {
                     }
                 }
                 """;
-        try (VrrpLab lab = new VrrpLab(2);
-             DirectorProcess a = director(lab, 1, dir, conf.formatted(200));
-             DirectorProcess b = director(lab, 2, dir, conf.formatted(100))) {
-            awaitTrue("IPv6 VIP on the priority-200 director only", FAILOVER_MILLIS,
-                    () -> lab.holders("fd77::100", 2).equals(List.of(1)));
-            a.kill();
-            awaitTrue("IPv6 VIP moves to the backup", FAILOVER_MILLIS, () -> lab.hasAddress(2, "fd77::100"));
-            awaitTrue("the backup logs MASTER", 5_000, () -> b.log().contains("Entering MASTER STATE"));
+        try (VrrpLab lab = new VrrpLab(3)) {
+            assumeTrue(VrrpLab.hasCommand("tcpdump"), "tcpdump missing: cannot watch neighbour advertisements");
+            Path naLog = dir.resolve("na.txt");
+            lab.spawn(3, naLog, "tcpdump", "-l", "-n", "-e", "-i", "eth0", "icmp6 and ip6[40] == 136");
+            awaitTrue("tcpdump listening", 10_000, () -> Files.readString(naLog).contains("listening on"));
+            try (DirectorProcess a = director(lab, 1, dir, conf.formatted(200));
+                 DirectorProcess b = director(lab, 2, dir, conf.formatted(100))) {
+                ipv6Failover(lab, a, b, naLog);
+            }
         }
+    }
+
+    private static void ipv6Failover(VrrpLab lab, DirectorProcess a, DirectorProcess b, Path naLog) throws Exception {
+        awaitTrue("IPv6 VIP on the priority-200 director only", FAILOVER_MILLIS,
+                () -> lab.holders("fd77::100", 2).equals(List.of(1)));
+        String mac = lab.mac(1);
+        awaitTrue("5 unsolicited NAs for the VIP from the master", 5_000, () -> Files.readString(naLog).lines()
+                .filter(l -> l.contains(mac + " > 33:33:00:00:00:01") && l.contains("neighbor advertisement")
+                        && l.contains("tgt is fd77::100")).count() >= 5);
+        a.kill();
+        awaitTrue("IPv6 VIP moves to the backup", FAILOVER_MILLIS, () -> lab.hasAddress(2, "fd77::100"));
+        awaitTrue("the backup logs MASTER", 5_000, () -> b.log().contains("Entering MASTER STATE"));
     }
 
     static Path notifyScript(Path dir) throws Exception {

@@ -100,4 +100,35 @@ class VrrpServiceTest {
         byte[] last = sent.get(sent.size() - 1);
         assertEquals(0, last[2] & 0xff, "the last advert says priority 0");
     }
+
+    @Test
+    void weightedTrackInterfaceLowersTheAdvertisedPriority() throws Exception {
+        FakeInterfaces nics = new FakeInterfaces();
+        List<byte[]> sent = new CopyOnWriteArrayList<>();
+        String conf = """
+                vrrp_instance VI {
+                    state MASTER
+                    priority 100
+                    interface eth0
+                    virtual_router_id 9
+                    track_interface {
+                        eth1 weight -30
+                    }
+                    virtual_ipaddress {
+                        192.0.2.9
+                    }
+                }
+                """;
+        VrrpService service = new VrrpService(VrrpConfigParser.parse(conf), (i, s, g, t) -> new SilentSocket(sent),
+                nics, (i, a) -> { });
+        try {
+            service.start();
+            await("MASTER after the down interval", () -> service.instances().get(0).state() == State.MASTER);
+            nics.up.put("eth1", false);
+            await("adverts at 70", () -> !sent.isEmpty() && (sent.get(sent.size() - 1)[2] & 0xff) == 70);
+            assertEquals(State.MASTER, service.instances().get(0).state(), "a weighted tracker never means FAULT");
+        } finally {
+            service.close();
+        }
+    }
 }

@@ -245,5 +245,23 @@ class VrrpStateMachineTest {
         assertEquals(State.FAULT, m.state());
     }
 
-    static InetAddress unused() { return null; }
+    @Test
+    void garpMasterRefreshRepeatsAnnouncementsWhileMaster() throws Exception {
+        Settings s = new Settings(2, 255, 100, true, false, 0, 3, false, 0, 5, 2000, 2, 5, ip("10.0.0.1"));
+        VrrpStateMachine m = machine(s);
+        m.start();
+        actions.events.clear();
+        run(m, 6_100);
+        assertEquals(3, actions.events.stream().filter(e -> e.equals("garp x2")).count(), actions.events.toString());
+        assertTrue(actions.events.stream().noneMatch(e -> e.equals("garp x5")), "delay 0: no second batch");
+    }
+
+    @Test
+    void trackerPriorityIsClampedBelowTheOwner() throws Exception {
+        VrrpStateMachine m = machine(settings(2, 200, false, false, 0));
+        m.setPriority(300);
+        assertEquals(254, m.priority());
+        m.setPriority(-5);
+        assertEquals(1, m.priority());
+    }
 }
