@@ -37,6 +37,7 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
     private final List<TrackedInterface> trackedInterfaces;
     private final Set<VirtualIpAddress> addedByUs = new LinkedHashSet<>();
     private Consumer<State> stateListener = s -> { };
+    private java.util.function.BooleanSupplier masterGate = () -> true;
 
     private InetAddress source;
     private VrrpSocket socket;
@@ -75,6 +76,9 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
 
     void onStateChange(Consumer<State> listener) { this.stateListener = listener; }
 
+    /** A sync group's rule: MASTER only when every other member wants MASTER too. */
+    void masterGate(java.util.function.BooleanSupplier gate) { this.masterGate = gate; }
+
     /** Opens the socket and starts listening; call on the event thread. */
     void start() throws IOException {
         Set<InetAddress> vips = new HashSet<>();
@@ -91,6 +95,7 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
                 config.checkUnicastSrc() ? new HashSet<>(config.unicastPeers()) : Set.of(),
                 config.virtualIpAddresses().stream().map(VirtualIpAddress::address).toList());
         machine = new VrrpStateMachine(settings(), this, System::nanoTime);
+        machine.setMasterAllowed(masterGate);
         machine.setFault(computeFault());
         machine.setPriority(effectivePriority());
         running = true;

@@ -98,11 +98,16 @@ public final class VrrpService implements AutoCloseable {
         applySyncGroupFaults();
     }
 
-    /** A sync group moves together: MASTER only when no member is in FAULT; followers copy MASTER/BACKUP. */
+    /**
+     * A sync group moves together: one member's FAULT is everyone's; a member becomes MASTER only when
+     * every other member wants MASTER too, and then they all do; one falling back to BACKUP takes the rest.
+     */
     private void wireSyncGroup(VrrpInstance instance) {
         VrrpSyncGroupConfig group = groupOf(instance.name());
         if (group == null) return;
         List<VrrpInstance> members = instances.stream().filter(i -> group.members().contains(i.name())).toList();
+        instance.masterGate(() -> members.stream()
+                .allMatch(m -> m == instance || m.machine() == null || m.machine().wantsMaster()));
         instance.onStateChange(state -> {
             if (state == State.MASTER) {
                 members.stream().filter(m -> m != instance && m.machine() != null).forEach(m -> m.machine().forceMaster());

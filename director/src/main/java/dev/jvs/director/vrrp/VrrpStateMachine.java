@@ -48,6 +48,7 @@ public final class VrrpStateMachine {
     private int priority;
     private int masterAdvertIntervalCentis;
     private boolean faulty;
+    private boolean masterWanted; // down timer ran out but the sync group held us back
     private InetAddress masterAddress;
 
     private long masterDownAt = NONE;
@@ -119,8 +120,14 @@ public final class VrrpStateMachine {
         switch (state) {
             case BACKUP -> {
                 if (now >= masterDownAt) {
-                    if (masterAllowed.getAsBoolean()) becomeMaster(now);
-                    else masterDownAt = now + masterDownIntervalNanos();
+                    if (masterAllowed.getAsBoolean()) {
+                        becomeMaster(now);
+                    } else {
+                        // A sync group member still hears its master: keep wanting MASTER and look again
+                        // after one interval plus the smallest skew, as keepalived does.
+                        masterWanted = true;
+                        masterDownAt = now + advertIntervalNanos() + TimeUnit.SECONDS.toNanos(1) / 256;
+                    }
                 }
             }
             case MASTER -> {
@@ -172,6 +179,7 @@ public final class VrrpStateMachine {
         }
         boolean preemptDelayed = preemptAllowedAt != NONE && now < preemptAllowedAt;
         if (settings.nopreempt() || !lower || preemptDelayed) {
+            masterWanted = false;
             masterAddress = source;
             if (settings.version() == 3) masterAdvertIntervalCentis = advert.advertIntervalCentis();
             masterDownAt = now + masterDownIntervalNanos();
@@ -206,6 +214,7 @@ public final class VrrpStateMachine {
         actions.sendAdvert(priority);
         nextAdvertAt = now + advertIntervalNanos();
         masterDownAt = NONE;
+        masterWanted = false;
         preemptAllowedAt = NONE;
         masterAddress = settings.primaryAddress();
         masterAdvertIntervalCentis = settings.advertIntervalCentis();
@@ -226,9 +235,14 @@ public final class VrrpStateMachine {
         transition(next);
     }
 
-    /** A sync group peer became MASTER: follow it (a group moves together). */
+    /** MASTER already, or a BACKUP whose master has gone silent: what a sync group asks of every member. */
+    public boolean wantsMaster() {
+        return state == State.MASTER || (state == State.BACKUP && (masterWanted || nanoClock.getAsLong() >= masterDownAt));
+    }
+
+    /** A sync group peer became MASTER: follow it if we want to as well (a group moves together). */
     public void forceMaster() {
-        if (state == State.BACKUP) becomeMaster(nanoClock.getAsLong());
+        if (state == State.BACKUP && wantsMaster()) becomeMaster(nanoClock.getAsLong());
     }
 
     /** A sync group peer fell back: follow it to BACKUP. */

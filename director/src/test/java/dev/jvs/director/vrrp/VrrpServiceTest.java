@@ -131,4 +131,19 @@ class VrrpServiceTest {
             service.close();
         }
     }
+
+    @Test
+    void syncGroupMembersBecomeMasterTogether() throws Exception {
+        FakeInterfaces nics = new FakeInterfaces();
+        String conf = CONF.replace("priority 255", "priority 100");
+        VrrpService service = new VrrpService(VrrpConfigParser.parse(conf), (i, s, g, t) -> new SilentSocket(new CopyOnWriteArrayList<>()),
+                nics, (i, a) -> { });
+        try {
+            service.start();
+            await("both MASTER", () -> service.instances().stream().allMatch(i -> i.state() == State.MASTER));
+            assertEquals(2, nics.addresses.size());
+        } finally {
+            service.close();
+        }
+    }
 }

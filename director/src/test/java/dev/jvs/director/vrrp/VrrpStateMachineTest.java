@@ -257,6 +257,33 @@ class VrrpStateMachineTest {
     }
 
     @Test
+    void syncGroupGateHoldsABackupUntilEveryMemberWantsMaster() throws Exception {
+        VrrpStateMachine m = machine(settings(2, 100, false, false, 0));
+        boolean[] othersWant = {false};
+        m.setMasterAllowed(() -> othersWant[0]);
+        m.start();
+        run(m, 5_000);
+        assertEquals(State.BACKUP, m.state(), "another member still hears its master");
+        assertTrue(m.wantsMaster());
+        othersWant[0] = true;
+        run(m, 1_100); // rechecked every interval + minimal skew
+        assertEquals(State.MASTER, m.state());
+    }
+
+    @Test
+    void anAcceptedAdvertEndsTheWishToBecomeMaster() throws Exception {
+        VrrpStateMachine m = machine(settings(2, 100, false, false, 0));
+        m.setMasterAllowed(() -> false);
+        m.start();
+        run(m, 5_000);
+        assertTrue(m.wantsMaster());
+        m.onAdvert(advert(2, 200), ip("10.0.0.2"));
+        assertTrue(!m.wantsMaster());
+        m.forceMaster();
+        assertEquals(State.BACKUP, m.state(), "a member that hears its master does not follow the group up");
+    }
+
+    @Test
     void trackerPriorityIsClampedBelowTheOwner() throws Exception {
         VrrpStateMachine m = machine(settings(2, 200, false, false, 0));
         m.setPriority(300);
