@@ -31,6 +31,17 @@ final class VrrpLab implements AutoCloseable {
         assumeTrue("root".equals(System.getProperty("user.name")), "VRRP namespace tests need root (network namespaces, raw sockets)");
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/ip")) || Files.isExecutable(Path.of("/sbin/ip")) || Files.isExecutable(Path.of("/usr/bin/ip")),
                 "VRRP namespace tests need iproute2's ip");
+        // Root in an unprivileged container still cannot make namespaces: say so instead of failing.
+        String probe = "jvprobe" + ProcessHandle.current().pid();
+        String why;
+        try {
+            why = output("ip", "netns", "add", probe);
+            output("ip", "netns", "del", probe);
+        } catch (IOException | InterruptedException e) {
+            why = e.toString();
+        }
+        String reason = why;
+        assumeTrue(reason.isBlank(), () -> "VRRP namespace tests cannot create network namespaces here: " + reason.strip());
     }
 
     static boolean hasCommand(String name) {
