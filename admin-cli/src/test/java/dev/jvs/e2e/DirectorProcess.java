@@ -134,6 +134,11 @@ final class DirectorProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** SIGKILL: a crash, with no chance to clean up (no priority-0 advert, VIPs left behind). */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) stop();

@@ -15,6 +15,9 @@ import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.healthcheck.config.ConfigException;
+import dev.jvs.director.vrrp.VrrpConfig;
+import dev.jvs.director.vrrp.VrrpConfigParser;
+import dev.jvs.director.vrrp.VrrpService;
 import dev.jvs.model.IpvsadmException;
 import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
@@ -57,6 +60,10 @@ public final class Director implements Callable<Integer> {
     @Option(names = "--state", paramLabel = "FILE",
             description = "Save the table here after every change; at start an existing state file wins over --config.")
     Path state;
+
+    @Option(names = "--vrrp-conf", paramLabel = "FILE",
+            description = "Run VRRP (failover of VIPs between directors) from the vrrp_instance, vrrp_script, vrrp_sync_group and global_defs blocks of this keepalived.conf.")
+    Path vrrpConf;
 
     @Option(names = "--demo", description = "Start a demo service on 127.0.0.1:8080 (rr) with two built-in HTTP backends.")
     boolean demo;
@@ -167,6 +174,19 @@ public final class Director implements Callable<Integer> {
             return 1;
         }
 
+        VrrpConfig vrrpConfig = null;
+        if (vrrpConf != null) {
+            try {
+                vrrpConfig = VrrpConfigParser.parse(Files.readString(vrrpConf));
+            } catch (VrrpConfigParser.ConfigException e) {
+                System.err.println("jvs-director: " + vrrpConf + ": " + e.getMessage());
+                return 1;
+            } catch (IOException e) {
+                System.err.println("jvs-director: cannot read " + e.getMessage());
+                return 1;
+            }
+        }
+
         log.info("transport {}", net.optionName());
         EventLoopGroup acceptors = net.newGroup(1);
         EventLoopGroup workers = net.newGroup(threads);
@@ -175,6 +195,7 @@ public final class Director implements Callable<Integer> {
         DemoBackends demoBackends = null;
         ControlServer control = null;
         HealthChecks health = null;
+        VrrpService vrrp = null;
         try {
             rules.addListener(nat);
             nat.rulesChanged(rules.services());
@@ -210,6 +231,10 @@ public final class Director implements Callable<Integer> {
             control.start();
             if (demo) printDemoHelp(control.path());
 
+            if (vrrpConfig != null) {
+                vrrp = VrrpService.system(vrrpConfig);
+                vrrp.start();
+            }
             Signal.handle(new Signal("TERM"), sig -> stop.countDown());
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
             log.info("jvs-director ready");
@@ -223,6 +248,8 @@ public final class Director implements Callable<Integer> {
             System.err.println("jvs-director: " + e.getMessage());
             return 1;
         } finally {
+            // VRRP first: a master hands over (priority 0) and drops its VIPs before anything else stops.
+            if (vrrp != null) vrrp.close();
             if (health != null) health.close();
             if (control != null) control.close();
             nat.close();

@@ -1,0 +1,189 @@
+package dev.jvs.director.vrrp;
+
+import dev.jvs.director.vrrp.VrrpPacket.AuthType;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static dev.jvs.director.vrrp.VrrpPacketTest.ip;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class VrrpConfigParserTest {
+
+    static final String CONF = """
+            ! Configuration File for keepalived
+            global_defs {
+               router_id LVS_DEVEL
+               vrrp_garp_master_delay 2
+               smtp_server 192.168.200.1
+            }
+            vrrp_script chk_haproxy {
+                script "/usr/bin/killall -0 haproxy"   # cheap check
+                interval 2
+                weight -20
+                fall 3
+                rise 2
+            }
+            vrrp_sync_group VG1 {
+                group {
+                    VI_1
+                }
+            }
+            vrrp_instance VI_1 {
+                state BACKUP
+                interface eth0
+                virtual_router_id 51
+                priority 150
+                advert_int 1
+                nopreempt
+                authentication {
+                    auth_type PASS
+                    auth_pass 1111222233
+                }
+                virtual_ipaddress {
+                    192.168.200.16/24 dev eth1 label eth1:vip
+                    192.168.200.17
+                }
+                track_interface {
+                    eth1 weight -10
+                    eth2
+                }
+                track_script {
+                    chk_haproxy
+                }
+                notify_master "/etc/keepalived/to_master.sh arg"
+                notify /etc/keepalived/notify.sh
+                unicast_src_ip 10.0.0.1
+                unicast_peer {
+                    10.0.0.2
+                }
+            }
+            virtual_server 192.168.200.16 80 {
+                lb_algo rr
+            }
+            """;
+
+    @Test
+    void readsEveryVrrpKeywordOfAnInstance() throws Exception {
+        VrrpConfig c = VrrpConfigParser.parse(CONF);
+        VrrpInstanceConfig i = c.instances().get(0);
+        assertEquals("VI_1", i.name());
+        assertEquals("eth0", i.interfaceName());
+        assertEquals(51, i.virtualRouterId());
+        assertEquals(150, i.priority());
+        assertFalse(i.wantsMaster());
+        assertTrue(i.nopreempt());
+        assertEquals(AuthType.PASS, i.authType());
+        assertEquals("11112222", i.authPass(), "truncated to 8 characters");
+        assertEquals(2, i.virtualIpAddresses().size());
+        assertEquals(new VirtualIpAddress(ip("192.168.200.16"), 24, "eth1", "eth1:vip", false), i.virtualIpAddresses().get(0));
+        assertEquals(32, i.virtualIpAddresses().get(1).prefixLength());
+        assertEquals(List.of(new TrackedInterface("eth1", -10, false), new TrackedInterface("eth2", 0, false)), i.trackInterfaces());
+        assertEquals(List.of(new TrackedScript("chk_haproxy", null, false)), i.trackScripts());
+        assertEquals("/etc/keepalived/to_master.sh arg", i.notifyMaster());
+        assertEquals("/etc/keepalived/notify.sh", i.notifyAny());
+        assertEquals(ip("10.0.0.1"), i.unicastSource());
+        assertEquals(List.of(ip("10.0.0.2")), i.unicastPeers());
+        assertEquals(2000, i.garpMasterDelayMillis(), "from global_defs");
+        assertEquals(5, i.garpMasterRepeat());
+    }
+
+    @Test
+    void appliesKeepalivedDefaults() throws Exception {
+        VrrpConfig c = VrrpConfigParser.parse("vrrp_instance X { \n interface eth0\n virtual_router_id 9\n}\n");
+        VrrpInstanceConfig i = c.instances().get(0);
+        assertEquals(100, i.priority());
+        assertEquals(2, i.version());
+        assertEquals(100, i.advertIntervalCentis());
+        assertEquals(ip("224.0.0.18"), i.multicastGroup());
+        assertEquals(AuthType.NONE, i.authType());
+        assertEquals(3, i.downTimerAdverts());
+        assertEquals(5000, i.garpMasterDelayMillis());
+        assertEquals(0, i.garpMasterRefreshMillis());
+        assertFalse(i.wantsMaster());
+    }
+
+    @Test
+    void stateMasterWithoutPriorityMeansTheOwner() throws Exception {
+        VrrpInstanceConfig i = VrrpConfigParser.parse(
+                "vrrp_instance X {\n state MASTER\n interface eth0\n virtual_router_id 9\n}\n").instances().get(0);
+        assertEquals(255, i.priority());
+        assertTrue(i.wantsMaster());
+    }
+
+    @Test
+    void nopreemptIsClearedForStateMaster() throws Exception {
+        VrrpConfig c = VrrpConfigParser.parse(
+                "vrrp_instance X {\n state MASTER\n priority 100\n nopreempt\n interface eth0\n virtual_router_id 9\n}\n");
+        assertFalse(c.instances().get(0).nopreempt());
+        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("nopreempt")));
+    }
+
+    @Test
+    void ipv6AddressesForceVersion3AndTheIpv6Group() throws Exception {
+        VrrpInstanceConfig i = VrrpConfigParser.parse("""
+                vrrp_instance V6 {
+                    interface eth0
+                    virtual_router_id 7
+                    advert_int 0.5
+                    virtual_ipaddress {
+                        2001:db8::100/64
+                    }
+                }
+                """).instances().get(0);
+        assertEquals(3, i.version());
+        assertEquals(50, i.advertIntervalCentis());
+        assertEquals(ip("ff02::12"), i.multicastGroup());
+    }
+
+    @Test
+    void version2RoundsAdvertIntervalToWholeSeconds() throws Exception {
+        VrrpInstanceConfig i = VrrpConfigParser.parse(
+                "vrrp_instance X {\n interface eth0\n virtual_router_id 9\n advert_int 2.4\n}\n").instances().get(0);
+        assertEquals(200, i.advertIntervalCentis());
+    }
+
+    @Test
+    void readsScriptsGroupsAndGlobals() throws Exception {
+        VrrpConfig c = VrrpConfigParser.parse(CONF);
+        VrrpScriptConfig s = c.script("chk_haproxy");
+        assertEquals("/usr/bin/killall -0 haproxy", s.script());
+        assertEquals(2000, s.intervalMillis());
+        assertEquals(2000, s.timeoutMillis(), "timeout defaults to the interval");
+        assertEquals(-20, s.weight());
+        assertEquals(3, s.fall());
+        assertEquals(2, s.rise());
+        assertEquals(List.of("VI_1"), c.syncGroups().get(0).members());
+        assertEquals("LVS_DEVEL", c.globals().routerId());
+        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("virtual_server")), c.warnings().toString());
+    }
+
+    @Test
+    void scriptDefaultsMatchKeepalived() throws Exception {
+        VrrpScriptConfig s = VrrpConfigParser.parse("vrrp_script c {\n script /bin/true\n}\n").script("c");
+        assertEquals(1000, s.intervalMillis());
+        assertEquals(0, s.weight());
+        assertEquals(1, s.rise());
+        assertEquals(1, s.fall());
+        assertNull(s.user());
+    }
+
+    @Test
+    void missingVirtualRouterIdIsAnError() {
+        assertThrows(VrrpConfigParser.ConfigException.class,
+                () -> VrrpConfigParser.parse("vrrp_instance X {\n interface eth0\n}\n"));
+    }
+
+    @Test
+    void trackerWeightsFollowKeepalivedDirection() {
+        assertEquals(10, VrrpInstance.adjustment(10, false, true));
+        assertEquals(0, VrrpInstance.adjustment(10, false, false));
+        assertEquals(-10, VrrpInstance.adjustment(-10, false, false));
+        assertEquals(0, VrrpInstance.adjustment(-10, false, true));
+        assertEquals(-10, VrrpInstance.adjustment(-10, true, true), "reverse: penalised while OK");
+    }
+}
