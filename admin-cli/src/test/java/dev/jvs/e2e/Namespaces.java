@@ -20,6 +20,8 @@ final class Namespaces implements AutoCloseable {
     static final String VIP = "10." + NET + ".0.100";
     static final String RS1 = "10." + NET + ".0.11";
     static final String RS2 = "10." + NET + ".0.12";
+    static final String TUN_RS1 = "10." + NET + ".1.11";
+    static final String TUN_RS2 = "10." + NET + ".1.12";
 
     /** A line server: answers each received line with the server's name, connection kept open. */
     private static final String LINE_SERVER = """
@@ -28,6 +30,14 @@ final class Namespaces implements AutoCloseable {
             class H(socketserver.StreamRequestHandler):
                 def handle(self):
                     for line in self.rfile:
+                        if line.startswith(b"upload "):
+                            want = int(line.split()[1]); got = 0
+                            while got < want:
+                                chunk = self.rfile.read(min(65536, want - got))
+                                if not chunk: break
+                                got += len(chunk)
+                            self.wfile.write(name + b" " + str(got).encode() + b"\\n"); self.wfile.flush()
+                            continue
                         self.wfile.write(name + b"\\n"); self.wfile.flush()
             socketserver.ThreadingTCPServer.allow_reuse_address = True
             socketserver.ThreadingTCPServer((sys.argv[2], 7000), H).serve_forever()
@@ -35,11 +45,13 @@ final class Namespaces implements AutoCloseable {
 
     final String prefix;
     private final Path dir;
+    private final String topology;
     private final List<Process> servers = new ArrayList<>();
 
-    private Namespaces(String prefix, Path dir) {
+    private Namespaces(String prefix, Path dir, String topology) {
         this.prefix = prefix;
         this.dir = dir;
+        this.topology = DirectorProcess.HOME.resolve("bench/lib/" + topology).toString();
     }
 
     /** Why these tests cannot run here, or null. */
@@ -58,12 +70,26 @@ final class Namespaces implements AutoCloseable {
         return false;
     }
 
+    /** Direct routing: everything on one bridge. */
     static Namespaces create(Path dir) throws IOException, InterruptedException {
+        return create(dir, "dr_topology.sh", false);
+    }
+
+    /** Tunnelling: real servers behind a router, decapsulating with {@code bin/jvs-tun-rs}. */
+    static Namespaces createTunnelled(Path dir) throws IOException, InterruptedException {
+        return create(dir, "tun_topology.sh", true);
+    }
+
+    private static Namespaces create(Path dir, String topology, boolean tunnelled)
+            throws IOException, InterruptedException {
         String prefix = "j" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36 * 36), 36);
-        Namespaces n = new Namespaces(prefix, dir);
+        Namespaces n = new Namespaces(prefix, dir, topology);
         try {
-            n.run(DirectorProcess.HOME.resolve("bench/lib/dr_topology.sh").toString(), "up", prefix,
-                    Integer.toString(NET));
+            n.run(n.topology, "up", prefix, Integer.toString(NET));
+            if (tunnelled) {
+                n.startDecapsulator("r1");
+                n.startDecapsulator("r2");
+            }
             n.startServer("r1", "RS1");
             n.startServer("r2", "RS2");
         } catch (IOException | RuntimeException | InterruptedException e) {
@@ -89,6 +115,23 @@ final class Namespaces implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IOException("servers in " + ns + " did not start");
+    }
+
+    private void startDecapsulator(String ns) throws IOException, InterruptedException {
+        Path log = dir.resolve(ns + "-tun-rs.log");
+        servers.add(new ProcessBuilder(exec(ns, DirectorProcess.HOME.resolve("bin/jvs-tun-rs").toString(),
+                "--interface", "eth0")).redirectErrorStream(true).redirectOutput(log.toFile()).start());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains("jvs-tun-rs ready")) return;
+            Thread.sleep(100);
+        }
+        throw new IOException("jvs-tun-rs in " + ns + " did not start: " + Files.readString(log));
+    }
+
+    String log(String name) throws IOException {
+        Path p = dir.resolve(name);
+        return Files.exists(p) ? Files.readString(p) : "";
     }
 
     /** {@code ip netns exec PREFIX+ns COMMAND...} as a list. */
@@ -126,10 +169,10 @@ final class Namespaces implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         for (Process p : servers) {
-            p.descendants().forEach(ProcessHandle::destroyForcibly);
-            p.destroyForcibly();
+            p.descendants().forEach(ProcessHandle::destroy);
+            p.destroy();
+            if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly();
         }
-        run(DirectorProcess.HOME.resolve("bench/lib/dr_topology.sh").toString(), "down", prefix,
-                Integer.toString(NET));
+        run(topology, "down", prefix, Integer.toString(NET));
     }
 }

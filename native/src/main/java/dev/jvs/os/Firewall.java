@@ -13,7 +13,10 @@ import java.util.List;
  */
 public interface Firewall extends AutoCloseable {
 
-    /** One virtual service the kernel must ignore. {@code protocol} is "tcp", "udp" or "sctp". */
+    /**
+     * What the kernel must ignore: {@code protocol} "tcp", "udp" or "sctp" to {@code address:port} (port 0: every
+     * port), or "ipip" (IP protocol 4) to {@code address}.
+     */
     record Endpoint(String protocol, InetAddress address, int port) {}
 
     /** Replaces the whole set of endpoints the kernel must not see (empty removes JVS's table). */
@@ -43,8 +46,15 @@ public interface Firewall extends AutoCloseable {
                 script.append("    type filter hook prerouting priority raw; policy accept;\n");
                 for (Endpoint e : endpoints) {
                     String family = e.address() instanceof Inet6Address ? "ip6" : "ip";
-                    script.append("    ").append(family).append(" daddr ").append(e.address().getHostAddress())
-                            .append(' ').append(e.protocol()).append(" dport ").append(e.port()).append(" drop\n");
+                    script.append("    ").append(family).append(" daddr ").append(e.address().getHostAddress());
+                    if (e.protocol().equals("ipip")) {
+                        script.append(" meta l4proto 4");
+                    } else if (e.port() == 0) {
+                        script.append(" meta l4proto ").append(e.protocol());
+                    } else {
+                        script.append(' ').append(e.protocol()).append(" dport ").append(e.port());
+                    }
+                    script.append(" drop\n");
                 }
                 script.append("  }\n}\n");
                 Commands.Output out = Commands.run(script.toString(), List.of("nft", "-f", "-"));
