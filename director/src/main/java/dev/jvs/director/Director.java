@@ -82,7 +82,7 @@ public final class Director implements Callable<Integer> {
             description = "Raw frame I/O for -g/-i services: af_packet (memory-mapped rings, default) or pcap (libpcap).")
     String packetBackend;
 
-    @Option(names = "--max-flows", paramLabel = "N", defaultValue = "1048576",
+    @Option(names = "--max-flows", paramLabel = "N", defaultValue = "262144",
             description = "At most N packet flows (-g/-i) tracked at once; new flows beyond it are dropped and counted"
                     + " (default: ${DEFAULT-VALUE}).")
     int maxFlows;
