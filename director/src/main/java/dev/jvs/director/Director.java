@@ -12,6 +12,12 @@ import dev.jvs.director.health.HealthChecks;
 import dev.jvs.director.nat.ConnectPolicy;
 import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.nat.NatProxy;
+import dev.jvs.director.packet.PacketPath;
+import dev.jvs.os.Firewall;
+import dev.jvs.os.Neighbours;
+import dev.jvs.os.PacketBackend;
+import dev.jvs.os.Privileges;
+import dev.jvs.os.Routing;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.healthcheck.config.ConfigException;
@@ -31,6 +37,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
@@ -96,6 +103,20 @@ public final class Director implements Callable<Integer> {
             description = "NAT: do not retry a refused or timed-out connect on another real server.")
     boolean noRedispatch;
 
+    @Option(names = "--interface", paramLabel = "IF",
+            description = "Receive and send direct-routing/tunnel traffic on IF (repeatable; default: the interface"
+                    + " holding each VIP and the one that routes to each -g/-i real server).")
+    List<String> interfaces = new ArrayList<>();
+
+    @Option(names = "--packet-backend", paramLabel = "af_packet|pcap", defaultValue = "af_packet",
+            description = "Raw frame I/O for -g/-i services: af_packet (memory-mapped rings, default) or pcap (libpcap).")
+    String packetBackend;
+
+    @Option(names = "--max-flows", paramLabel = "N", defaultValue = "262144",
+            description = "At most N packet flows (-g/-i) tracked at once; new flows beyond it are dropped and counted"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int maxFlows;
+
     @Option(names = "--threads", paramLabel = "N", description = "Data-path event loops (default: number of CPUs).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -138,6 +159,13 @@ public final class Director implements Callable<Integer> {
         Transport net;
         try {
             net = transport == null ? Transport.best() : Transport.named(transport);
+        } catch (IllegalArgumentException e) {
+            System.err.println("jvs-director: " + e.getMessage());
+            return 2;
+        }
+        PacketBackend backend;
+        try {
+            backend = PacketBackend.named(packetBackend);
         } catch (IllegalArgumentException e) {
             System.err.println("jvs-director: " + e.getMessage());
             return 2;
@@ -192,12 +220,17 @@ public final class Director implements Callable<Integer> {
         EventLoopGroup workers = net.newGroup(threads);
         NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections, scheduling,
                 new ConnectionLimits(maxConnections));
+        PacketPath packets = new PacketPath(rules,
+                new PacketPath.Settings(PacketPath.distinct(interfaces), backend, Math.max(1, maxFlows)),
+                Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
+        executor.packetFlows(packets::flows);
         DemoBackends demoBackends = null;
         ControlServer control = null;
         HealthChecks health = null;
         VrrpService vrrp = null;
         try {
             rules.addListener(nat);
+            rules.addListener(packets);
             nat.rulesChanged(rules.services());
             if (keepalivedConf != null) {
                 try {
@@ -214,6 +247,7 @@ public final class Director implements Callable<Integer> {
                 // Off the signal thread: a reload waits for the engine.
                 Signal.handle(new Signal("HUP"), sig -> new Thread(checks::reload, "jvs-reload").start());
             }
+            packets.rulesChanged(rules.services());
             if (stateFile != null) {
                 executor.onChange(() -> saveState(stateFile, executor));
                 saveState(stateFile, executor);
@@ -253,10 +287,22 @@ public final class Director implements Callable<Integer> {
             if (health != null) health.close();
             if (control != null) control.close();
             nat.close();
+            packets.close();
             if (demoBackends != null) demoBackends.close();
             acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** Null when raw frames and nftables are allowed, else the reason, for the one log line. */
+    private static String missingPacketPrivileges() {
+        if (!Privileges.has(Privileges.CAP_NET_RAW)) {
+            return "the director lacks CAP_NET_RAW (run it as root or grant CAP_NET_RAW and CAP_NET_ADMIN)";
+        }
+        if (!Privileges.has(Privileges.CAP_NET_ADMIN)) {
+            return "the director lacks CAP_NET_ADMIN (needed to keep the local stack off the VIP with nftables)";
+        }
+        return null;
     }
 
     private static void saveState(StateFile stateFile, CommandExecutor executor) {

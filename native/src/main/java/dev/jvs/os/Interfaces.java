@@ -1,6 +1,10 @@
 package dev.jvs.os;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * Network interface names and indexes, as the kernel sees them right now.
@@ -47,5 +51,28 @@ public final class Interfaces {
         int length = 0;
         while (length < buffer.length && buffer[length] != 0) length++;
         return new String(buffer, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /** The interface's hardware (MAC) address, as the kernel publishes it in sysfs. */
+    public static byte[] macAddress(String ifName) {
+        String text = sysfs(ifName, "address");
+        String[] parts = text.split(":");
+        byte[] mac = new byte[parts.length];
+        for (int i = 0; i < parts.length; i++) mac[i] = (byte) Integer.parseInt(parts[i], 16);
+        return mac;
+    }
+
+    /** The interface's MTU (the largest IP packet it sends without fragmenting). */
+    public static int mtu(String ifName) {
+        return Integer.parseInt(sysfs(ifName, "mtu"));
+    }
+
+    private static String sysfs(String ifName, String attribute) {
+        index(ifName); // a clear error for unknown names
+        try {
+            return Files.readString(Path.of("/sys/class/net", ifName, attribute)).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + attribute + " of " + ifName, e);
+        }
     }
 }

@@ -6,6 +6,8 @@ import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
 import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
 
 /** The few libc functions JVS calls directly, bound once for the whole process. */
 final class Libc {
@@ -25,6 +27,41 @@ final class Libc {
         @SaveError
         int setsockopt(int fd, int level, int optName, @In int[] optValue, int optLength);
 
+        @SaveError
+        int setsockopt(int fd, int level, int optName, @In byte[] optValue, int optLength);
+
+        @SaveError
+        int socket(int domain, int type, int protocol);
+
+        @SaveError
+        int bind(int fd, @In byte[] address, int addressLength);
+
+        @SaveError
+        Pointer mmap(Pointer address, @size_t long length, int protection, int flags, int fd, @off_t long offset);
+
+        int munmap(Pointer address, @size_t long length);
+
+        /** {@code struct pollfd} is {int fd; short events; short revents}: two ints per descriptor here. */
+        @SaveError
+        int poll(@In @Out int[] pollFds, long count, int timeoutMillis);
+
+        @SaveError
+        long sendto(int fd, Pointer buffer, long length, int flags, Pointer address, int addressLength);
+
+        @SaveError
+        int ioctl(int fd, long request, @In @Out byte[] argument);
+
+        @SaveError
+        int open(String path, int flags);
+
+        @SaveError
+        long read(int fd, @Out byte[] buffer, long count);
+
+        @SaveError
+        long write(int fd, @In byte[] buffer, long count);
+
+        int close(int fd);
+
         String strerror(int errno);
     }
 
@@ -41,6 +78,10 @@ final class Libc {
 
     static Functions functions() {
         return Holder.FUNCTIONS;
+    }
+
+    static Runtime runtime() {
+        return Holder.RUNTIME;
     }
 
     /** errno as saved right after the last {@link SaveError} call on this thread. */

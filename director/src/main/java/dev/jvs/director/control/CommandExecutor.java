@@ -3,6 +3,7 @@ package dev.jvs.director.control;
 import dev.jvs.control.ControlReply;
 import dev.jvs.control.ControlRequest;
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.packet.PacketPath;
 import dev.jvs.director.rules.BatchException;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.sync.SyncDaemons;
@@ -22,6 +23,7 @@ import dev.jvs.model.TableView;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongFunction;
 
 /**
  * Runs ipvsadm commands against the rule table and renders ipvsadm's exact output. Every change, whoever
@@ -34,6 +36,7 @@ public final class CommandExecutor {
     private final ConnectionTable connections;
     private final SyncDaemons syncDaemons = new SyncDaemons();
     private volatile Runnable changed = () -> { };
+    private volatile LongFunction<List<PacketPath.FlowRow>> packetFlows = now -> List.of();
 
     public CommandExecutor(RuleTable rules, ConnectionTable connections) {
         this.rules = rules;
@@ -117,6 +120,11 @@ public final class CommandExecutor {
         apply(new ControlRequest("ipvsadm", false, List.of()), commands);
     }
 
+    /** Where {@code -Lc} finds the packet path's flows (listed after the proxied connections). */
+    public void packetFlows(LongFunction<List<PacketPath.FlowRow>> source) {
+        this.packetFlows = source;
+    }
+
     /** Called after every successful change (the director saves its --state file there). */
     public void onChange(Runnable action) {
         this.changed = action;
@@ -144,7 +152,10 @@ public final class CommandExecutor {
         ListOptions options = command.list();
         if (options.timeout()) return Listing.timeout(rules.timeouts());
         if (options.daemon()) return syncDaemons.listing();
-        if (options.connections()) return ConnectionListing.list(connections, names(options), System.nanoTime());
+        if (options.connections()) {
+            long now = System.nanoTime();
+            return ConnectionListing.list(connections, packetFlows.apply(now), names(options), now);
+        }
         if (command.serviceKey() != null && rules.find(command.serviceKey()) == null) {
             throw new IpvsadmException("No such service", IpvsadmException.LIST_FAILURE);
         }

@@ -109,11 +109,13 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         String reason;
         if (key.isFwmark()) {
             reason = "firewall-mark services are not forwarded by this JVS release";
+        } else if (!dests.isEmpty() && dests.stream().anyMatch(d -> d.config().method().isPacketMode())) {
+            if (dests.stream().allMatch(d -> d.config().method().isPacketMode())) {
+                return; // the packet path (dev.jvs.director.packet) forwards it, or says why it cannot
+            }
+            reason = "mixes NAT and packet-mode real servers";
         } else if (key.protocol() == Protocol.SCTP) {
             reason = "SCTP services are not forwarded by this JVS release (TCP and UDP NAT only)";
-        } else if (!dests.isEmpty() && dests.stream().anyMatch(d -> d.config().method().isPacketMode())) {
-            reason = "direct-routing (-g) and tunneling (-i) real servers are not forwarded yet by this JVS release;"
-                    + " the packet path comes later";
         } else {
             return;
         }

@@ -1,0 +1,138 @@
+package dev.jvs.e2e;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The real director in its own network namespace forwarding a DR service (-g) to two real servers on the same
+ * bridge: requests reach both, replies bypass the director, and nothing gets through once it is stopped.
+ */
+class DirectRoutingIT {
+
+    @TempDir
+    Path dir;
+    Namespaces net;
+    DirectorProcess director;
+
+    @BeforeEach
+    void start() throws Exception {
+        String missing = Namespaces.missingPrerequisite();
+        assumeTrue(missing == null, () -> "skipped: " + missing);
+        net = Namespaces.create(dir);
+        director = DirectorProcess.startWith(dir, net.exec("d"));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try {
+            if (director != null) director.stop();
+        } finally {
+            if (net != null) net.close();
+        }
+    }
+
+    private void drService(String port, String scheduler) throws Exception {
+        director.ok("-A", "-t", Namespaces.VIP + ":" + port, "-s", scheduler);
+        director.ok("-a", "-t", Namespaces.VIP + ":" + port, "-r", Namespaces.RS1, "-g");
+        director.ok("-a", "-t", Namespaces.VIP + ":" + port, "-r", Namespaces.RS2, "-g");
+    }
+
+    @Test
+    void rrSpreadsHttpRequestsOverBothRealServersAndRepliesBypassTheDirector() throws Exception {
+        drService("80", "rr");
+        // a capture on the director of any TCP the real servers send back (from the VIP; ARP for it is the director's)
+        Process capture = new ProcessBuilder(net.exec("d", "timeout", "8", "tcpdump", "-lni", "eth0", "-c", "100",
+                "tcp and src host " + Namespaces.VIP)).redirectErrorStream(true).start();
+        Thread.sleep(1000);
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) answers.add(net.curl("/"));
+        String captured = new String(capture.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        capture.waitFor(15, TimeUnit.SECONDS);
+
+        // newest first, as the kernel's list: RS2, RS1, RS2, RS1
+        assertEquals(List.of("RS2", "RS1", "RS2", "RS1"), answers, director.log());
+        assertTrue(captured.contains("0 packets captured"), "no server->client packet crosses the director:\n"
+                + captured);
+        String stats = director.ok("-Ln", "--stats");
+        assertTrue(stats.matches("(?s).*TCP  " + Namespaces.VIP.replace(".", "\\.") + ":80 +4 +\\d+ +0 +\\d+ +0\n.*"),
+                "4 connections counted in, nothing out:\n" + stats);
+        String connections = director.ok("-Lnc");
+        assertTrue(connections.contains(Namespaces.VIP + ":80"), connections);
+        assertTrue(connections.contains("FIN_WAIT") || connections.contains("CLOSE"), connections);
+    }
+
+    @Test
+    void aBigDownloadCompletesThroughTheVip() throws Exception {
+        drService("80", "rr");
+        String size = net.runIn("c", "curl", "-s", "-m", "20", "-o", "/dev/null", "-w", "%{size_download}",
+                "http://" + Namespaces.VIP + "/big");
+        assertEquals(Integer.toString(4 * 1024 * 1024), size.trim());
+    }
+
+    @Test
+    void withTheDirectorStoppedNoClientTrafficReachesTheRealServers() throws Exception {
+        drService("80", "rr");
+        assertEquals("RS2", net.curl("/"));
+        assertEquals(0, director.stop());
+        director = null;
+        Process capture = new ProcessBuilder(net.exec("r1", "timeout", "5", "tcpdump", "-lni", "eth0", "-c", "20",
+                "tcp port 80")).redirectErrorStream(true).start();
+        Thread.sleep(1000);
+        assertEquals("", net.curl("/"));
+        assertEquals("", net.curl("/"));
+        String captured = new String(capture.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        capture.waitFor(15, TimeUnit.SECONDS);
+        assertTrue(captured.contains("0 packets captured"), captured);
+        assertEquals("", net.runIn("d", "nft", "list", "table", "inet", "jvs").replaceAll("(?s).*No such file.*", ""),
+                "the director removed its nftables table on exit");
+    }
+
+    @Test
+    void anEstablishedFlowStaysOnItsServerWhenWeightsChangeAndAServerIsAdded() throws Exception {
+        drService("7000", "wrr");
+        Process client = new ProcessBuilder(net.exec("c", "python3", "-c", """
+                import socket, sys
+                s = socket.create_connection((sys.argv[1], 7000), timeout=10)
+                f = s.makefile("rwb")
+                for line in sys.stdin:
+                    f.write(b"x\\n"); f.flush()
+                    print(f.readline().decode().strip(), flush=True)
+                """, Namespaces.VIP)).redirectErrorStream(true).start();
+        try (OutputStream in = client.getOutputStream();
+             BufferedReader out = new BufferedReader(new InputStreamReader(client.getInputStream()))) {
+            in.write("go\n".getBytes());
+            in.flush();
+            String first = out.readLine();
+            assertTrue(first.equals("RS1") || first.equals("RS2"), first);
+            String other = first.equals("RS1") ? Namespaces.RS2 : Namespaces.RS1;
+            String own = first.equals("RS1") ? Namespaces.RS1 : Namespaces.RS2;
+            director.ok("-e", "-t", Namespaces.VIP + ":7000", "-r", own, "-g", "-w", "0");
+            director.ok("-e", "-t", Namespaces.VIP + ":7000", "-r", other, "-g", "-w", "5");
+            director.ok("-a", "-t", Namespaces.VIP + ":7000", "-r", "10." + Namespaces.NET + ".0.13", "-g", "-w", "9");
+            for (int i = 0; i < 3; i++) {
+                in.write("again\n".getBytes());
+                in.flush();
+                assertEquals(first, out.readLine(), "the flow keeps its real server");
+            }
+            String connections = director.ok("-Lnc");
+            assertTrue(connections.contains("ESTABLISHED") && connections.contains(own + ":7000"), connections);
+        } finally {
+            client.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+#!/bin/sh
+# Namespaces for direct-routing tests and benchmarks, all on one bridge:
+#   (bridge in namespace ${p}s) ${p}c client 10.${n}.0.10, ${p}d director 10.${n}.0.2 (+ VIP 10.${n}.0.100 on its interface),
+#   ${p}r1 / ${p}r2 real servers 10.${n}.0.11 / .12 with the VIP on lo (arp_ignore=1, arp_announce=2).
+# Usage: dr_topology.sh up|down PREFIX NET     PREFIX: up to 6 characters, unique; NET: 16..250
+set -eu
+action=$1 p=$2 n=$3
+here=$(cd "$(dirname "$0")/../.." && pwd)
+br=${p}br
+nets="c d r1 r2"
+addr() { case $1 in c) echo 10.$n.0.10;; d) echo 10.$n.0.2;; r1) echo 10.$n.0.11;; r2) echo 10.$n.0.12;; esac; }
+
+down() {
+    for x in $nets s; do ip netns del "${p}$x" 2>/dev/null || true; done
+}
+
+if [ "$action" = down ]; then down; exit 0; fi
+down
+# The bridge lives in its own namespace, away from the host's firewall (br_netfilter would filter it).
+ip netns add "${p}s"
+ip -n "${p}s" link add "$br" type bridge
+ip -n "${p}s" link set "$br" up
+for x in $nets; do
+    ns=${p}$x
+    ip netns add "$ns"
+    ip link add "${p}$x" type veth peer name "${p}${x}e"
+    ip link set "${p}${x}e" netns "${p}s"
+    ip -n "${p}s" link set "${p}${x}e" master "$br" up
+    ip link set "${p}$x" netns "$ns"
+    ip -n "$ns" link set "${p}$x" name eth0
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" addr add "$(addr "$x")/24" dev eth0
+    # Big TSO/GRO aggregates would not fit a frame slot, and veth leaves checksums to be filled in later
+    # (CHECKSUM_PARTIAL); real NICs deliver MTU-sized frames with complete checksums to the director.
+    ip netns exec "$ns" ethtool -K eth0 tso off gso off gro off tx off >/dev/null 2>&1 || true
+    ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 || true
+done
+ip netns exec "${p}d" ip addr add "10.$n.0.100/32" dev eth0
+for x in r1 r2; do
+    ip netns exec "${p}$x" "$here/examples/lvs_dr_rs.sh" "10.$n.0.100"
+done

@@ -1,0 +1,42 @@
+package dev.jvs.director.packet;
+
+/** Why frames were forwarded or dropped; written by the packet thread only, read (racily) for logs and tests. */
+public final class PacketCounters {
+    public long framesSeen;
+    public long forwarded;
+    public long newFlows;
+    public long truncated;
+    public long badIpHeader;
+    public long nonFirstFragments;
+    public long unsupportedHeaders;
+    public long noFlowNotSyn;
+    public long oddTcpFlags;
+    public long noDestination;
+    public long flowTableFull;
+    public long deadDestination;
+    public long awaitingNeighbour;
+    public long noEgress;
+    public long transmitQueueFull;
+    public long icmpErrorsForwarded;
+    public long fragmentationNeededSent;
+    public long tooBigWithoutDf;
+
+    /** Every drop of a frame addressed to a packet service. */
+    public long dropped() {
+        return truncated + badIpHeader + nonFirstFragments + unsupportedHeaders + noFlowNotSyn + oddTcpFlags
+                + noDestination + flowTableFull + deadDestination + awaitingNeighbour + noEgress + transmitQueueFull
+                + tooBigWithoutDf;
+    }
+
+    @Override
+    public String toString() {
+        return "seen=" + framesSeen + " forwarded=" + forwarded + " newFlows=" + newFlows + " truncated=" + truncated
+                + " badIpHeader=" + badIpHeader + " nonFirstFragments=" + nonFirstFragments
+                + " unsupportedHeaders=" + unsupportedHeaders + " noFlowNotSyn=" + noFlowNotSyn
+                + " oddTcpFlags=" + oddTcpFlags + " noDestination=" + noDestination
+                + " flowTableFull=" + flowTableFull + " deadDestination=" + deadDestination
+                + " awaitingNeighbour=" + awaitingNeighbour + " noEgress=" + noEgress
+                + " transmitQueueFull=" + transmitQueueFull + " icmpErrorsForwarded=" + icmpErrorsForwarded
+                + " fragmentationNeededSent=" + fragmentationNeededSent + " tooBigWithoutDf=" + tooBigWithoutDf;
+    }
+}

@@ -1,0 +1,323 @@
+package dev.jvs.director.packet;
+
+import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.RuleListener;
+import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.rules.VirtualService;
+import dev.jvs.model.ForwardMethod;
+import dev.jvs.model.Protocol;
+import dev.jvs.model.ServiceKey;
+import dev.jvs.os.Firewall;
+import dev.jvs.os.Neighbours;
+import dev.jvs.os.PacketBackend;
+import dev.jvs.os.PacketPort;
+import dev.jvs.os.Routing;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The packet data path for direct-routing ({@code -g}) and tunnelled ({@code -i}) real servers: one thread owns
+ * the ports, the flow table and the forwarder; the rule table's writer publishes a new {@link ForwardingPlan}
+ * after each change, and listings run as tasks on the packet thread.
+ */
+public final class PacketPath implements RuleListener, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PacketPath.class);
+    private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
+    private static final int BATCH = 256;
+
+    /** Settings from the command line. */
+    public record Settings(List<String> interfaces, PacketBackend backend, int maxFlows) {}
+
+    /** One row of {@code ipvsadm -Lc}. */
+    public record FlowRow(Protocol protocol, long expiresInSeconds, String state, InetSocketAddress client,
+                          InetSocketAddress virtual, InetSocketAddress destination) {}
+
+    private final RuleTable rules;
+    private final Settings settings;
+    private final Routing routing;
+    private final Neighbours neighbours;
+    private final Firewall firewall;
+    private final String unprivilegedReason;
+    private final PacketForwarder forwarder;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final ByteBuffer requestFrame = ByteBuffer.allocate(128);
+
+    // writer side (rulesChanged, synchronized)
+    private final List<PacketPort> ports = new ArrayList<>();
+    private final Set<ServiceKey> explained = new HashSet<>();
+    private boolean unprivilegedExplained;
+    private Thread thread;
+    private volatile boolean running;
+
+    /**
+     * @param unprivilegedReason null when the process may open packet sockets and change the firewall, else why
+     *                           it may not (logged once when a packet service appears)
+     */
+    public PacketPath(RuleTable rules, Settings settings, Routing routing, Neighbours neighbours, Firewall firewall,
+                      String unprivilegedReason) {
+        this.rules = rules;
+        this.settings = settings;
+        this.routing = routing;
+        this.neighbours = neighbours;
+        this.firewall = firewall;
+        this.unprivilegedReason = unprivilegedReason;
+        this.forwarder = new PacketForwarder(new FlowTable(settings.maxFlows()), rules::timeouts, this::requestNeighbour);
+    }
+
+    /** A service is forwarded here when it is a TCP or UDP address service whose real servers are all -g or -i. */
+    static boolean forwards(VirtualService service) {
+        ServiceKey key = service.key();
+        List<Dest> dests = service.dests();
+        return !key.isFwmark() && key.protocol() != Protocol.SCTP && !dests.isEmpty()
+                && dests.stream().allMatch(d -> d.method().isPacketMode());
+    }
+
+    @Override
+    public synchronized void rulesChanged(List<VirtualService> services) {
+        List<VirtualService> forwarded = new ArrayList<>();
+        for (VirtualService vs : services) {
+            if (forwards(vs)) {
+                forwarded.add(vs);
+            } else if (!vs.dests().isEmpty() && vs.dests().stream().allMatch(d -> d.method().isPacketMode())
+                    && vs.key().protocol() == Protocol.SCTP && explained.add(vs.key())) {
+                log.warn("{}: SCTP services are not forwarded by this JVS release", describe(vs.key()));
+            }
+        }
+        if (forwarded.isEmpty() && thread == null) return;
+        if (unprivilegedReason != null) {
+            if (!unprivilegedExplained) {
+                unprivilegedExplained = true;
+                log.warn("direct-routing and tunnel services are listed but NOT forwarded: {}", unprivilegedReason);
+            }
+            return;
+        }
+        try {
+            ForwardingPlan plan = plan(forwarded);
+            forwarder.plan = plan;
+            List<Firewall.Endpoint> endpoints = new ArrayList<>();
+            for (VirtualService vs : forwarded) {
+                ServiceKey key = vs.key();
+                endpoints.add(new Firewall.Endpoint(key.protocol().name().toLowerCase(), key.address(), key.port()));
+            }
+            firewall.ignoreLocally(endpoints);
+            if (thread == null && !forwarded.isEmpty()) start();
+        } catch (IOException | RuntimeException e) {
+            log.error("packet path not updated: {}", e.getMessage());
+        }
+    }
+
+    private ForwardingPlan plan(List<VirtualService> forwarded) throws IOException {
+        for (String name : settings.interfaces()) portIndex(name);
+        Map<Dest, Egress> old = forwarder.plan.egress;
+        Map<InetAddress, Routing.Route> routes = new HashMap<>();
+        IdentityHashMap<Dest, Egress> egress = new IdentityHashMap<>();
+        for (VirtualService vs : forwarded) {
+            if (settings.interfaces().isEmpty()) listenWhereTheVipLives(vs.key().address());
+            for (Dest d : vs.dests()) {
+                InetAddress rs = d.config().address();
+                Routing.Route route = routes.get(rs);
+                if (route == null) {
+                    route = routing.routeTo(rs);
+                    routes.put(rs, route);
+                }
+                int index = portIndex(route.interfaceName());
+                InetAddress nextHop = route.nextHop(rs);
+                boolean tunnel = d.method() == ForwardMethod.TUNNEL;
+                if (tunnel && !(rs instanceof Inet4Address)) {
+                    log.warn("{}: IPv6 tunnel real server {} is not forwarded by this JVS release", describe(vs.key()),
+                            rs.getHostAddress());
+                    continue;
+                }
+                InetAddress local = route.source() != null ? route.source() : vs.key().address();
+                Egress e = new Egress(d, index, ports.get(index).macAddress(), nextHop, local, route.mtu(), tunnel);
+                Egress previous = old.get(d);
+                if (previous != null && previous.resolved && previous.nextHop.equals(nextHop)) {
+                    e.learn(previous.mac, 0);
+                } else {
+                    byte[] mac = neighbours.lookup(nextHop, route.interfaceName());
+                    if (mac != null) e.learn(mac, 0);
+                }
+                egress.put(d, e);
+            }
+        }
+        return new ForwardingPlan(new ServiceIndex(forwarded), egress, ports.toArray(new PacketPort[0]));
+    }
+
+    private void listenWhereTheVipLives(InetAddress vip) {
+        try {
+            NetworkInterface nic = NetworkInterface.getByInetAddress(vip);
+            if (nic != null && !nic.isLoopback()) portIndex(nic.getName());
+        } catch (IOException e) {
+            log.warn("cannot find the interface of {}: {}", vip.getHostAddress(), e.getMessage());
+        }
+    }
+
+    private int portIndex(String interfaceName) throws IOException {
+        for (int i = 0; i < ports.size(); i++) {
+            if (ports.get(i).interfaceName().equals(interfaceName)) return i;
+        }
+        PacketPort port = settings.backend().open(interfaceName);
+        ports.add(port);
+        log.info("packet path on {} ({})", interfaceName, port.backendName());
+        return ports.size() - 1;
+    }
+
+    private void start() {
+        running = true;
+        thread = new Thread(this::run, "jvs-packet");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void run() {
+        long lastHousekeeping = System.nanoTime();
+        while (running) {
+            PacketPort[] active = forwarder.plan.ports;
+            if (active.length == 0) {
+                sleepMillis(10);
+            }
+            int timeout = active.length == 1 ? 5 : 1;
+            for (PacketPort port : active) {
+                forwarder.now = System.nanoTime();
+                forwarder.ingress = port;
+                forwarder.ingressMac = port.macAddress();
+                try {
+                    port.receive(forwarder, BATCH, timeout);
+                } catch (RuntimeException e) {
+                    log.error("packet path: frame handling failed on {}", port.interfaceName(), e);
+                }
+            }
+            for (PacketPort port : active) port.flush();
+            long now = System.nanoTime();
+            if (now - lastHousekeeping >= SECOND / 4) {
+                lastHousekeeping = now;
+                forwarder.flows.expire(now);
+                resolveNeighbours(now);
+            }
+            for (Runnable task; (task = tasks.poll()) != null; ) task.run();
+        }
+    }
+
+    /** Unresolved next hops: the kernel may know them by now; else ask the wire ourselves (at most 1/s each). */
+    private void resolveNeighbours(long now) {
+        ForwardingPlan plan = forwarder.plan;
+        for (Egress e : plan.allEgress) {
+            if (e.resolved) continue;
+            byte[] mac = neighbours.lookup(e.nextHop, plan.ports[e.portIndex].interfaceName());
+            if (mac != null) {
+                e.learn(mac, 0);
+            } else {
+                requestNeighbour(e, now);
+            }
+        }
+        for (PacketPort port : plan.ports) port.flush();
+    }
+
+    private void requestNeighbour(Egress e, long now) {
+        if (e.lastRequestNanos != 0 && now - e.lastRequestNanos < SECOND) return;
+        e.lastRequestNanos = now;
+        PacketPort port = forwarder.plan.ports[e.portIndex];
+        int length = e.nextHop instanceof Inet6Address
+                ? NeighbourFrames.solicitation(requestFrame, e.sourceMac, e.localAddress, e.nextHop)
+                : NeighbourFrames.arpRequest(requestFrame, e.sourceMac, e.localAddress, e.nextHop);
+        if (length > 0) port.send(requestFrame, 0, length);
+    }
+
+    /** The packet flows for {@code ipvsadm -Lc}, gathered on the packet thread. */
+    public List<FlowRow> flows(long nowNanos) {
+        if (!running) return List.of();
+        CompletableFuture<List<FlowRow>> rows = new CompletableFuture<>();
+        tasks.add(() -> rows.complete(snapshot(nowNanos)));
+        try {
+            return rows.get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private List<FlowRow> snapshot(long nowNanos) {
+        FlowTable t = forwarder.flows;
+        List<FlowRow> rows = new ArrayList<>(t.size());
+        t.forEachSlot(slot -> {
+            long ports = t.keyWord(slot, 4);
+            boolean ipv6 = ((ports >>> 32) & 1) != 0;
+            Protocol protocol = ((ports >>> 40) & 0xff) == 6 ? Protocol.TCP : Protocol.UDP;
+            InetAddress client = Bytes.address(ipv6, t.keyWord(slot, 0), t.keyWord(slot, 1));
+            InetAddress virtual = Bytes.address(ipv6, t.keyWord(slot, 2), t.keyWord(slot, 3));
+            int virtualPort = (int) (ports & 0xffff);
+            Dest d = t.dest(slot);
+            int port = d.config().port() == 0 ? virtualPort : d.config().port();
+            long left = Math.max(0, t.expiresAtNanos(slot) - nowNanos);
+            rows.add(new FlowRow(protocol, (left + SECOND - 1) / SECOND, t.stateName(slot),
+                    new InetSocketAddress(client, (int) ((ports >>> 16) & 0xffff)),
+                    new InetSocketAddress(virtual, virtualPort),
+                    new InetSocketAddress(d.config().address(), port)));
+        });
+        return rows;
+    }
+
+    /** Drop and forwarding counters (read racily, for logs). */
+    public PacketCounters counters() {
+        return forwarder.counters;
+    }
+
+    @Override
+    public synchronized void close() {
+        running = false;
+        if (thread != null) {
+            try {
+                thread.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            log.info("packet path stopped: {}", forwarder.counters);
+        }
+        for (PacketPort port : ports) port.close();
+        ports.clear();
+        try {
+            firewall.close();
+        } catch (IOException e) {
+            log.warn("cannot remove the JVS nftables table: {}", e.getMessage());
+        }
+    }
+
+    private static void sleepMillis(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String describe(ServiceKey key) {
+        if (key.isFwmark()) return "FWM " + key.fwmark();
+        String host = key.address().getHostAddress();
+        if (key.ipv6()) host = "[" + host + "]";
+        return key.protocol().label() + " " + host + ":" + key.port();
+    }
+
+    /** Reads {@code --interface} values, keeping order and dropping repeats. */
+    public static List<String> distinct(List<String> names) {
+        return new ArrayList<>(new LinkedHashSet<>(names));
+    }
+}

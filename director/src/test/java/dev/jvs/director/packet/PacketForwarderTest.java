@@ -1,0 +1,199 @@
+package dev.jvs.director.packet;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.Fixtures;
+import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.rules.VirtualService;
+import dev.jvs.model.ForwardMethod;
+import dev.jvs.model.RealServerConfig;
+import dev.jvs.os.PacketPort;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Crafted frames through the forwarder: what is forwarded, rewritten, encapsulated, or dropped and counted. */
+class PacketForwarderTest {
+
+    private static final byte[] CLIENT_MAC = {2, 0, 0, 0, 0, 0x0c};
+    private static final byte[] RS_MAC = {2, 0, 0, 0, 0, 0x11};
+    private static final int VIP = 0x0a000001;    // 10.0.0.1 (Fixtures.VIP)
+    private static final int CLIENT = 0xc0000207; // 192.0.2.7
+    private static final int SYN = 0x02;
+    private static final int ACK = 0x10;
+    private static final int FIN = 0x01;
+    private static final int RST = 0x04;
+
+    private final FakePort port = new FakePort();
+    private PacketForwarder forwarder;
+    private Dest dest;
+
+    private void setUp(ForwardMethod method, int maxFlows, int mtu) throws Exception {
+        RuleTable rules = new RuleTable();
+        InetAddress rs = Fixtures.addr("192.168.0.11");
+        rules.apply(List.of(Fixtures.addService(Fixtures.VIP, "rr"),
+                Fixtures.addServer(Fixtures.VIP, RealServerConfig.of(rs, 80, method, 1))));
+        VirtualService vs = rules.find(Fixtures.VIP);
+        dest = vs.dests().get(0);
+        Egress e = new Egress(dest, 0, FakePort.MAC, rs, Fixtures.addr("192.168.0.2"), mtu,
+                method == ForwardMethod.TUNNEL);
+        e.learn(RS_MAC, 0);
+        IdentityHashMap<Dest, Egress> egress = new IdentityHashMap<>();
+        egress.put(dest, e);
+        forwarder = new PacketForwarder(new FlowTable(maxFlows), rules::timeouts, (x, now) -> { });
+        forwarder.plan = new ForwardingPlan(new ServiceIndex(List.of(vs)), egress, new PacketPort[] {port});
+        forwarder.ingress = port;
+        forwarder.ingressMac = FakePort.MAC;
+    }
+
+    /** Ethernet + IPv4 (DF) + TCP to VIP:80 with the given flags and payload size. */
+    private static byte[] tcpFrame(int clientPort, int flags, int payload) {
+        ByteBuffer b = ByteBuffer.allocate(14 + 20 + 20 + payload);
+        b.put(FakePort.MAC).put(CLIENT_MAC).putShort((short) 0x0800);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) (40 + payload)).putShort((short) 1)
+                .putShort((short) 0x4000).put((byte) 64).put((byte) 6).putShort((short) 0).putInt(CLIENT).putInt(VIP);
+        b.putShort(14 + 10, (short) Bytes.checksum(b, 14, 20));
+        b.putShort((short) clientPort).putShort((short) 80).putInt(1000).putInt(0).put((byte) 0x50)
+                .put((byte) flags).putShort((short) 65535).putInt(0);
+        return b.array();
+    }
+
+    private void feed(byte[] frame) {
+        forwarder.onFrame(ByteBuffer.wrap(frame), 0, frame.length, frame.length);
+    }
+
+    @Test
+    void aSynIsScheduledAndSentToTheRealServerMacWithNothingElseChanged() throws Exception {
+        setUp(ForwardMethod.ROUTE, 64, 1500);
+        byte[] frame = tcpFrame(40000, SYN, 0);
+        byte[] original = frame.clone();
+        feed(frame);
+        assertEquals(1, port.sent.size());
+        byte[] out = port.sent.get(0);
+        assertArrayEquals(RS_MAC, java.util.Arrays.copyOfRange(out, 0, 6));
+        assertArrayEquals(FakePort.MAC, java.util.Arrays.copyOfRange(out, 6, 12));
+        assertArrayEquals(java.util.Arrays.copyOfRange(original, 12, original.length),
+                java.util.Arrays.copyOfRange(out, 12, out.length));
+        assertEquals(1, forwarder.flows.size());
+        assertEquals(1, dest.activeConns());
+        assertEquals(1, dest.stats().inPkts());
+        assertEquals(40, dest.stats().inBytes());
+        assertEquals(0, dest.stats().outPkts());
+
+        feed(tcpFrame(40000, ACK, 100));
+        assertEquals(2, port.sent.size(), "the flow's next segment follows without scheduling");
+        assertEquals(1, dest.stats().conns());
+    }
+
+    @Test
+    void junkIsDroppedAndCountedWithoutCreatingFlows() throws Exception {
+        setUp(ForwardMethod.ROUTE, 64, 1500);
+        byte[] good = tcpFrame(40001, SYN, 0);
+        forwarder.onFrame(ByteBuffer.wrap(good), 0, 30, 30);            // truncated IP header
+        byte[] badIhl = good.clone();
+        badIhl[14] = 0x43;                                              // IHL 12 bytes
+        feed(badIhl);
+        byte[] longer = good.clone();
+        longer[16] = 0x7f;                                              // total length beyond the frame
+        feed(longer);
+        byte[] fragment = good.clone();
+        fragment[20] = 0x00;
+        fragment[21] = 0x10;                                            // fragment offset 16
+        feed(fragment);
+        feed(tcpFrame(40002, SYN | FIN, 0));                            // odd flags
+        feed(tcpFrame(40003, ACK, 10));                                 // no flow, not a SYN
+        feed(tcpFrame(40004, SYN | RST, 0));
+        byte[] badOffset = tcpFrame(40005, SYN, 0);
+        badOffset[14 + 20 + 12] = 0x20;                                 // TCP data offset 8 bytes
+        feed(badOffset);
+        forwarder.onFrame(ByteBuffer.wrap(good), 0, good.length, 9000); // did not fit the slot
+
+        PacketCounters c = forwarder.counters;
+        assertEquals(2, c.truncated);
+        assertEquals(3, c.badIpHeader);
+        assertEquals(1, c.nonFirstFragments);
+        assertEquals(1, c.oddTcpFlags);
+        assertEquals(2, c.noFlowNotSyn);
+        assertEquals(0, forwarder.flows.size());
+        assertTrue(port.sent.isEmpty());
+    }
+
+    @Test
+    void aFloodOfRandomFramesNeverThrowsAndNeverGrowsTheTableBeyondItsBound() throws Exception {
+        setUp(ForwardMethod.ROUTE, 32, 1500);
+        Random random = new Random(5);
+        for (int i = 0; i < 200_000; i++) {
+            byte[] frame = new byte[random.nextInt(120)];
+            random.nextBytes(frame);
+            if (frame.length > 34 && random.nextBoolean()) {
+                // aim half of them at the VIP so they get past the first check
+                frame[12] = 0x08;
+                frame[13] = 0x00;
+                ByteBuffer.wrap(frame).putInt(30, VIP);
+            }
+            feed(frame);
+        }
+        for (int i = 0; i < 1000; i++) feed(tcpFrame(10000 + i, ACK, 0));
+        assertTrue(forwarder.flows.size() <= 32, "bounded: " + forwarder.flows.size());
+        assertTrue(forwarder.counters.dropped() > 1000);
+    }
+
+    @Test
+    void anIcmpErrorAboutATrackedFlowGoesToItsRealServer() throws Exception {
+        setUp(ForwardMethod.ROUTE, 64, 1500);
+        feed(tcpFrame(40000, SYN, 0));
+        // "port unreachable" from a router, quoting VIP:80 -> client:40000
+        ByteBuffer b = ByteBuffer.allocate(14 + 20 + 8 + 20 + 8);
+        b.put(FakePort.MAC).put(CLIENT_MAC).putShort((short) 0x0800);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) 56).putInt(0).put((byte) 64).put((byte) 1)
+                .putShort((short) 0).putInt(0xc6336401).putInt(VIP);
+        b.put((byte) 3).put((byte) 3).putShort((short) 0).putInt(0);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) 40).putInt(0).put((byte) 64).put((byte) 6)
+                .putShort((short) 0).putInt(VIP).putInt(CLIENT);
+        b.putShort((short) 80).putShort((short) 40000).putInt(0);
+        feed(b.array());
+        assertEquals(2, port.sent.size());
+        assertEquals(1, forwarder.counters.icmpErrorsForwarded);
+    }
+
+    @Test
+    void aTunnelledPacketGetsACorrectOuterIpipHeaderWithDfCopied() throws Exception {
+        setUp(ForwardMethod.TUNNEL, 64, 1500);
+        feed(tcpFrame(40000, SYN, 0));
+        byte[] out = port.sent.get(0);
+        ByteBuffer b = ByteBuffer.wrap(out);
+        assertEquals(14 + 20 + 40, out.length);
+        assertEquals(0x45, out[14] & 0xff);
+        assertEquals(60, b.getShort(16));
+        assertEquals(0x4000, b.getShort(20) & 0x4000, "DF copied from the inner header");
+        assertEquals(4, out[23], "protocol IPIP");
+        assertEquals(0, Bytes.checksum(b, 14, 20), "outer checksum verifies");
+        assertEquals(0xc0a80002, b.getInt(26), "from the director's address");
+        assertEquals(0xc0a8000b, b.getInt(30), "to the real server");
+        assertEquals(CLIENT, b.getInt(34 + 12), "the inner packet is untouched");
+    }
+
+    @Test
+    void aDfPacketTooBigForTheTunnelIsAnsweredWithFragmentationNeeded() throws Exception {
+        setUp(ForwardMethod.TUNNEL, 64, 1500);
+        feed(tcpFrame(40000, SYN, 0));
+        feed(tcpFrame(40000, ACK, 1460)); // 1500-byte IP packet: 1520 with the outer header
+        assertEquals(2, port.sent.size());
+        ByteBuffer icmp = ByteBuffer.wrap(port.sent.get(1));
+        assertArrayEquals(CLIENT_MAC, java.util.Arrays.copyOfRange(port.sent.get(1), 0, 6));
+        assertEquals(1, icmp.get(23), "ICMP");
+        assertEquals(VIP, icmp.getInt(26));
+        assertEquals(CLIENT, icmp.getInt(30));
+        assertEquals(3, icmp.get(34));
+        assertEquals(4, icmp.get(35));
+        assertEquals(1480, icmp.getShort(40), "the MTU left inside the tunnel");
+        assertEquals(0, Bytes.checksum(icmp, 34, icmp.limit() - 34));
+        assertEquals(1, forwarder.counters.fragmentationNeededSent);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.jvs.os;
+
+import java.util.Locale;
+
+/** The ways JVS can move raw frames; {@link #AF_PACKET_RING} is the fast default, {@link #PCAP} the portable one. */
+public enum PacketBackend {
+    /** Linux AF_PACKET socket with memory-mapped TPACKET_V2 receive and transmit rings. */
+    AF_PACKET_RING,
+    /** libpcap through pcap4j: slower (a copy per frame), works wherever libpcap does. */
+    PCAP;
+
+    /** Opens a port on {@code interfaceName} (needs CAP_NET_RAW). */
+    public PacketPort open(String interfaceName) throws java.io.IOException {
+        return switch (this) {
+            case AF_PACKET_RING -> AfPacketRingPort.open(interfaceName, AfPacketRingPort.DEFAULT_FRAME_SIZE,
+                    AfPacketRingPort.DEFAULT_FRAME_COUNT);
+            case PCAP -> PcapPort.open(interfaceName);
+        };
+    }
+
+    /** Parses "af_packet" / "pcap" (as given to {@code --packet-backend}). */
+    public static PacketBackend named(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "af_packet", "af_packet-ring", "af-packet" -> AF_PACKET_RING;
+            case "pcap" -> PCAP;
+            default -> throw new IllegalArgumentException("unknown packet backend '" + name
+                    + "' (expected af_packet or pcap)");
+        };
+    }
+}
