@@ -14,6 +14,8 @@ import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.sync.SyncDaemons;
+import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.healthcheck.config.ConfigException;
 import dev.jvs.model.IpvsadmException;
 import io.netty.channel.EventLoopGroup;
@@ -28,6 +30,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.function.LongSupplier;
@@ -104,6 +107,10 @@ public final class Director implements Callable<Integer> {
             description = "Like the expire_quiescent_template sysctl: a persistence template to a weight-0 server is dropped and the client rescheduled (default: off).")
     boolean expireQuiescentTemplate;
 
+    @Option(names = "--sync-peer", paramLabel = "ADDR[:PORT]",
+            description = "Connection sync without multicast: the master sync daemon also sends to this director (repeatable; default port: the daemon's --mcast-port). A backup always accepts unicast on its sync port.")
+    List<String> syncPeers = new ArrayList<>();
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -143,7 +150,15 @@ public final class Director implements Callable<Integer> {
         connections.expireNodestConn(expireNodestConn);
         Scheduling scheduling = new Scheduling(connections, clock);
         scheduling.expireQuiescentTemplate(expireQuiescentTemplate);
-        CommandExecutor executor = new CommandExecutor(rules, connections);
+        List<InetSocketAddress> peers;
+        try {
+            peers = parsePeers(syncPeers);
+        } catch (IllegalArgumentException e) {
+            System.err.println("jvs-director: " + e.getMessage());
+            return 2;
+        }
+        SyncDaemons sync = new SyncDaemons(List.of(new TableInstaller(rules, connections, clock)), peers, clock);
+        CommandExecutor executor = new CommandExecutor(rules, connections, sync);
 
         // Rules first, before anything listens: a bad file stops start-up with the line and the reason.
         StateFile stateFile = state == null ? null : new StateFile(state);
@@ -176,6 +191,7 @@ public final class Director implements Callable<Integer> {
         ControlServer control = null;
         HealthChecks health = null;
         try {
+            nat.announcer(sync.announcer());
             rules.addListener(nat);
             nat.rulesChanged(rules.services());
             if (keepalivedConf != null) {
@@ -224,12 +240,48 @@ public final class Director implements Callable<Integer> {
             return 1;
         } finally {
             if (health != null) health.close();
+            sync.close();
             if (control != null) control.close();
             nat.close();
             if (demoBackends != null) demoBackends.close();
             acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** {@code --sync-peer} values: an address, {@code ADDR:PORT} or {@code [IPv6]:PORT}; port 0 = the sync port. */
+    static List<InetSocketAddress> parsePeers(List<String> values) {
+        List<InetSocketAddress> peers = new ArrayList<>();
+        for (String value : values) {
+            String host = value;
+            int port = 0;
+            int colon = value.lastIndexOf(':');
+            boolean bracketed = value.startsWith("[");
+            if (bracketed || colon >= 0 && colon == value.indexOf(':')) {
+                int close = value.indexOf(']');
+                String hostPart = bracketed ? value.substring(1, close < 0 ? value.length() : close) : value.substring(0, colon);
+                String rest = bracketed ? (close < 0 ? "" : value.substring(close + 1)) : value.substring(colon);
+                host = hostPart;
+                if (rest.startsWith(":")) {
+                    try {
+                        port = Integer.parseInt(rest.substring(1));
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                } else if (!rest.isEmpty()) {
+                    port = -1;
+                }
+            }
+            if (port < 0 || port > 65535 || host.isEmpty()) {
+                throw new IllegalArgumentException("--sync-peer " + value + ": expected ADDR, ADDR:PORT or [IPv6]:PORT");
+            }
+            try {
+                peers.add(new InetSocketAddress(java.net.InetAddress.getByName(host), port));
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException("--sync-peer " + value + ": unknown host");
+            }
+        }
+        return peers;
     }
 
     private static void saveState(StateFile stateFile, CommandExecutor executor) {
