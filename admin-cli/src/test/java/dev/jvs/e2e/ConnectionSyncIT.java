@@ -184,6 +184,13 @@ class ConnectionSyncIT {
             assertEquals(true, backupTemplates.contains(row), row + " in " + backupTemplates);
         }
 
+        // Counted as the kernel counts them: each template in its real server's PersistConn, nothing else yet.
+        for (int port = 8080; port <= 8082; port++) {
+            String server = REAL_SERVER_IP + ":" + port;
+            long templatesThere = masterTemplates.stream().filter(t -> t.endsWith(" " + server)).count();
+            assertEquals(templatesThere + " 0 0", persistentConnColumns(backup, server), server);
+        }
+
         sh("ip", "-n", lanNs, "route", "replace", VIP + "/32", "via", BACKUP_IP);
         for (String client : CLIENTS) {
             assertEquals(servedBy.get(client), fetch(client), client + " after failover");
@@ -202,6 +209,15 @@ class ConnectionSyncIT {
             }
         }
         return rows;
+    }
+
+    /** PersistConn, ActiveConn and InActConn of one real server in {@code -Ln --persistent-conn}. */
+    private static String persistentConnColumns(DirectorProcess director, String server) throws Exception {
+        for (String line : director.ok("-Ln", "--persistent-conn").split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 6 && f[0].equals("->") && f[1].equals(server)) return f[3] + " " + f[4] + " " + f[5];
+        }
+        return fail("no row for " + server + " in\n" + director.ok("-Ln", "--persistent-conn"));
     }
 
     /** The master flushes a partly filled message within 2 s; allow generous time on a busy machine. */
