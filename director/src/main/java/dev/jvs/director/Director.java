@@ -20,6 +20,8 @@ import dev.jvs.os.Privileges;
 import dev.jvs.os.Routing;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.sync.SyncDaemons;
+import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.healthcheck.config.ConfigException;
 import dev.jvs.director.vrrp.VrrpConfig;
 import dev.jvs.director.vrrp.VrrpConfigParser;
@@ -132,6 +134,10 @@ public final class Director implements Callable<Integer> {
             description = "Like the expire_quiescent_template sysctl: a persistence template to a weight-0 server is dropped and the client rescheduled (default: off).")
     boolean expireQuiescentTemplate;
 
+    @Option(names = "--sync-peer", paramLabel = "ADDR[:PORT]",
+            description = "Connection sync without multicast: the master sync daemon also sends to this director (repeatable; default port: the daemon's --mcast-port). A backup always accepts unicast on its sync port.")
+    List<String> syncPeers = new ArrayList<>();
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -178,7 +184,15 @@ public final class Director implements Callable<Integer> {
         connections.expireNodestConn(expireNodestConn);
         Scheduling scheduling = new Scheduling(connections, clock);
         scheduling.expireQuiescentTemplate(expireQuiescentTemplate);
-        CommandExecutor executor = new CommandExecutor(rules, connections);
+        List<InetSocketAddress> peers;
+        try {
+            peers = parsePeers(syncPeers);
+        } catch (IllegalArgumentException e) {
+            System.err.println("jvs-director: " + e.getMessage());
+            return 2;
+        }
+        SyncDaemons sync = new SyncDaemons(List.of(new TableInstaller(rules, connections, clock)), peers, clock);
+        CommandExecutor executor = new CommandExecutor(rules, connections, sync);
 
         // Rules first, before anything listens: a bad file stops start-up with the line and the reason.
         StateFile stateFile = state == null ? null : new StateFile(state);
@@ -229,6 +243,7 @@ public final class Director implements Callable<Integer> {
         HealthChecks health = null;
         VrrpService vrrp = null;
         try {
+            nat.announcer(sync.announcer());
             rules.addListener(nat);
             rules.addListener(packets);
             nat.rulesChanged(rules.services());
@@ -285,6 +300,7 @@ public final class Director implements Callable<Integer> {
             // VRRP first: a master hands over (priority 0) and drops its VIPs before anything else stops.
             if (vrrp != null) vrrp.close();
             if (health != null) health.close();
+            sync.close();
             if (control != null) control.close();
             nat.close();
             packets.close();
@@ -303,6 +319,41 @@ public final class Director implements Callable<Integer> {
             return "the director lacks CAP_NET_ADMIN (needed to keep the local stack off the VIP with nftables)";
         }
         return null;
+    }
+
+    /** {@code --sync-peer} values: an address, {@code ADDR:PORT} or {@code [IPv6]:PORT}; port 0 = the sync port. */
+    static List<InetSocketAddress> parsePeers(List<String> values) {
+        List<InetSocketAddress> peers = new ArrayList<>();
+        for (String value : values) {
+            String host = value;
+            int port = 0;
+            int colon = value.lastIndexOf(':');
+            boolean bracketed = value.startsWith("[");
+            if (bracketed || colon >= 0 && colon == value.indexOf(':')) {
+                int close = value.indexOf(']');
+                String hostPart = bracketed ? value.substring(1, close < 0 ? value.length() : close) : value.substring(0, colon);
+                String rest = bracketed ? (close < 0 ? "" : value.substring(close + 1)) : value.substring(colon);
+                host = hostPart;
+                if (rest.startsWith(":")) {
+                    try {
+                        port = Integer.parseInt(rest.substring(1));
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                } else if (!rest.isEmpty()) {
+                    port = -1;
+                }
+            }
+            if (port < 0 || port > 65535 || host.isEmpty()) {
+                throw new IllegalArgumentException("--sync-peer " + value + ": expected ADDR, ADDR:PORT or [IPv6]:PORT");
+            }
+            try {
+                peers.add(new InetSocketAddress(java.net.InetAddress.getByName(host), port));
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException("--sync-peer " + value + ": unknown host");
+            }
+        }
+        return peers;
     }
 
     private static void saveState(StateFile stateFile, CommandExecutor executor) {

@@ -1,12 +1,15 @@
 package dev.jvs.director.conn;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.sync.SyncWire;
+import dev.jvs.director.sync.SyncedConnection;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.Timeouts;
 
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.Supplier;
 
 /**
@@ -14,7 +17,7 @@ import java.util.function.Supplier;
  * removal). The state, the hold count and the bound flag are guarded by this object's monitor; the table's
  * stripe locks are always taken before it, never after.
  */
-public final class Connection {
+public final class Connection implements SyncedConnection {
 
     private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
     /** A template that fires while it still controls connections lives on in steps of 60 s. */
@@ -39,6 +42,12 @@ public final class Connection {
     /** Closes the sockets of a proxied connection when it is expired by force (expire_nodest_conn). */
     private volatile Runnable closer;
 
+    /** Sync master bookkeeping: incoming packets (NAT: reads) and the state last considered sent. */
+    private volatile int packetsIn;
+    private static final AtomicIntegerFieldUpdater<Connection> PACKETS_IN =
+            AtomicIntegerFieldUpdater.newUpdater(Connection.class, "packetsIn");
+    private int lastSyncedState;
+
     /** Next entry in the same bucket; guarded by the table's stripe lock. */
     Connection chainNext;
 
@@ -62,6 +71,54 @@ public final class Connection {
         this.template = false;
         dest.bindConnection();
         this.expiresAtNanos = nowNanos + timeoutNanos(TcpState.NONE);
+    }
+
+    private Connection(ConnectionKey key, Dest dest, InetSocketAddress destination, Supplier<Timeouts> timeouts,
+                       TcpState state, long timeoutNanos, long nowNanos) {
+        this.key = key;
+        this.dest = dest;
+        this.destination = destination;
+        this.timeouts = timeouts;
+        this.state = TcpState.NONE;
+        this.bound = true;
+        this.template = false;
+        dest.bindSyncedConnection();
+        applySynced(state, timeoutNanos, nowNanos);
+    }
+
+    /**
+     * A connection installed from a sync record (backup): bound to {@code dest} without counting as a scheduled
+     * connection, in {@code state} (active or inactive by that state), expiring {@code timeoutNanos} from now
+     * unless a packet re-arms it.
+     */
+    public static Connection synced(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual,
+                                    Dest dest, InetSocketAddress destination, TcpState state,
+                                    Supplier<Timeouts> timeouts, long timeoutNanos, long nowNanos) {
+        return new Connection(new ConnectionKey(protocol, client, virtual), Objects.requireNonNull(dest),
+                destination, Objects.requireNonNull(timeouts), state, timeoutNanos, nowNanos);
+    }
+
+    /**
+     * A sync record for this entry arrived (backup): take its state, moving the server counter if that crosses
+     * the active/inactive boundary, and its timeout from now (a template keeps it as its persistence timeout).
+     */
+    public synchronized void applySynced(TcpState newState, long timeoutNanos, long nowNanos) {
+        if (!bound) {
+            return;
+        }
+        if (template) {
+            templateTimeoutNanos = timeoutNanos;
+        } else if (key.protocol() == Protocol.TCP) {
+            if (newState.isActive() != state.isActive()) {
+                if (newState.isActive()) {
+                    dest.moveToActive();
+                } else {
+                    dest.moveToInactive();
+                }
+            }
+            state = newState;
+        }
+        expiresAtNanos = nowNanos + timeoutNanos;
     }
 
     private Connection(ConnectionKey key, Dest dest, InetSocketAddress destination, Supplier<Timeouts> timeouts,
@@ -95,12 +152,58 @@ public final class Connection {
         return template;
     }
 
+    // ---- what the sync master reads (SyncedConnection) ----
+
+    @Override
+    public int syncFlags() {
+        int flags = dest.method().code();
+        if (template) {
+            return flags | SyncWire.FLAG_TEMPLATE | SyncWire.FLAG_INACTIVE; // templates are bound inactive
+        }
+        return state().isActive() ? flags : flags | SyncWire.FLAG_INACTIVE;
+    }
+
+    @Override
+    public int syncState() {
+        return key.protocol() == Protocol.TCP ? state().ordinal() : 0; // TcpState is in the kernel's order
+    }
+
+    @Override
+    public synchronized long timeoutSeconds() {
+        return TimeUnit.NANOSECONDS.toSeconds(timeoutNanos(state));
+    }
+
+    /**
+     * Only templates: the table's other entries are NAT full-proxy connections, whose sockets cannot move to
+     * another director (the packet path keeps its flows elsewhere).
+     */
+    @Override
+    public boolean movable() {
+        return template;
+    }
+
+    @Override
+    public int countPacketIn() {
+        return PACKETS_IN.incrementAndGet(this);
+    }
+
+    @Override
+    public int lastSyncedState() {
+        return lastSyncedState;
+    }
+
+    @Override
+    public void lastSyncedState(int state) {
+        lastSyncedState = state;
+    }
+
     /** Templates: how many connections it controls right now. */
     public synchronized int controlledCount() {
         return controlled;
     }
 
     /** The template controlling this connection, or null. */
+    @Override
     public synchronized Connection controller() {
         return controller;
     }
@@ -293,8 +396,11 @@ public final class Connection {
         return true;
     }
 
-    /** Unbinds now regardless of holds; true the first time only. */
-    synchronized boolean unbind() {
+    /**
+     * Unbinds now regardless of holds; true the first time only. Outside the table: for an entry that lost the
+     * race to insert its key and so never counted as live.
+     */
+    public synchronized boolean unbind() {
         if (!bound) {
             return false;
         }

@@ -7,6 +7,7 @@ import dev.jvs.director.packet.PacketPath;
 import dev.jvs.director.rules.BatchException;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.sync.SyncDaemons;
+import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.ipvsadm.Help;
 import dev.jvs.ipvsadm.IpvsadmParser;
 import dev.jvs.ipvsadm.Listing;
@@ -34,13 +35,20 @@ public final class CommandExecutor {
 
     private final RuleTable rules;
     private final ConnectionTable connections;
-    private final SyncDaemons syncDaemons = new SyncDaemons();
+    private final SyncDaemons syncDaemons;
     private volatile Runnable changed = () -> { };
     private volatile LongFunction<List<PacketPath.FlowRow>> packetFlows = now -> List.of();
 
+    /** With sync daemons that install into {@code connections} and have no unicast peers. */
     public CommandExecutor(RuleTable rules, ConnectionTable connections) {
+        this(rules, connections, new SyncDaemons(List.of(new TableInstaller(rules, connections, System::nanoTime)),
+                List.of(), System::nanoTime));
+    }
+
+    public CommandExecutor(RuleTable rules, ConnectionTable connections, SyncDaemons syncDaemons) {
         this.rules = rules;
         this.connections = connections;
+        this.syncDaemons = syncDaemons;
     }
 
     public ControlReply execute(ControlRequest request) {

@@ -9,6 +9,7 @@ import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.VirtualService;
+import dev.jvs.director.sync.ConnectionAnnouncer;
 import dev.jvs.model.ClientIpMode;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
@@ -48,10 +49,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final Scheduling scheduling;
     private final Transport transport;
     private final ConnectPolicy policy;
+    private final ConnectionAnnouncer announcer;
     private ProxiedConnection pair;
 
     FrontendHandler(ServiceKey serviceKey, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
-                    Transport transport, ConnectPolicy policy) {
+                    Transport transport, ConnectPolicy policy, ConnectionAnnouncer announcer) {
+        this.announcer = announcer;
         this.serviceKey = serviceKey;
         this.rules = rules;
         this.connections = connections;
@@ -96,6 +99,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         entry.tcpEvent(Direction.INPUT, TcpEvent.SYN);
         entry.touch(System.nanoTime());
+        announcer.packetIn(entry); // the SYN: its persistence template goes to the backups
         ProxiedConnection attempt = new ProxiedConnection(client, entry, connections);
         pair = attempt;
         // --expire-nodest-conn: the table drops entries of deleted servers; cut their sockets too
@@ -182,6 +186,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         ByteBuf data = (ByteBuf) msg;
         pair.entry.countIn(data.readableBytes());
         pair.active();
+        announcer.packetIn(pair.entry); // a read counts as a packet for sync
         pair.backend.write(data, pair.backend.voidPromise());
     }
 

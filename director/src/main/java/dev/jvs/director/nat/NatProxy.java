@@ -3,6 +3,7 @@ package dev.jvs.director.nat;
 import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.nat.udp.UdpNatListener;
+import dev.jvs.director.sync.ConnectionAnnouncer;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleListener;
@@ -50,6 +51,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
     private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
+    private volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
 
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
@@ -65,6 +67,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** Sets the connect timeout, redispatch and passive-health listener for connections accepted from now on. */
     public void connectPolicy(ConnectPolicy policy) {
         this.connectPolicy = java.util.Objects.requireNonNull(policy, "policy");
+    }
+
+    /** Where connections accepted from now on report their traffic for connection sync. */
+    public void announcer(ConnectionAnnouncer announcer) {
+        this.announcer = java.util.Objects.requireNonNull(announcer, "announcer");
     }
 
     @Override
@@ -124,7 +131,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
 
     private void listen(ServiceKey key) {
         ChannelFuture bound = key.protocol() == Protocol.UDP
-                ? UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits)
+                ? UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits, announcer)
                 : listenTcp(key);
         listeners.put(key, bound.channel());
         bound.addListener(f -> {
@@ -150,7 +157,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new LimitHandler(key, rules, limits),
-                                new FrontendHandler(key, rules, connections, scheduling, transport, connectPolicy));
+                                new FrontendHandler(key, rules, connections, scheduling, transport, connectPolicy,
+                                        announcer));
                     }
                 });
         if (transport.freebindOption() != null) {

@@ -118,6 +118,15 @@ public final class Dest {
         checkUpperThreshold();
     }
 
+    /**
+     * A connection received from the sync master was bound here: counted like any connection (inactive first) but
+     * not in the connection stats, which count scheduling decisions, as in IPVS.
+     */
+    public void bindSyncedConnection() {
+        INACTIVE.incrementAndGet(this);
+        checkUpperThreshold();
+    }
+
     /** A persistence template was bound here: counted in persistconns, not in the connection stats. */
     public void bindTemplate() {
         PERSIST.incrementAndGet(this);

@@ -5,30 +5,57 @@ import dev.jvs.model.SyncDaemonConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * The connection-sync daemons started with {@code ipvsadm --start-daemon master|backup}, with the settings
  * the kernel fills in (group 224.0.0.81, port 8848, TTL 1, message length from the interface MTU), shown by
- * {@code ipvsadm -L --daemon}. This release records and lists them; sending and receiving sync messages comes
- * with director failover, and the director says so when one is started.
+ * {@code ipvsadm -L --daemon}. A master and a backup may run together, as in IPVS.
+ *
+ * <p>Data paths announce through {@link #announcer()}, which stays the same object while masters come and go;
+ * a backup installs what it receives through the installers given here.
  */
-public final class SyncDaemons {
+public final class SyncDaemons implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SyncDaemons.class);
 
-    static final String DEFAULT_GROUP = "224.0.0.81";
-    static final int DEFAULT_PORT = 8848;
-    static final int DEFAULT_TTL = 1;
+    static final String DEFAULT_GROUP = SyncWire.DEFAULT_GROUP;
+    static final int DEFAULT_PORT = SyncWire.DEFAULT_PORT;
+    static final int DEFAULT_TTL = SyncWire.DEFAULT_TTL;
+
+    private final List<ConnectionInstaller> installers;
+    private final List<InetSocketAddress> peers;
+    private final LongSupplier clock;
+    private final SwitchingAnnouncer announcer = new SwitchingAnnouncer();
 
     private SyncDaemonConfig master; // guarded by this
     private SyncDaemonConfig backup; // guarded by this
+    private SyncMaster masterDaemon; // guarded by this
+    private SyncBackup backupDaemon; // guarded by this
+
+    /**
+     * @param installers where a backup installs records, asked in order (the connection table's last)
+     * @param peers      unicast peers the master also sends to; port 0 = the daemon's sync port
+     */
+    public SyncDaemons(List<ConnectionInstaller> installers, List<InetSocketAddress> peers, LongSupplier clock) {
+        this.installers = List.copyOf(installers);
+        this.peers = List.copyOf(peers);
+        this.clock = clock;
+    }
+
+    /** Where data paths report their connections; a no-op while no master runs. */
+    public ConnectionAnnouncer announcer() {
+        return announcer;
+    }
 
     /** Checks a start/stop request against the current state without changing anything. */
     public synchronized void check(SyncDaemonConfig request, boolean start) throws IpvsadmException {
@@ -41,14 +68,58 @@ public final class SyncDaemons {
     public synchronized void start(SyncDaemonConfig request) throws IpvsadmException {
         check(request, true);
         SyncDaemonConfig running = complete(request);
-        if (isMaster(request)) master = running; else backup = running;
-        log.warn("{} sync daemon recorded (mcast={}, syncid={}); this JVS release does not send or receive "
-                + "connection sync messages yet", running.state(), running.mcastInterface(), running.syncId());
+        NetworkInterface nic = interfaceOf(running);
+        InetSocketAddress group = new InetSocketAddress(parseGroup(running.group()), running.port());
+        try {
+            if (isMaster(request)) {
+                List<InetSocketAddress> targets = new ArrayList<>();
+                for (InetSocketAddress peer : peers) {
+                    targets.add(peer.getPort() != 0 ? peer : new InetSocketAddress(peer.getAddress(), running.port()));
+                }
+                masterDaemon = new SyncMaster(nic, group, running.ttl(), targets, running.maxLen(), running.syncId(),
+                        SendRules.defaults(), clock);
+                master = running;
+                announcer.target = masterDaemon;
+                log.info("master sync daemon started (mcast={}, syncid={}, maxlen={}, group={}, port={}, ttl={}{})",
+                        running.mcastInterface(), running.syncId(), running.maxLen(), running.group(), running.port(),
+                        running.ttl(), targets.isEmpty() ? "" : ", peers=" + targets);
+            } else {
+                backupDaemon = new SyncBackup(nic, group, running.syncId(), installers);
+                backup = running;
+                log.info("backup sync daemon started (mcast={}, syncid={}, group={}, port={}; unicast accepted too)",
+                        running.mcastInterface(), running.syncId(), running.group(), running.port());
+            }
+        } catch (IOException e) {
+            log.error("cannot start the {} sync daemon: {}", running.state(), e.toString());
+            throw IpvsadmException.kernel(e.getMessage() != null ? e.getMessage() : e.toString());
+        }
     }
 
     public synchronized void stop(SyncDaemonConfig request) throws IpvsadmException {
         check(request, false);
-        if (isMaster(request)) master = null; else backup = null;
+        if (isMaster(request)) {
+            announcer.target = ConnectionAnnouncer.NONE;
+            masterDaemon.close();
+            masterDaemon = null;
+            master = null;
+        } else {
+            backupDaemon.close();
+            backupDaemon = null;
+            backup = null;
+        }
+        log.info("{} sync daemon stopped", request.state());
+    }
+
+    /** Stops whatever runs (director shutdown). */
+    @Override
+    public synchronized void close() {
+        announcer.target = ConnectionAnnouncer.NONE;
+        if (masterDaemon != null) masterDaemon.close();
+        if (backupDaemon != null) backupDaemon.close();
+        masterDaemon = null;
+        backupDaemon = null;
+        master = null;
+        backup = null;
     }
 
     /** {@code ipvsadm -L --daemon}: master first, then backup; nothing when none runs. */
@@ -85,6 +156,34 @@ public final class SyncDaemons {
 
     private static boolean isMaster(SyncDaemonConfig request) {
         return "master".equals(request.state());
+    }
+
+    private static NetworkInterface interfaceOf(SyncDaemonConfig config) throws IpvsadmException {
+        try {
+            NetworkInterface nic = NetworkInterface.getByName(config.mcastInterface());
+            if (nic != null) return nic;
+        } catch (SocketException e) {
+            // as missing
+        }
+        throw IpvsadmException.kernel("No such device");
+    }
+
+    private static InetAddress parseGroup(String group) throws IpvsadmException {
+        try {
+            return InetAddress.getByName(group);
+        } catch (UnknownHostException e) {
+            throw IpvsadmException.kernel("Invalid argument");
+        }
+    }
+
+    /** Forwards to the running master; the NAT proxy holds this one object for its whole life. */
+    private static final class SwitchingAnnouncer implements ConnectionAnnouncer {
+        volatile ConnectionAnnouncer target = ConnectionAnnouncer.NONE;
+
+        @Override
+        public void packetIn(SyncedConnection connection) {
+            target.packetIn(connection);
+        }
     }
 
     /** The request with the kernel's defaults; the interface must exist (the kernel says ENODEV otherwise). */

@@ -6,6 +6,7 @@ import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.sync.ConnectionAnnouncer;
 import dev.jvs.model.ServiceKey;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
@@ -30,13 +31,15 @@ public final class UdpNatListener {
 
     /** Binds the service's socket on one event loop of {@code workers}. */
     public static ChannelFuture bind(ServiceKey key, Transport transport, EventLoopGroup workers, RuleTable rules,
-                                     ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
+                                     ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits,
+                                     ConnectionAnnouncer announcer) {
         Bootstrap b = new Bootstrap()
                 .group(workers)
                 .channel(transport.datagramChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
-                .handler(new UdpServiceHandler(key, rules, connections, scheduling, transport, limits));
+                .handler(new UdpServiceHandler(key, rules, connections, scheduling, transport, limits,
+                        announcer));
         if (transport.freebindOption() != null) {
             // As for TCP: the VIP need not be local yet.
             b.option(transport.freebindOption(), true);

@@ -7,6 +7,7 @@ import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.sync.ConnectionAnnouncer;
 import dev.jvs.director.rules.VirtualService;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
@@ -37,10 +38,12 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     private final Transport transport;
     private final ConnectionLimits limits;
     private final Scheduling scheduling;
+    private final ConnectionAnnouncer announcer;
     private final Map<InetSocketAddress, UdpSession> sessions = new HashMap<>();
 
     UdpServiceHandler(ServiceKey key, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
-                      Transport transport, ConnectionLimits limits) {
+                      Transport transport, ConnectionLimits limits, ConnectionAnnouncer announcer) {
+        this.announcer = announcer;
         this.limits = limits;
         this.scheduling = scheduling;
         this.key = key;
@@ -89,6 +92,7 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
             session = open(ctx.channel(), client, entry, now);
         }
         session.forward(packet.content(), now);
+        announcer.packetIn(session.entry()); // each client datagram counts for sync (its template follows)
     }
 
     private UdpSession open(Channel listener, InetSocketAddress client, Connection entry, long now) {

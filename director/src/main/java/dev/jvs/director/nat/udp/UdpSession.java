@@ -65,6 +65,10 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
         });
     }
 
+    Connection entry() {
+        return entry;
+    }
+
     /** A datagram from the client, on to the real server; takes ownership of {@code data}. */
     void forward(ByteBuf data, long now) {
         if (closed) {
