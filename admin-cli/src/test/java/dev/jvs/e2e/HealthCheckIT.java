@@ -336,4 +336,31 @@ class HealthCheckIT {
         assertTrue(ok.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, ok.exitValue(), okOut);
     }
+
+    @Test
+    void configTestAlsoReportsTheVrrpPart() throws Exception {
+        Path file = conf(virtualServer(80, "", "    real_server 127.0.0.1 81 {\n    }\n") + """
+                vrrp_instance VI_1 {
+                    interface eth0
+                    priority 100
+                }
+                """);
+        Process p = new ProcessBuilder(DirectorProcess.HOME.resolve("bin/jvs-director").toString(),
+                "--keepalived-conf", file.toString(), "--config-test").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(3, p.exitValue(), out);
+        assertTrue(out.matches("(?s).*" + file + ":\\d+: error: vrrp_instance VI_1: virtual_router_id is required.*"), out);
+    }
+
+    @Test
+    void keepalivedConfAndVrrpConfTogetherAreRefused() throws Exception {
+        Path file = conf(virtualServer(80, "", "    real_server 127.0.0.1 81 {\n    }\n"));
+        Process p = new ProcessBuilder(DirectorProcess.HOME.resolve("bin/jvs-director").toString(),
+                "--keepalived-conf", file.toString(), "--vrrp-conf", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertTrue(out.contains("not both"), out);
+    }
 }

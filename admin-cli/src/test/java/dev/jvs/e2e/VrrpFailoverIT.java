@@ -144,6 +144,30 @@ class VrrpFailoverIT {
         awaitTrue("the backup logs MASTER", 5_000, () -> b.log().contains("Entering MASTER STATE"));
     }
 
+    @Test
+    void keepalivedConfRunsTheVirtualServersAndTheIncludedVrrpInstanceFromOneFile(@TempDir Path dir) throws Exception {
+        Path home = Files.createDirectories(dir.resolve("node1"));
+        Files.writeString(home.resolve("vrrp.conf"), instance(150, ""));
+        Path file = Files.writeString(home.resolve("keepalived.conf"), """
+                virtual_server %s 80 {
+                    lb_algo rr
+                    lb_kind NAT
+                    protocol TCP
+                    real_server %s1 8080 {
+                        weight 1
+                    }
+                }
+                include vrrp.conf
+                """.formatted(VIP, VrrpLab.SUBNET));
+        try (VrrpLab lab = new VrrpLab(1);
+             DirectorProcess d = DirectorProcess.startWith(home, lab.in(1), "--keepalived-conf", file.toString())) {
+            awaitTrue("the VIP of the included vrrp_instance appears", FAILOVER_MILLIS, () -> lab.hasAddress(1, VIP));
+            assertTrue(d.ok("-L", "-n").contains("TCP  " + VIP + ":80 rr"), d.ok("-L", "-n"));
+            assertEquals(0, d.stop(), d.log());
+            assertFalse(lab.hasAddress(1, VIP), "a director removes its VIPs when it exits");
+        }
+    }
+
     static Path notifyScript(Path dir) throws Exception {
         Path log = dir.resolve("notify.log");
         Path script = dir.resolve("notify.sh");

@@ -23,6 +23,7 @@ import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.sync.SyncDaemons;
 import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.healthcheck.config.ConfigException;
+import dev.jvs.healthcheck.config.KeepalivedConfig;
 import dev.jvs.director.vrrp.VrrpConfig;
 import dev.jvs.director.vrrp.VrrpConfigParser;
 import dev.jvs.director.vrrp.VrrpService;
@@ -71,7 +72,7 @@ public final class Director implements Callable<Integer> {
     Path state;
 
     @Option(names = "--vrrp-conf", paramLabel = "FILE",
-            description = "Run VRRP (failover of VIPs between directors) from the vrrp_instance, vrrp_script, vrrp_sync_group and global_defs blocks of this keepalived.conf.")
+            description = "Run only VRRP (failover of VIPs between directors) from the vrrp_instance, vrrp_script, vrrp_sync_group and global_defs blocks of this keepalived.conf; its virtual servers are ignored. Not with --keepalived-conf, which runs VRRP too.")
     Path vrrpConf;
 
     @Option(names = "--demo", description = "Start a demo service on 127.0.0.1:8080 (rr) with two built-in HTTP backends.")
@@ -90,11 +91,11 @@ public final class Director implements Callable<Integer> {
     int maxConnections;
 
     @Option(names = "--keepalived-conf", paramLabel = "FILE",
-            description = "Virtual servers and health checks in keepalived.conf syntax; SIGHUP re-reads it and applies the difference.")
+            description = "Virtual servers, health checks and, when it has vrrp_instance blocks, VRRP from one keepalived.conf; SIGHUP re-reads the virtual servers and applies the difference.")
     Path keepalivedConf;
 
     @Option(names = "--config-test",
-            description = "With --keepalived-conf: check the file like keepalived -t, print every message and exit (0 = clean).")
+            description = "With --keepalived-conf: check the file (virtual servers, checks and VRRP) like keepalived -t, print every message and exit (0 = clean).")
     boolean configTest;
 
     @Option(names = "--connect-timeout", paramLabel = "MS", defaultValue = "" + ConnectPolicy.DEFAULT_CONNECT_TIMEOUT_MILLIS,
@@ -147,6 +148,11 @@ public final class Director implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (keepalivedConf != null && vrrpConf != null) {
+            System.err.println("jvs-director: give --keepalived-conf (virtual servers, checks and VRRP from one file)"
+                    + " or --vrrp-conf (VRRP only), not both");
+            return 2;
+        }
         if (configTest) {
             if (keepalivedConf == null) {
                 System.err.println("jvs-director: --config-test needs --keepalived-conf FILE");
@@ -216,17 +222,20 @@ public final class Director implements Callable<Integer> {
             return 1;
         }
 
+        // Read once, before anything listens: the same tree feeds the health checks and VRRP.
+        KeepalivedConfig keepalived = null;
         VrrpConfig vrrpConfig = null;
-        if (vrrpConf != null) {
-            try {
-                vrrpConfig = VrrpConfigParser.parse(Files.readString(vrrpConf));
-            } catch (VrrpConfigParser.ConfigException e) {
-                System.err.println("jvs-director: " + vrrpConf + ": " + e.getMessage());
-                return 1;
-            } catch (IOException e) {
-                System.err.println("jvs-director: cannot read " + e.getMessage());
-                return 1;
+        Path configFile = keepalivedConf != null ? keepalivedConf : vrrpConf;
+        try {
+            if (keepalivedConf != null) {
+                keepalived = KeepalivedConfig.loadValid(keepalivedConf);
+                vrrpConfig = VrrpConfigParser.parse(keepalived).orElse(null);
+            } else if (vrrpConf != null) {
+                vrrpConfig = VrrpConfigParser.load(vrrpConf);
             }
+        } catch (ConfigException e) {
+            System.err.println("jvs-director: " + configFile + " has errors:\n" + e.getMessage());
+            return 1;
         }
 
         log.info("transport {}", net.optionName());
@@ -247,14 +256,7 @@ public final class Director implements Callable<Integer> {
             rules.addListener(nat);
             rules.addListener(packets);
             nat.rulesChanged(rules.services());
-            if (keepalivedConf != null) {
-                try {
-                    health = HealthChecks.start(keepalivedConf, executor);
-                } catch (ConfigException e) {
-                    System.err.println("jvs-director: " + keepalivedConf + " has errors:\n" + e.getMessage());
-                    return 1;
-                }
-            }
+            if (keepalived != null) health = HealthChecks.start(keepalived, executor);
             HealthChecks checks = health;
             nat.connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, checks == null
                     ? ConnectPolicy.DEFAULT.failures() : checks::connectFailed));

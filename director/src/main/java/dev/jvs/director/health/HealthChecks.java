@@ -1,6 +1,7 @@
 package dev.jvs.director.health;
 
 import dev.jvs.director.control.CommandExecutor;
+import dev.jvs.director.vrrp.VrrpConfigParser;
 import dev.jvs.healthcheck.PingCheck;
 import dev.jvs.healthcheck.config.ConfigException;
 import dev.jvs.healthcheck.config.ConfigProblem;
@@ -16,9 +17,11 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The director's side of {@code --keepalived-conf}: loads the file, runs the health engine with the director's
+ * The director's side of {@code --keepalived-conf}: runs the health engine with the director's
  * one rule-change path ({@link CommandExecutor#apply(java.util.List)}), reloads on SIGHUP, and hears about
  * failed connects from the NAT proxy.
  */
@@ -42,9 +45,9 @@ public final class HealthChecks implements AutoCloseable {
         this.engine = engine;
     }
 
-    /** Loads {@code file} and builds its table; a config with errors is refused with all of them. */
-    public static HealthChecks start(Path file, CommandExecutor executor) throws ConfigException, IpvsadmException {
-        KeepalivedConfig config = KeepalivedConfig.loadValid(file);
+    /** Builds the table of a config loaded without errors ({@link KeepalivedConfig#loadValid}). */
+    public static HealthChecks start(KeepalivedConfig config, CommandExecutor executor) throws IpvsadmException {
+        Path file = config.file();
         config.problems().forEach(p -> log.warn("{}", p));
         log.info("PING_CHECK uses {}", PingCheck.mechanism());
         NettyCheckerFactory checkers = new NettyCheckerFactory(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
@@ -94,7 +97,8 @@ public final class HealthChecks implements AutoCloseable {
     /**
      * {@code --config-test}: prints every message, as {@code keepalived -t} does, and returns keepalived's exit
      * status: 0 clean, 5 when it only needed corrections (warnings), 6 when scripts run without
-     * enable_script_security, and 3 when JVS would refuse to run it (errors or an unreadable file).
+     * enable_script_security, and 3 when JVS would refuse to run it (errors or an unreadable file). The VRRP
+     * part is checked too when the file has a {@code vrrp_instance}, as the director would then run it.
      */
     public static int configTest(Path file, PrintStream out) {
         if (!Files.isReadable(file)) {
@@ -102,12 +106,18 @@ public final class HealthChecks implements AutoCloseable {
             return CONFIG_CANNOT_RUN;
         }
         KeepalivedConfig config = KeepalivedConfig.load(file);
-        for (ConfigProblem p : config.problems()) out.println(p);
-        if (config.hasErrors()) return CONFIG_CANNOT_RUN;
+        List<ConfigProblem> problems = new ArrayList<>(config.problems());
+        try {
+            VrrpConfigParser.parse(config).ifPresent(vrrp -> problems.addAll(vrrp.warnings()));
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        for (ConfigProblem p : problems) out.println(p);
+        if (problems.stream().anyMatch(ConfigProblem::isError)) return CONFIG_CANNOT_RUN;
         if (config.scriptSecurityViolation()) {
             out.println("SECURITY VIOLATION - check scripts are being executed but script_security not enabled.");
             return CONFIG_SCRIPT_SECURITY;
         }
-        return config.problems().isEmpty() ? CONFIG_OK : CONFIG_CORRECTED;
+        return problems.isEmpty() ? CONFIG_OK : CONFIG_CORRECTED;
     }
 }

@@ -1,8 +1,14 @@
 package dev.jvs.director.vrrp;
 
 import dev.jvs.director.vrrp.VrrpPacket.AuthType;
+import dev.jvs.healthcheck.config.ConfigException;
+import dev.jvs.healthcheck.config.ConfigProblem;
+import dev.jvs.healthcheck.config.KeepalivedConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static dev.jvs.director.vrrp.VrrpPacketTest.ip;
@@ -67,9 +73,14 @@ class VrrpConfigParserTest {
             }
             """;
 
+    /** Text in memory, read by the shared keepalived.conf reader as if it were the file test.conf. */
+    static VrrpConfig parse(String text) throws ConfigException {
+        return VrrpConfigParser.parse(text, "test.conf");
+    }
+
     @Test
     void readsEveryVrrpKeywordOfAnInstance() throws Exception {
-        VrrpConfig c = VrrpConfigParser.parse(CONF);
+        VrrpConfig c = parse(CONF);
         VrrpInstanceConfig i = c.instances().get(0);
         assertEquals("VI_1", i.name());
         assertEquals("eth0", i.interfaceName());
@@ -94,7 +105,7 @@ class VrrpConfigParserTest {
 
     @Test
     void appliesKeepalivedDefaults() throws Exception {
-        VrrpConfig c = VrrpConfigParser.parse("vrrp_instance X { \n interface eth0\n virtual_router_id 9\n}\n");
+        VrrpConfig c = parse("vrrp_instance X { \n interface eth0\n virtual_router_id 9\n}\n");
         VrrpInstanceConfig i = c.instances().get(0);
         assertEquals(100, i.priority());
         assertEquals(2, i.version());
@@ -109,7 +120,7 @@ class VrrpConfigParserTest {
 
     @Test
     void stateMasterWithoutPriorityMeansTheOwner() throws Exception {
-        VrrpInstanceConfig i = VrrpConfigParser.parse(
+        VrrpInstanceConfig i = parse(
                 "vrrp_instance X {\n state MASTER\n interface eth0\n virtual_router_id 9\n}\n").instances().get(0);
         assertEquals(255, i.priority());
         assertTrue(i.wantsMaster());
@@ -117,15 +128,15 @@ class VrrpConfigParserTest {
 
     @Test
     void nopreemptIsClearedForStateMaster() throws Exception {
-        VrrpConfig c = VrrpConfigParser.parse(
+        VrrpConfig c = parse(
                 "vrrp_instance X {\n state MASTER\n priority 100\n nopreempt\n interface eth0\n virtual_router_id 9\n}\n");
         assertFalse(c.instances().get(0).nopreempt());
-        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("nopreempt")));
+        assertTrue(c.warnings().stream().anyMatch(w -> w.message().contains("nopreempt")));
     }
 
     @Test
     void ipv6AddressesForceVersion3AndTheIpv6Group() throws Exception {
-        VrrpInstanceConfig i = VrrpConfigParser.parse("""
+        VrrpInstanceConfig i = parse("""
                 vrrp_instance V6 {
                     interface eth0
                     virtual_router_id 7
@@ -142,14 +153,14 @@ class VrrpConfigParserTest {
 
     @Test
     void version2RoundsAdvertIntervalToWholeSeconds() throws Exception {
-        VrrpInstanceConfig i = VrrpConfigParser.parse(
+        VrrpInstanceConfig i = parse(
                 "vrrp_instance X {\n interface eth0\n virtual_router_id 9\n advert_int 2.4\n}\n").instances().get(0);
         assertEquals(200, i.advertIntervalCentis());
     }
 
     @Test
     void readsScriptsGroupsAndGlobals() throws Exception {
-        VrrpConfig c = VrrpConfigParser.parse(CONF);
+        VrrpConfig c = parse(CONF);
         VrrpScriptConfig s = c.script("chk_haproxy");
         assertEquals("/usr/bin/killall -0 haproxy", s.script());
         assertEquals(2000, s.intervalMillis());
@@ -159,12 +170,13 @@ class VrrpConfigParserTest {
         assertEquals(2, s.rise());
         assertEquals(List.of("VI_1"), c.syncGroups().get(0).members());
         assertEquals("LVS_DEVEL", c.globals().routerId());
-        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("virtual_server")), c.warnings().toString());
+        assertTrue(c.warnings().stream().noneMatch(w -> w.message().contains("virtual_server")),
+                "LVS blocks are the health checks' business: " + c.warnings());
     }
 
     @Test
     void scriptDefaultsMatchKeepalived() throws Exception {
-        VrrpScriptConfig s = VrrpConfigParser.parse("vrrp_script c {\n script /bin/true\n}\n").script("c");
+        VrrpScriptConfig s = parse("vrrp_script c {\n script /bin/true\n}\n").script("c");
         assertEquals(1000, s.intervalMillis());
         assertEquals(0, s.weight());
         assertEquals(1, s.rise());
@@ -174,8 +186,75 @@ class VrrpConfigParserTest {
 
     @Test
     void missingVirtualRouterIdIsAnError() {
-        assertThrows(VrrpConfigParser.ConfigException.class,
-                () -> VrrpConfigParser.parse("vrrp_instance X {\n interface eth0\n}\n"));
+        assertThrows(ConfigException.class,
+                () -> parse("vrrp_instance X {\n interface eth0\n}\n"));
+    }
+
+    @Test
+    void anIncludedFileContributesItsVrrpInstance(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("vrrp-vi1.conf"), "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n}\n");
+        Path main = Files.writeString(dir.resolve("keepalived.conf"), """
+                virtual_server 192.168.200.16 80 {
+                    lb_algo rr
+                    protocol TCP
+                    real_server 10.0.0.2 80 {
+                    }
+                }
+                include vrrp-*.conf
+                """);
+        KeepalivedConfig whole = KeepalivedConfig.load(main);
+        VrrpConfig vrrp = VrrpConfigParser.parse(whole).orElseThrow();
+        assertEquals(List.of("VI_1"), vrrp.instances().stream().map(VrrpInstanceConfig::name).toList());
+        assertEquals(51, vrrp.instances().get(0).virtualRouterId());
+        assertEquals(vrrp, VrrpConfigParser.load(main), "--vrrp-conf reads the same instance through the same reader");
+    }
+
+    @Test
+    void aFileWithoutVrrpInstancesRunsNoVrrp(@TempDir Path dir) throws Exception {
+        Path main = Files.writeString(dir.resolve("keepalived.conf"), "vrrp_script chk {\n script /bin/true\n}\n");
+        assertTrue(VrrpConfigParser.parse(KeepalivedConfig.load(main)).isEmpty());
+    }
+
+    @Test
+    void errorsNameTheFileAndLineOfTheIncludedBlock(@TempDir Path dir) throws Exception {
+        Path included = Files.writeString(dir.resolve("vrrp.conf"), """
+                vrrp_instance VI_1 {
+                    interface eth0
+                    virtual_router_id 51
+                    priority 300
+                }
+                vrrp_instance VI_2 {
+                    interface eth0
+                }
+                """);
+        Path main = Files.writeString(dir.resolve("keepalived.conf"), "include vrrp.conf\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> VrrpConfigParser.parse(KeepalivedConfig.load(main)));
+        assertTrue(e.getMessage().contains(included + ":4: error: priority must be 1..255"), e.getMessage());
+        assertTrue(e.getMessage().contains(included + ":6: error: vrrp_instance VI_2: virtual_router_id is required"),
+                "every bad block is reported, not only the first: " + e.getMessage());
+    }
+
+    @Test
+    void warningsNameTheFileAndLine() throws Exception {
+        VrrpConfig c = parse("vrrp_instance X {\n interface eth0\n virtual_router_id 9\n smtp_alert\n}\nstatic_routes {\n}\n");
+        assertEquals(List.of("test.conf:4: warning: vrrp_instance X: keyword 'smtp_alert' is not supported by JVS yet, ignored",
+                "test.conf:6: warning: skipping 'static_routes' (not a VRRP block)"),
+                c.warnings().stream().map(ConfigProblem::toString).toList());
+    }
+
+    @Test
+    void aLineTheLvsSideAlreadyWarnedAboutIsNotWarnedTwice(@TempDir Path dir) throws Exception {
+        Path main = Files.writeString(dir.resolve("keepalived.conf"),
+                "vrrp_instance X {\n interface eth0\n virtual_router_id 9\n}\nno_such_block {\n}\n");
+        KeepalivedConfig whole = KeepalivedConfig.load(main);
+        assertEquals(1, whole.problems().size(), whole.problems().toString());
+        assertTrue(VrrpConfigParser.parse(whole).orElseThrow().warnings().isEmpty());
+    }
+
+    @Test
+    void lexicalErrorsOfTheTextRefuseIt() {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse("vrrp_instance X {\n interface eth0\n"));
+        assertTrue(e.getMessage().startsWith("test.conf:1: error: missing '}'"), e.getMessage());
     }
 
     @Test

@@ -82,7 +82,7 @@ class VrrpServiceTest {
     void aFaultInOneSyncGroupMemberTakesTheWholeGroupToFaultAndBack() throws Exception {
         FakeInterfaces nics = new FakeInterfaces();
         List<byte[]> sent = new CopyOnWriteArrayList<>();
-        VrrpService service = new VrrpService(VrrpConfigParser.parse(CONF), (i, s, g, t) -> new SilentSocket(sent),
+        VrrpService service = new VrrpService(VrrpConfigParserTest.parse(CONF), (i, s, g, t) -> new SilentSocket(sent),
                 nics, (i, a) -> { });
         try {
             service.start();
@@ -119,7 +119,7 @@ class VrrpServiceTest {
                     }
                 }
                 """;
-        VrrpService service = new VrrpService(VrrpConfigParser.parse(conf), (i, s, g, t) -> new SilentSocket(sent),
+        VrrpService service = new VrrpService(VrrpConfigParserTest.parse(conf), (i, s, g, t) -> new SilentSocket(sent),
                 nics, (i, a) -> { });
         try {
             service.start();
@@ -136,7 +136,7 @@ class VrrpServiceTest {
     void syncGroupMembersBecomeMasterTogether() throws Exception {
         FakeInterfaces nics = new FakeInterfaces();
         String conf = CONF.replace("priority 255", "priority 100");
-        VrrpService service = new VrrpService(VrrpConfigParser.parse(conf), (i, s, g, t) -> new SilentSocket(new CopyOnWriteArrayList<>()),
+        VrrpService service = new VrrpService(VrrpConfigParserTest.parse(conf), (i, s, g, t) -> new SilentSocket(new CopyOnWriteArrayList<>()),
                 nics, (i, a) -> { });
         try {
             service.start();

@@ -69,13 +69,29 @@ public final class ConfigReader {
         } else {
             reader.readFile(file);
         }
-        while (reader.stack.size() > 1) {
-            Frame open = reader.stack.peek();
-            reader.error(open.location, "missing '}' at end of configuration: block '" + open.keyword
+        return reader.finish();
+    }
+
+    /**
+     * The tree of configuration {@code text} held in memory, read exactly as a file would be; messages name it
+     * {@code name}, and relative includes resolve against the working directory.
+     */
+    public static Result read(String text, String name) {
+        ConfigReader reader = new ConfigReader(defaultConfigId());
+        Path file = Path.of(name);
+        reader.stack.push(new Frame("<root>", List.of(), new Location(file, 0)));
+        reader.readLines(text.lines().toList(), file);
+        return reader.finish();
+    }
+
+    private Result finish() {
+        while (stack.size() > 1) {
+            Frame open = stack.peek();
+            error(open.location, "missing '}' at end of configuration: block '" + open.keyword
                     + "' opened here is never closed");
-            reader.closeBlock();
+            closeBlock();
         }
-        return new Result(reader.stack.pop().children, reader.problems);
+        return new Result(stack.pop().children, problems);
     }
 
     /** The parsed tree and the lexical problems. */
@@ -95,11 +111,15 @@ public final class ConfigReader {
     private void readFile(Path file) {
         List<String> lines;
         try {
-            lines = readLines(file);
+            lines = fileLines(file);
         } catch (IOException e) {
             error(new Location(file, 0), "cannot read " + file + ": " + e.getMessage());
             return;
         }
+        readLines(lines, file);
+    }
+
+    private void readLines(List<String> lines, Path file) {
         StringBuilder joined = new StringBuilder();
         int startLine = 0;
         for (int i = 0; i < lines.size(); i++) {
@@ -119,7 +139,7 @@ public final class ConfigReader {
         if (!joined.isEmpty()) readLine(joined.toString().strip(), new Location(file, startLine));
     }
 
-    private static List<String> readLines(Path file) throws IOException {
+    private static List<String> fileLines(Path file) throws IOException {
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (MalformedInputException e) {
