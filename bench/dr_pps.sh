@@ -35,24 +35,36 @@ run() { # $1 = target address, $2 = port
     echo $(( (after - before) / secs ))
 }
 
-# 1. JVS director, DR service for UDP and TCP 5201 (iperf3's control connection)
-ip netns exec ${p}d taskset -c "$fwd" "$here/bin/jvs-director" --socket "$work/jvs.sock" >"$work/director.log" 2>&1 &
-dpid=$!
-for i in $(seq 1 100); do grep -q "jvs-director ready" "$work/director.log" 2>/dev/null && break; sleep 0.2; done
-export JVS_SOCKET="$work/jvs.sock"
-"$here/bin/ipvsadm" -A -u $vip:5201 -s rr && "$here/bin/ipvsadm" -a -u $vip:5201 -r $rs -g
-"$here/bin/ipvsadm" -A -t $vip:5201 -s rr && "$here/bin/ipvsadm" -a -t $vip:5201 -r $rs -g
-sleep 1
-jvs=$(run $vip 5201)
-"$here/bin/ipvsadm" -Ln --stats
-kill $dpid; wait $dpid 2>/dev/null || true; dpid=
+# 1. JVS director, DR service for UDP and TCP 5201 (iperf3's control connection), once per packet backend
+director_run() { # $1 = af_packet | pcap
+    ip netns exec ${p}d taskset -c "$fwd" "$here/bin/jvs-director" --socket "$work/jvs.sock" --packet-backend "$1" \
+        >"$work/director.log" 2>&1 &
+    dpid=$!
+    for i in $(seq 1 100); do grep -q "jvs-director ready" "$work/director.log" 2>/dev/null && break; sleep 0.2; done
+    export JVS_SOCKET="$work/jvs.sock"
+    "$here/bin/ipvsadm" -A -u $vip:5201 -s rr && "$here/bin/ipvsadm" -a -u $vip:5201 -r $rs -g
+    "$here/bin/ipvsadm" -A -t $vip:5201 -s rr && "$here/bin/ipvsadm" -a -t $vip:5201 -r $rs -g
+    sleep 1
+    run $vip 5201
+    kill $dpid; wait $dpid 2>/dev/null || true; dpid=
+}
+jvs=$(director_run af_packet)
+pcap=$(director_run pcap)
 
-# 2. the director namespace's kernel routing client -> real server (pinned by steering its RX to one CPU)
+# 2. the generator's own ceiling: straight to the real server on the same segment, nothing forwarding
+ceiling=$(run $rs 5202)
+
+# 3. the director namespace's kernel routing client -> real server (pinned by steering its RX to one CPU)
 ip netns exec ${p}d sysctl -q -w net.ipv4.ip_forward=1 net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.eth0.send_redirects=0
 ip -n ${p}c route add $rs/32 via 10.$n.0.2
 ip netns exec ${p}d sh -c "printf %x $((1 << fwd)) > /sys/class/net/eth0/queues/rx-0/rps_cpus" 2>/dev/null || true
 kernel=$(run $rs 5202)
 
 echo "DR forwarding, 64-byte UDP payloads, ${secs}s each, generator on CPU $gen, forwarder on CPU $fwd"
-echo "  jvs-director (af_packet rings): $jvs packets/s received by the real server"
+echo "  generator ceiling (direct):     $ceiling packets/s received by the real server"
 echo "  kernel IP forwarding:           $kernel packets/s received by the real server"
+echo "  jvs-director (af_packet rings): $jvs packets/s received by the real server"
+echo "  jvs-director (pcap4j):          $pcap packets/s received by the real server"
+awk -v j="$jvs" -v k="$kernel" -v c="$pcap" 'BEGIN {
+    if (k > 0) printf "  ratio af_packet / kernel: %.2f\n", j / k;
+    if (c > 0) printf "  ratio af_packet / pcap4j: %.2f\n", j / c }'
