@@ -67,39 +67,39 @@ class ConnectionSyncIT {
         lanNs = "jvs-sl-" + suffix;
         masterNs = "jvs-sm-" + suffix;
         backupNs = "jvs-sb-" + suffix;
-        Run probe = run("ip", "netns", "add", lanNs);
-        Assumptions.assumeTrue(probe.status == 0,
-                () -> "ConnectionSyncIT skipped: 'ip netns add' is not available here: " + probe.output);
+        Shell.Run probe = Shell.run("ip", "netns", "add", lanNs);
+        Assumptions.assumeTrue(probe.status() == 0,
+                () -> "ConnectionSyncIT skipped: 'ip netns add' is not available here: " + probe.output());
         createdNamespaces.add(lanNs);
         for (String ns : List.of(masterNs, backupNs)) {
-            sh("ip", "netns", "add", ns);
+            Shell.sh("ip", "netns", "add", ns);
             createdNamespaces.add(ns);
         }
-        if (run("sh", "-c", "command -v curl").status != 0) {
+        if (Shell.run("sh", "-c", "command -v curl").status() != 0) {
             fail("ConnectionSyncIT needs 'curl': install the 'curl' package");
         }
         masterLink = "jsm" + suffix;
         backupLink = "jsb" + suffix;
-        sh("ip", "-n", lanNs, "link", "add", "br0", "type", "bridge");
-        sh("ip", "-n", lanNs, "link", "set", "br0", "up");
-        sh("ip", "-n", lanNs, "link", "set", "lo", "up");
+        Shell.sh("ip", "-n", lanNs, "link", "add", "br0", "type", "bridge");
+        Shell.sh("ip", "-n", lanNs, "link", "set", "br0", "up");
+        Shell.sh("ip", "-n", lanNs, "link", "set", "lo", "up");
         attach(masterNs, masterLink, "jlm" + suffix, MASTER_IP);
         attach(backupNs, backupLink, "jlb" + suffix, BACKUP_IP);
-        sh("ip", "-n", lanNs, "addr", "add", REAL_SERVER_IP + "/24", "dev", "br0");
-        sh("ip", "-n", lanNs, "addr", "add", WARM_UP_CLIENT + "/24", "dev", "br0");
-        for (String client : CLIENTS) sh("ip", "-n", lanNs, "addr", "add", client + "/24", "dev", "br0");
-        sh("ip", "-n", lanNs, "route", "add", VIP + "/32", "via", MASTER_IP);
+        Shell.sh("ip", "-n", lanNs, "addr", "add", REAL_SERVER_IP + "/24", "dev", "br0");
+        Shell.sh("ip", "-n", lanNs, "addr", "add", WARM_UP_CLIENT + "/24", "dev", "br0");
+        for (String client : CLIENTS) Shell.sh("ip", "-n", lanNs, "addr", "add", client + "/24", "dev", "br0");
+        Shell.sh("ip", "-n", lanNs, "route", "add", VIP + "/32", "via", MASTER_IP);
         realServers = startRealServers();
     }
 
     /** A director namespace with its veth into the bridge, its address, and the VIP on its loopback. */
     private void attach(String ns, String link, String lanSide, String address) throws Exception {
-        sh("ip", "link", "add", link, "netns", ns, "type", "veth", "peer", "name", lanSide, "netns", lanNs);
-        sh("ip", "-n", lanNs, "link", "set", lanSide, "master", "br0", "up");
-        sh("ip", "-n", ns, "addr", "add", address + "/24", "dev", link);
-        sh("ip", "-n", ns, "link", "set", link, "up");
-        sh("ip", "-n", ns, "link", "set", "lo", "up");
-        sh("ip", "-n", ns, "addr", "add", VIP + "/32", "dev", "lo");
+        Shell.sh("ip", "link", "add", link, "netns", ns, "type", "veth", "peer", "name", lanSide, "netns", lanNs);
+        Shell.sh("ip", "-n", lanNs, "link", "set", lanSide, "master", "br0", "up");
+        Shell.sh("ip", "-n", ns, "addr", "add", address + "/24", "dev", link);
+        Shell.sh("ip", "-n", ns, "link", "set", link, "up");
+        Shell.sh("ip", "-n", ns, "link", "set", "lo", "up");
+        Shell.sh("ip", "-n", ns, "addr", "add", VIP + "/32", "dev", "lo");
     }
 
     @AfterEach
@@ -113,7 +113,7 @@ class ConnectionSyncIT {
             }
         } finally {
             // Deleting a namespace also deletes its veths, bridge, addresses and routes.
-            for (String ns : createdNamespaces) run("ip", "netns", "del", ns);
+            for (String ns : createdNamespaces) Shell.run("ip", "netns", "del", ns);
         }
     }
 
@@ -191,7 +191,7 @@ class ConnectionSyncIT {
             assertEquals(templatesThere + " 0 0", persistentConnColumns(backup, server), server);
         }
 
-        sh("ip", "-n", lanNs, "route", "replace", VIP + "/32", "via", BACKUP_IP);
+        Shell.sh("ip", "-n", lanNs, "route", "replace", VIP + "/32", "via", BACKUP_IP);
         for (String client : CLIENTS) {
             assertEquals(servedBy.get(client), fetch(client), client + " after failover");
         }
@@ -233,11 +233,11 @@ class ConnectionSyncIT {
 
     /** One HTTP request from {@code client}'s address to the VIP; the real server's port that answered. */
     private String fetch(String client) throws Exception {
-        Run r = run("ip", "netns", "exec", lanNs, "curl", "-s", "-S", "-m", "10", "--interface", client,
+        Shell.Run r = Shell.run("ip", "netns", "exec", lanNs, "curl", "-s", "-S", "-m", "10", "--interface", client,
                 "http://" + VIP + "/");
-        assertEquals(0, r.status, () -> "curl from " + client + " failed: " + r.output + "\n" + logs());
-        String[] answer = r.output.split(" ");
-        assertEquals(2, answer.length, r.output);
+        assertEquals(0, r.status(), () -> "curl from " + client + " failed: " + r.output() + "\n" + logs());
+        String[] answer = r.output().split(" ");
+        assertEquals(2, answer.length, r.output());
         return answer[1];
     }
 
@@ -270,23 +270,5 @@ class ConnectionSyncIT {
     private static void awaitLogged(DirectorProcess director, String line) throws Exception {
         for (int i = 0; i < 400 && !director.log().contains(line); i++) Thread.sleep(50);
         assertEquals(true, director.log().contains(line), director.log());
-    }
-
-    private record Run(int status, String output) {}
-
-    private static void sh(String... command) throws Exception {
-        Run r = run(command);
-        assertEquals(0, r.status, () -> String.join(" ", command) + " failed: " + r.output);
-    }
-
-    private static Run run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(String.join(" ", command) + " did not finish");
-        }
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8).strip());
     }
 }

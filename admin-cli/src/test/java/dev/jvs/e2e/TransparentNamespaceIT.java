@@ -61,12 +61,12 @@ class TransparentNamespaceIT {
         clientNs = "jvs-c-" + suffix;
         directorNs = "jvs-d-" + suffix;
         serverNs = "jvs-r-" + suffix;
-        Run probe = run("ip", "netns", "add", clientNs);
-        Assumptions.assumeTrue(probe.status == 0,
-                () -> "TransparentNamespaceIT skipped: 'ip netns add' is not available here: " + probe.output);
+        Shell.Run probe = Shell.run("ip", "netns", "add", clientNs);
+        Assumptions.assumeTrue(probe.status() == 0,
+                () -> "TransparentNamespaceIT skipped: 'ip netns add' is not available here: " + probe.output());
         createdNamespaces.add(clientNs);
         for (String ns : List.of(directorNs, serverNs)) {
-            sh("ip", "netns", "add", ns);
+            Shell.sh("ip", "netns", "add", ns);
             createdNamespaces.add(ns);
         }
         requireTool("nft", "nftables");
@@ -76,18 +76,18 @@ class TransparentNamespaceIT {
         String directorClientSide = "jvdc" + suffix;
         String directorServerSide = "jvdr" + suffix;
         String serverSide = "jvr" + suffix;
-        sh("ip", "link", "add", clientSide, "netns", clientNs, "type", "veth", "peer", "name", directorClientSide,
+        Shell.sh("ip", "link", "add", clientSide, "netns", clientNs, "type", "veth", "peer", "name", directorClientSide,
                 "netns", directorNs);
-        sh("ip", "link", "add", directorServerSide, "netns", directorNs, "type", "veth", "peer", "name", serverSide,
+        Shell.sh("ip", "link", "add", directorServerSide, "netns", directorNs, "type", "veth", "peer", "name", serverSide,
                 "netns", serverNs);
 
         up(clientNs, clientSide, CLIENT_IP + "/24");
-        sh("ip", "-n", clientNs, "route", "add", "default", "via", VIP);
+        Shell.sh("ip", "-n", clientNs, "route", "add", "default", "via", VIP);
         up(directorNs, directorClientSide, VIP + "/24");
         up(directorNs, directorServerSide, "10.77.2.1/24");
         up(serverNs, serverSide, REAL_SERVER_IP + "/24");
         // As with kernel LVS-NAT: the real server's replies go back through the director.
-        sh("ip", "-n", serverNs, "route", "add", "default", "via", "10.77.2.1");
+        Shell.sh("ip", "-n", serverNs, "route", "add", "default", "via", "10.77.2.1");
 
         realServer = startRealServer();
     }
@@ -102,7 +102,7 @@ class TransparentNamespaceIT {
             }
         } finally {
             // Deleting a namespace also deletes its veths, addresses, routes, rules and nftables tables.
-            for (String ns : createdNamespaces) run("ip", "netns", "del", ns);
+            for (String ns : createdNamespaces) Shell.run("ip", "netns", "del", ns);
         }
     }
 
@@ -112,7 +112,7 @@ class TransparentNamespaceIT {
         applyExampleScript();
 
         Set<String> answers = new TreeSet<>();
-        for (int i = 0; i < 2; i++) answers.add(fetchFromClient().output);
+        for (int i = 0; i < 2; i++) answers.add(fetchFromClient().output());
         // wrr over two weight-1 servers: one request each, both saw the client itself, not 10.77.2.1.
         assertEquals(Set.of(CLIENT_IP + " 8080", CLIENT_IP + " 8081"), answers, director.log());
     }
@@ -123,9 +123,9 @@ class TransparentNamespaceIT {
         applyExampleScript();
 
         for (int i = 0; i < 2; i++) {
-            Run fetch = run("ip", "netns", "exec", clientNs, "curl", "-s", "-m", "5", "http://" + VIP + "/");
+            Shell.Run fetch = Shell.run("ip", "netns", "exec", clientNs, "curl", "-s", "-m", "5", "http://" + VIP + "/");
             // 52 = empty reply: the connection was accepted and closed, not left hanging (28) or served (0).
-            assertEquals(52, fetch.status, fetch.output);
+            assertEquals(52, fetch.status(), fetch.output());
         }
         String log = director.log();
         int first = log.indexOf("cannot set IP_TRANSPARENT");
@@ -135,17 +135,17 @@ class TransparentNamespaceIT {
 
     /** Runs examples/lvs_nat_transparent.sh in the director's namespace, pointed at this network. */
     private void applyExampleScript() throws Exception {
-        Run script = run("ip", "netns", "exec", directorNs, "env",
+        Shell.Run script = Shell.run("ip", "netns", "exec", directorNs, "env",
                 "JVS_SOCKET=" + director.socket(), "VIP=" + VIP, "VPORT=80",
                 "RIP1=" + REAL_SERVER_IP, "RIP2=" + REAL_SERVER_IP, "RPORT1=8080", "RPORT2=8081",
                 DirectorProcess.HOME.resolve("examples/lvs_nat_transparent.sh").toString());
-        assertEquals(0, script.status, "lvs_nat_transparent.sh failed:\n" + script.output);
+        assertEquals(0, script.status(), "lvs_nat_transparent.sh failed:\n" + script.output());
         awaitLogged("listening on TCP " + VIP + ":80");
     }
 
-    private Run fetchFromClient() throws Exception {
-        Run fetch = run("ip", "netns", "exec", clientNs, "curl", "-s", "-S", "-m", "10", "http://" + VIP + "/");
-        assertEquals(0, fetch.status, () -> "curl through the VIP failed: " + fetch.output + "\n" + logOrError());
+    private Shell.Run fetchFromClient() throws Exception {
+        Shell.Run fetch = Shell.run("ip", "netns", "exec", clientNs, "curl", "-s", "-S", "-m", "10", "http://" + VIP + "/");
+        assertEquals(0, fetch.status(), () -> "curl through the VIP failed: " + fetch.output() + "\n" + logOrError());
         return fetch;
     }
 
@@ -180,32 +180,14 @@ class TransparentNamespaceIT {
     }
 
     private void up(String ns, String device, String cidr) throws Exception {
-        sh("ip", "-n", ns, "addr", "add", cidr, "dev", device);
-        sh("ip", "-n", ns, "link", "set", device, "up");
-        sh("ip", "-n", ns, "link", "set", "lo", "up");
+        Shell.sh("ip", "-n", ns, "addr", "add", cidr, "dev", device);
+        Shell.sh("ip", "-n", ns, "link", "set", device, "up");
+        Shell.sh("ip", "-n", ns, "link", "set", "lo", "up");
     }
 
     private static void requireTool(String tool, String debianPackage) throws Exception {
-        if (run("sh", "-c", "command -v " + tool).status != 0) {
+        if (Shell.run("sh", "-c", "command -v " + tool).status() != 0) {
             fail("TransparentNamespaceIT needs '" + tool + "': install the '" + debianPackage + "' package");
         }
-    }
-
-    private record Run(int status, String output) {}
-
-    private static void sh(String... command) throws Exception {
-        Run r = run(command);
-        assertEquals(0, r.status, () -> String.join(" ", command) + " failed: " + r.output);
-    }
-
-    private static Run run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            fail(String.join(" ", command) + " did not finish");
-        }
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8).strip());
     }
 }
