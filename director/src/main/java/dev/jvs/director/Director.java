@@ -243,7 +243,7 @@ public final class Director implements Callable<Integer> {
         EventLoopGroup workers = net.newGroup(threads);
         NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections, scheduling,
                 new ConnectionLimits(maxConnections));
-        PacketPath packets = new PacketPath(rules,
+        PacketPath packets = new PacketPath(rules, scheduling,
                 new PacketPath.Settings(PacketPath.distinct(interfaces), backend, Math.max(1, maxFlows)),
                 Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
         executor.packetFlows(packets::flows);
@@ -253,6 +253,7 @@ public final class Director implements Callable<Integer> {
         VrrpService vrrp = null;
         try {
             nat.announcer(sync.announcer());
+            packets.announcer(sync.announcer());
             rules.addListener(nat);
             rules.addListener(packets);
             nat.rulesChanged(rules.services());
