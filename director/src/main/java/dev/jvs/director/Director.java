@@ -197,7 +197,12 @@ public final class Director implements Callable<Integer> {
             System.err.println("jvs-director: " + e.getMessage());
             return 2;
         }
-        SyncDaemons sync = new SyncDaemons(List.of(new TableInstaller(rules, connections, clock)), peers, clock);
+        PacketPath packets = new PacketPath(rules, scheduling,
+                new PacketPath.Settings(PacketPath.distinct(interfaces), backend, Math.max(1, maxFlows)),
+                Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
+        // A backup offers each record to the packet path first (DR/TUN flows), then to the connection table.
+        SyncDaemons sync = new SyncDaemons(List.of(packets.installer(), new TableInstaller(rules, connections, clock)),
+                peers, clock);
         CommandExecutor executor = new CommandExecutor(rules, connections, sync);
 
         // Rules first, before anything listens: a bad file stops start-up with the line and the reason.
@@ -243,9 +248,6 @@ public final class Director implements Callable<Integer> {
         EventLoopGroup workers = net.newGroup(threads);
         NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections, scheduling,
                 new ConnectionLimits(maxConnections));
-        PacketPath packets = new PacketPath(rules, scheduling,
-                new PacketPath.Settings(PacketPath.distinct(interfaces), backend, Math.max(1, maxFlows)),
-                Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
         executor.packetFlows(packets::flows);
         DemoBackends demoBackends = null;
         ControlServer control = null;

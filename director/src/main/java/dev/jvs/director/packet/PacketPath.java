@@ -6,6 +6,7 @@ import dev.jvs.director.rules.RuleListener;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.VirtualService;
 import dev.jvs.director.sync.ConnectionAnnouncer;
+import dev.jvs.director.sync.ConnectionInstaller;
 import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
@@ -90,6 +91,14 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     /** Where flows are reported for connection sync (the sync daemons' announcer, which follows the master). */
     public void announcer(ConnectionAnnouncer announcer) {
         forwarder.announcer = announcer;
+    }
+
+    /**
+     * Where a backup sync daemon installs records of the services forwarded here (ahead of the connection
+     * table's installer, which takes the rest).
+     */
+    public ConnectionInstaller installer() {
+        return new FlowInstaller(forwarder, tasks::add);
     }
 
     /** A service is forwarded here when it is a TCP or UDP address service whose real servers are all -g or -i. */

@@ -2,6 +2,7 @@ package dev.jvs.director.packet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import dev.jvs.director.sync.SendRules;
 import dev.jvs.director.sync.SyncMaster;
 import dev.jvs.director.sync.SyncMessageReader;
 import dev.jvs.director.sync.SyncRecord;
+import dev.jvs.director.sync.SyncWire;
 import dev.jvs.model.Command;
 import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
@@ -58,7 +60,7 @@ class PacketForwarderTest {
         setUp(Fixtures.service(Fixtures.VIP, "rr"), method, maxFlows, mtu, "192.168.0.11");
     }
 
-    /** A service with one or more real servers, each with a resolved egress; {@link #dest} is the first. */
+    /** A service with one or more real servers, each with a resolved egress; {@link #dest} is the first given. */
     private void setUp(ServiceConfig service, ForwardMethod method, int maxFlows, int mtu, String... realServers)
             throws Exception {
         RuleTable rules = new RuleTable();
@@ -69,7 +71,7 @@ class PacketForwarderTest {
         rules.apply(commands);
         VirtualService vs = rules.find(Fixtures.VIP);
         virtualService = vs;
-        dest = vs.dests().get(0);
+        dest = destAt(realServers[0]);
         IdentityHashMap<Dest, Egress> egress = new IdentityHashMap<>();
         for (Dest d : vs.dests()) {
             Egress e = new Egress(d, 0, FakePort.MAC, d.config().address(), Fixtures.addr("192.168.0.2"), mtu,
@@ -83,6 +85,11 @@ class PacketForwarderTest {
         forwarder.plan = new ForwardingPlan(new ServiceIndex(List.of(vs)), egress, new PacketPort[] {port});
         forwarder.ingress = port;
         forwarder.ingressMac = FakePort.MAC;
+    }
+
+    private Dest destAt(String address) throws Exception {
+        InetAddress a = Fixtures.addr(address);
+        return virtualService.dests().stream().filter(d -> d.config().address().equals(a)).findFirst().orElseThrow();
     }
 
     /** Ethernet + IPv4 (DF) + TCP to VIP:80 with the given flags and payload size. */
@@ -292,5 +299,62 @@ class PacketForwarderTest {
                 assertEquals(900, flow.timeoutSeconds());
             }
         }
+    }
+
+    private static SyncRecord syncedFlow(int flags, TcpState state, String realServer, int clientPort)
+            throws Exception {
+        return new SyncRecord(6, flags, state.ordinal(), clientPort, 80, 80, 0, 900,
+                InetAddress.getByAddress(ByteBuffer.allocate(4).putInt(CLIENT).array()), Fixtures.VIP.address(),
+                Fixtures.addr(realServer));
+    }
+
+    @Test
+    void aReceivedFlowIsInstalledUnscheduledAndItsNextSegmentGoesToTheRecordsRealServer() throws Exception {
+        setUp(Fixtures.service(Fixtures.VIP, "rr"), ForwardMethod.ROUTE, 64, 1500, "192.168.0.11", "192.168.0.12");
+        Dest second = destAt("192.168.0.12");
+        FlowInstaller installer = new FlowInstaller(forwarder, Runnable::run);
+
+        assertTrue(installer.install(syncedFlow(ForwardMethod.ROUTE.code(), TcpState.ESTABLISHED, "192.168.0.12",
+                40000)));
+        assertEquals(1, forwarder.flows.size());
+        assertEquals(1, second.activeConns(), "active by the record's state");
+        assertEquals(0, second.stats().conns(), "not a scheduling decision");
+
+        feed(tcpFrame(40000, ACK, 100)); // mid-connection: no SYN, yet not dropped
+        assertEquals(1, port.sent.size());
+        assertEquals(1, second.stats().inPkts());
+        assertEquals(0, dest.stats().inPkts());
+        assertEquals(0, forwarder.counters.noFlowNotSyn);
+    }
+
+    @Test
+    void aRecordForAnotherServerReplacesTheFlowUnlessItIsTheInactiveTailOfAnOldOne() throws Exception {
+        setUp(Fixtures.service(Fixtures.VIP, "rr"), ForwardMethod.ROUTE, 64, 1500, "192.168.0.11", "192.168.0.12");
+        Dest second = destAt("192.168.0.12");
+        FlowInstaller installer = new FlowInstaller(forwarder, Runnable::run);
+        installer.install(syncedFlow(ForwardMethod.ROUTE.code(), TcpState.ESTABLISHED, "192.168.0.11", 40000));
+
+        installer.install(syncedFlow(ForwardMethod.ROUTE.code() | SyncWire.FLAG_INACTIVE, TcpState.TIME_WAIT,
+                "192.168.0.12", 40000));
+        assertEquals(1, dest.activeConns(), "an inactive record of another server is ignored");
+
+        installer.install(syncedFlow(ForwardMethod.ROUTE.code(), TcpState.ESTABLISHED, "192.168.0.12", 40000));
+        assertEquals(0, dest.activeConns() + dest.inactiveConns());
+        assertEquals(1, second.activeConns());
+        assertEquals(1, forwarder.flows.size());
+    }
+
+    @Test
+    void templatesAndRecordsOfServicesNotForwardedHereAreLeftToTheConnectionTable() throws Exception {
+        setUp(ForwardMethod.ROUTE, 64, 1500);
+        FlowInstaller installer = new FlowInstaller(forwarder, Runnable::run);
+        SyncRecord template = syncedFlow(ForwardMethod.ROUTE.code() | SyncWire.FLAG_TEMPLATE, TcpState.NONE,
+                "192.168.0.11", 0);
+        SyncRecord otherService = new SyncRecord(6, 0, 1, 40000, 443, 443, 0, 900, template.client(),
+                template.virtual(), template.destination());
+
+        assertFalse(installer.install(template));
+        assertFalse(installer.install(otherService));
+        assertEquals(0, forwarder.flows.size());
     }
 }
