@@ -24,6 +24,7 @@ import dev.jvs.director.sync.SyncDaemons;
 import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.healthcheck.config.ConfigException;
 import dev.jvs.healthcheck.config.KeepalivedConfig;
+import dev.jvs.director.vrrp.LvsSyncDaemonRole;
 import dev.jvs.director.vrrp.VrrpConfig;
 import dev.jvs.director.vrrp.VrrpConfigParser;
 import dev.jvs.director.vrrp.VrrpService;
@@ -287,6 +288,8 @@ public final class Director implements Callable<Integer> {
 
             if (vrrpConfig != null) {
                 vrrp = VrrpService.system(vrrpConfig);
+                // lvs_sync_daemon: the sync role follows its instance's state from the first transition on.
+                if (vrrpConfig.globals().lvsSyncDaemon() != null) LvsSyncDaemonRole.follow(vrrp, vrrpConfig, sync);
                 vrrp.start();
             }
             Signal.handle(new Signal("TERM"), sig -> stop.countDown());
