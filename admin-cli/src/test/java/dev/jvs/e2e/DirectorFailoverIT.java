@@ -73,7 +73,8 @@ class DirectorFailoverIT {
         assumeTrue(VrrpLab.hasCommand("python3"), "DirectorFailoverIT skipped: python3 is needed for the servers");
     }
 
-    static String keepalivedConf(String state, int priority) {
+    /** @param virtualServerExtra more virtual_server lines (e.g. persistence_timeout), or "" */
+    static String keepalivedConf(String state, int priority, String virtualServerExtra) {
         return """
                 global_defs {
                     router_id director_%s
@@ -93,6 +94,7 @@ class DirectorFailoverIT {
                     lb_algo rr
                     lb_kind DR
                     protocol TCP
+                    %s
                     real_server %s%d 7000 {
                         weight 1
                     }
@@ -100,7 +102,8 @@ class DirectorFailoverIT {
                         weight 1
                     }
                 }
-                """.formatted(state, state, priority, VIP, VIP, VrrpLab.SUBNET, RS1, VrrpLab.SUBNET, RS2);
+                """.formatted(state, state, priority, VIP, VIP, virtualServerExtra, VrrpLab.SUBNET, RS1, VrrpLab.SUBNET,
+                RS2);
     }
 
     private static DirectorProcess director(VrrpLab lab, int node, Path dir, String conf) throws Exception {
@@ -143,9 +146,12 @@ class DirectorFailoverIT {
         return p;
     }
 
-    @Test
-    void anEstablishedFlowSurvivesTheMastersCrashOnItsRealServerAndNewConnectionsWork(@TempDir Path dir)
-            throws Exception {
+    /** What runs once both directors are up: A master (VIP, master sync daemon), B backup. */
+    private interface Drill {
+        void run(VrrpLab lab, DirectorProcess a, DirectorProcess b) throws Exception;
+    }
+
+    private static void withDirectorPair(Path dir, String virtualServerExtra, Drill drill) throws Exception {
         try (VrrpLab lab = new VrrpLab(5)) {
             for (int node = 1; node <= 5; node++) {
                 // veth hands over unfinished checksums and big aggregates; real NICs give MTU-sized, complete frames
@@ -153,33 +159,46 @@ class DirectorFailoverIT {
             }
             realServer(lab, RS1, "RS1", dir);
             realServer(lab, RS2, "RS2", dir);
-            Process client = null;
-            try (DirectorProcess a = director(lab, DIRECTOR_A, dir, keepalivedConf("MASTER", 150));
-                 DirectorProcess b = director(lab, DIRECTOR_B, dir, keepalivedConf("BACKUP", 100))) {
+            try (DirectorProcess a = director(lab, DIRECTOR_A, dir, keepalivedConf("MASTER", 150, virtualServerExtra));
+                 DirectorProcess b = director(lab, DIRECTOR_B, dir, keepalivedConf("BACKUP", 100, virtualServerExtra))) {
                 awaitTrue("A holds the VIP", 15_000, () -> lab.hasAddress(DIRECTOR_A, VIP));
                 awaitTrue("A runs the master sync daemon", 10_000,
                         () -> a.log().contains("master sync daemon started"));
                 awaitTrue("B runs the backup sync daemon", 10_000,
                         () -> b.log().contains("backup sync daemon started"));
+                drill.run(lab, a, b);
+            }
+        }
+    }
 
-                List<String> echoes = new CopyOnWriteArrayList<>();
-                client = streamingClient(lab, echoes);
+    /** SIGKILL of A (no priority-0 advert: B must time out), then B holding the VIP as sync master. */
+    private static void crashAAndAwaitB(VrrpLab lab, DirectorProcess a, DirectorProcess b) throws Exception {
+        a.kill();
+        awaitTrue("B takes the VIP", FAILOVER_MILLIS, () -> lab.hasAddress(DIRECTOR_B, VIP));
+        awaitTrue("B runs the master sync daemon", 10_000, () -> b.log().contains("master sync daemon started"));
+    }
+
+    private static String address(String server) {
+        return VrrpLab.SUBNET + (server.equals("RS1") ? RS1 : RS2);
+    }
+
+    @Test
+    void anEstablishedFlowSurvivesTheMastersCrashOnItsRealServerAndNewConnectionsWork(@TempDir Path dir)
+            throws Exception {
+        withDirectorPair(dir, "", (lab, a, b) -> {
+            List<String> echoes = new CopyOnWriteArrayList<>();
+            Process client = streamingClient(lab, echoes);
+            try {
                 awaitTrue("10 echoes through A", 15_000, () -> echoes.size() >= 10);
                 String server = echoes.get(0).split(" ")[0];
                 assertTrue(server.equals("RS1") || server.equals("RS2"), echoes + "\n" + a.log());
-                String serverAddress = VrrpLab.SUBNET + (server.equals("RS1") ? RS1 : RS2);
                 String clientAddress = VrrpLab.SUBNET + CLIENT + ":";
-                awaitTrue("the flow is synced to B and listed by its -Lnc", 10_000, () -> {
-                    String listed = b.ok("-Lnc");
-                    return listed.lines().anyMatch(l -> l.contains("ESTABLISHED") && l.contains(clientAddress)
-                            && l.contains(serverAddress + ":7000"));
-                });
+                awaitTrue("the flow is synced to B and listed by its -Lnc", 10_000, () -> b.ok("-Lnc").lines()
+                        .anyMatch(l -> l.contains("ESTABLISHED") && l.contains(clientAddress)
+                                && l.contains(address(server) + ":7000")));
 
-                a.kill(); // a crash: no priority-0 advert, the backup must time out
                 int echoesAtCrash = echoes.size();
-                awaitTrue("B takes the VIP", FAILOVER_MILLIS, () -> lab.hasAddress(DIRECTOR_B, VIP));
-                awaitTrue("B runs the master sync daemon", 10_000,
-                        () -> b.log().contains("master sync daemon started"));
+                crashAAndAwaitB(lab, a, b);
                 awaitTrue("the same conversation goes on through B", FAILOVER_MILLIS,
                         () -> echoes.size() >= echoesAtCrash + 20);
 
@@ -191,8 +210,27 @@ class DirectorFailoverIT {
                 assertTrue(fresh.equals("RS1 hello") || fresh.equals("RS2 hello"),
                         "a new connection through B: " + fresh + "\n" + b.log());
             } finally {
-                if (client != null) client.destroyForcibly().waitFor();
+                client.destroyForcibly().waitFor();
             }
-        }
+        });
+    }
+
+    @Test
+    void aPersistentClientKeepsItsRealServerForNewConnectionsAfterTheMastersCrash(@TempDir Path dir)
+            throws Exception {
+        withDirectorPair(dir, "persistence_timeout 120", (lab, a, b) -> {
+            String first = run(lab, CLIENT, "python3", "-c", ONE_LINE_CLIENT, VIP).trim();
+            assertTrue(first.equals("RS1 hello") || first.equals("RS2 hello"), first + "\n" + a.log());
+            String server = first.split(" ")[0];
+            String template = VrrpLab.SUBNET + CLIENT + ":0";
+            awaitTrue("the template is synced to B", 10_000, () -> b.ok("-Lnc").lines()
+                    .anyMatch(l -> l.contains(" NONE ") && l.contains(template) && l.contains(address(server))));
+
+            crashAAndAwaitB(lab, a, b);
+            for (int i = 0; i < 4; i++) {
+                assertEquals(server + " hello", run(lab, CLIENT, "python3", "-c", ONE_LINE_CLIENT, VIP).trim(),
+                        "rr alone would alternate; the synced template keeps the client on " + server);
+            }
+        });
     }
 }
