@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
 /**
  * The decision for a new connection, as the kernel's {@code ip_vs_schedule}: persistence first (a valid template
  * for the masked client wins without asking the scheduler, even for a quiesced or overloaded server), else the
- * service's scheduler. Any data path (the NAT proxy now, a packet path later) calls {@link #newConnection}.
+ * service's scheduler. The NAT proxy calls {@link #newConnection}; the packet path, which keeps its own flows, calls
+ * {@link #attachTemplate} for persistent services.
  */
 public final class Scheduling {
 

@@ -112,9 +112,10 @@ public final class FlowTable {
      */
     public int insertSynced(long clientHi, long clientLo, long virtualHi, long virtualLo, long ports, Dest dest,
                             byte state, long timeoutNanos, long nowNanos) {
-        int slot = place(clientHi, clientLo, virtualHi, virtualLo, ports, dest, UDP_STATE);
+        // bound inactive first, then moved by the record's state like any state change
+        byte initial = state == UDP_STATE ? UDP_STATE : (byte) TcpState.NONE.ordinal();
+        int slot = place(clientHi, clientLo, virtualHi, virtualLo, ports, dest, initial);
         if (slot < 0) return -1;
-        states[slot] = state == UDP_STATE ? UDP_STATE : (byte) TcpState.NONE.ordinal();
         dest.bindSyncedConnection();
         applySynced(slot, state, timeoutNanos, nowNanos);
         return slot;

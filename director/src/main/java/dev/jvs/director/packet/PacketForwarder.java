@@ -19,7 +19,8 @@ import java.util.function.Supplier;
 /**
  * The per-frame work of the packet path, on the packet thread: parse, find or schedule the flow, track TCP state,
  * rewrite (direct routing) or encapsulate (IPIP tunnel), transmit. Junk is dropped and counted, never thrown.
- * Allocation happens only when a new flow is scheduled (the scheduler takes the client as an address object).
+ * Allocation happens only when a new flow is scheduled (the scheduler takes the client as an address object)
+ * and when the sync master writes a flow's record (every P-th packet or a state change, never per packet).
  */
 final class PacketForwarder implements FrameHandler {
 
