@@ -135,4 +135,24 @@ class DirectRoutingIT {
             client.destroyForcibly();
         }
     }
+
+    @Test
+    void underRrWithPersistenceAClientStaysOnOneRealServerAndItsTemplateIsListed() throws Exception {
+        director.ok("-A", "-t", Namespaces.VIP + ":80", "-s", "rr", "-p", "60");
+        director.ok("-a", "-t", Namespaces.VIP + ":80", "-r", Namespaces.RS1, "-g");
+        director.ok("-a", "-t", Namespaces.VIP + ":80", "-r", Namespaces.RS2, "-g");
+        List<String> answers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) answers.add(net.curl("/"));
+
+        String first = answers.get(0);
+        assertTrue(first.equals("RS1") || first.equals("RS2"), answers + "\n" + director.log());
+        assertEquals(List.of(first, first, first, first), answers, "rr alone would alternate");
+        String connections = director.ok("-Lnc");
+        assertTrue(connections.matches("(?s).*TCP +\\S+ +NONE +10\\." + Namespaces.NET
+                + "\\.0\\.10:0 +" + Namespaces.VIP.replace(".", "\\.") + ":80 .*"),
+                "the persistence template is listed:\n" + connections);
+        String persistent = director.ok("-Ln", "--persistent-conn");
+        assertTrue(persistent.matches("(?s).*-> " + (first.equals("RS1") ? Namespaces.RS1 : Namespaces.RS2)
+                + ":80 +\\d+ +1 +.*"), "PersistConn counts it:\n" + persistent);
+    }
 }

@@ -24,6 +24,7 @@ import dev.jvs.director.sync.SyncDaemons;
 import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.healthcheck.config.ConfigException;
 import dev.jvs.healthcheck.config.KeepalivedConfig;
+import dev.jvs.director.vrrp.LvsSyncDaemonRole;
 import dev.jvs.director.vrrp.VrrpConfig;
 import dev.jvs.director.vrrp.VrrpConfigParser;
 import dev.jvs.director.vrrp.VrrpService;
@@ -197,7 +198,12 @@ public final class Director implements Callable<Integer> {
             System.err.println("jvs-director: " + e.getMessage());
             return 2;
         }
-        SyncDaemons sync = new SyncDaemons(List.of(new TableInstaller(rules, connections, clock)), peers, clock);
+        PacketPath packets = new PacketPath(rules, scheduling,
+                new PacketPath.Settings(PacketPath.distinct(interfaces), backend, Math.max(1, maxFlows)),
+                Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
+        // A backup offers each record to the packet path first (DR/TUN flows), then to the connection table.
+        SyncDaemons sync = new SyncDaemons(List.of(packets.installer(), new TableInstaller(rules, connections, clock)),
+                peers, clock);
         CommandExecutor executor = new CommandExecutor(rules, connections, sync);
 
         // Rules first, before anything listens: a bad file stops start-up with the line and the reason.
@@ -243,9 +249,6 @@ public final class Director implements Callable<Integer> {
         EventLoopGroup workers = net.newGroup(threads);
         NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections, scheduling,
                 new ConnectionLimits(maxConnections));
-        PacketPath packets = new PacketPath(rules,
-                new PacketPath.Settings(PacketPath.distinct(interfaces), backend, Math.max(1, maxFlows)),
-                Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
         executor.packetFlows(packets::flows);
         DemoBackends demoBackends = null;
         ControlServer control = null;
@@ -253,6 +256,7 @@ public final class Director implements Callable<Integer> {
         VrrpService vrrp = null;
         try {
             nat.announcer(sync.announcer());
+            packets.announcer(sync.announcer());
             rules.addListener(nat);
             rules.addListener(packets);
             nat.rulesChanged(rules.services());
@@ -284,6 +288,8 @@ public final class Director implements Callable<Integer> {
 
             if (vrrpConfig != null) {
                 vrrp = VrrpService.system(vrrpConfig);
+                // lvs_sync_daemon: the sync role follows its instance's state from the first transition on.
+                if (vrrpConfig.globals().lvsSyncDaemon() != null) LvsSyncDaemonRole.follow(vrrp, vrrpConfig, sync);
                 vrrp.start();
             }
             Signal.handle(new Signal("TERM"), sig -> stop.countDown());

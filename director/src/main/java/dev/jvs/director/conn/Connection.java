@@ -228,7 +228,8 @@ public final class Connection implements SyncedConnection {
         controller = template;
     }
 
-    private synchronized void detach() {
+    /** One connection or packet flow this template controlled has ended. */
+    public synchronized void detach() {
         controlled--;
     }
 

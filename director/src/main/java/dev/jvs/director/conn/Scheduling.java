@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
 /**
  * The decision for a new connection, as the kernel's {@code ip_vs_schedule}: persistence first (a valid template
  * for the masked client wins without asking the scheduler, even for a quiesced or overloaded server), else the
- * service's scheduler. Any data path (the NAT proxy now, a packet path later) calls {@link #newConnection}.
+ * service's scheduler. The NAT proxy calls {@link #newConnection}; the packet path, which keeps its own flows, calls
+ * {@link #attachTemplate} for persistent services.
  */
 public final class Scheduling {
 
@@ -55,6 +56,31 @@ public final class Scheduling {
             Dest dest = service.schedule(client.getAddress(), client.getPort(), virtual.getAddress());
             return dest == null ? null : new Connection(protocol, client, virtual, dest, connections.timeouts(), now);
         }
+        Connection template = attachTemplate(service, protocol, client, virtual, now);
+        if (template == null) {
+            return null;
+        }
+        Connection conn = new Connection(protocol, client, virtual, template.dest(), connections.timeouts(), now);
+        conn.controlledBy(template);
+        return conn;
+    }
+
+    /**
+     * For a data path that keeps its own flows (the packet path): the client's persistence template on a
+     * persistent {@code service}, found or created (scheduling when needed) in the connection table, where
+     * {@code -Lc} lists it, and now controlling one more flow, which keeps it alive. The flow goes to the
+     * template's {@link Connection#dest()}; its owner calls {@link Connection#detach()} when the flow ends.
+     *
+     * @return null when no real server can take it
+     */
+    public Connection attachTemplate(VirtualService service, Protocol protocol, InetSocketAddress client,
+                                     InetSocketAddress virtual) {
+        return attachTemplate(service, protocol, client, virtual, nanoClock.getAsLong());
+    }
+
+    private Connection attachTemplate(VirtualService service, Protocol protocol, InetSocketAddress client,
+                                      InetSocketAddress virtual, long now) {
+        ServiceConfig config = service.config();
         ConnectionKey key = templateKey(config, protocol, client, virtual);
         while (true) {
             Connection template = connections.get(key);
@@ -76,12 +102,10 @@ public final class Scheduling {
                     continue;
                 }
             }
-            if (!template.attach(now)) {
-                continue; // it expired between lookup and use
+            if (template.attach(now)) {
+                return template;
             }
-            Connection conn = new Connection(protocol, client, virtual, template.dest(), connections.timeouts(), now);
-            conn.controlledBy(template);
-            return conn;
+            // it expired between lookup and use: look again
         }
     }
 

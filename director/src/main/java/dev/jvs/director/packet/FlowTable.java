@@ -1,5 +1,6 @@
 package dev.jvs.director.packet;
 
+import dev.jvs.director.conn.Connection;
 import dev.jvs.director.conn.Direction;
 import dev.jvs.director.conn.TcpEvent;
 import dev.jvs.director.conn.TcpState;
@@ -31,6 +32,11 @@ public final class FlowTable {
     private final Dest[] dests;
     private final byte[] states;
     private final long[] expiresAt;
+    /** The persistence template controlling the flow, or null; detached when the flow ends. */
+    private final Connection[] templates;
+    /** Sync master bookkeeping per flow: incoming packets and the state last considered sent. */
+    private final int[] packetsIn;
+    private final byte[] lastSyncedStates;
     private int size;
     private long rejectedWhenFull;
 
@@ -46,6 +52,9 @@ public final class FlowTable {
         this.dests = new Dest[slots];
         this.states = new byte[slots];
         this.expiresAt = new long[slots];
+        this.templates = new Connection[slots];
+        this.packetsIn = new int[slots];
+        this.lastSyncedStates = new byte[slots];
     }
 
     public static long portsWord(int protocol, boolean ipv6, int clientPort, int virtualPort) {
@@ -86,6 +95,40 @@ public final class FlowTable {
      */
     public int insert(long clientHi, long clientLo, long virtualHi, long virtualLo, long ports, Dest dest,
                       boolean tcp, long nowNanos, Timeouts timeouts) {
+        byte state = tcp ? (byte) TcpState.NONE.ordinal() : UDP_STATE;
+        int slot = place(clientHi, clientLo, virtualHi, virtualLo, ports, dest, state);
+        if (slot < 0) return -1;
+        expiresAt[slot] = nowNanos + timeoutNanos(state, timeouts);
+        dest.bindConnection();
+        return slot;
+    }
+
+    /**
+     * Adds a flow received from the sync master (backup): bound to {@code dest} without counting as scheduled,
+     * in {@code state} (a TCP state's ordinal, or {@link #UDP_STATE}), expiring {@code timeoutNanos} from now
+     * unless a packet re-arms it.
+     *
+     * @return its slot, or -1 when the table is full (counted)
+     */
+    public int insertSynced(long clientHi, long clientLo, long virtualHi, long virtualLo, long ports, Dest dest,
+                            byte state, long timeoutNanos, long nowNanos) {
+        // bound inactive first, then moved by the record's state like any state change
+        byte initial = state == UDP_STATE ? UDP_STATE : (byte) TcpState.NONE.ordinal();
+        int slot = place(clientHi, clientLo, virtualHi, virtualLo, ports, dest, initial);
+        if (slot < 0) return -1;
+        dest.bindSyncedConnection();
+        applySynced(slot, state, timeoutNanos, nowNanos);
+        return slot;
+    }
+
+    /** A sync record for this flow arrived (backup): its state, moving the server's counters, and its timeout. */
+    public void applySynced(int slot, byte state, long timeoutNanos, long nowNanos) {
+        if (states[slot] != UDP_STATE && state != UDP_STATE) moveTo(slot, TCP_STATES[state]);
+        expiresAt[slot] = nowNanos + timeoutNanos;
+    }
+
+    private int place(long clientHi, long clientLo, long virtualHi, long virtualLo, long ports, Dest dest,
+                      byte state) {
         if (size >= maxFlows) {
             rejectedWhenFull++;
             return -1;
@@ -100,11 +143,35 @@ public final class FlowTable {
         keys[k + 4] = ports;
         used[slot] = true;
         dests[slot] = dest;
-        states[slot] = tcp ? (byte) TcpState.NONE.ordinal() : UDP_STATE;
-        expiresAt[slot] = nowNanos + timeoutNanos(states[slot], timeouts);
+        states[slot] = state;
+        templates[slot] = null;
+        packetsIn[slot] = 0;
+        lastSyncedStates[slot] = 0;
         size++;
-        dest.bindConnection();
         return slot;
+    }
+
+    /** Puts the flow under a persistence template's control (the caller attached it); null for none. */
+    public void controlledBy(int slot, Connection template) {
+        templates[slot] = template;
+    }
+
+    /** The persistence template controlling the flow, or null. */
+    public Connection template(int slot) {
+        return templates[slot];
+    }
+
+    /** Counts one incoming packet for sync and returns the new count. */
+    int countPacketIn(int slot) {
+        return ++packetsIn[slot];
+    }
+
+    int lastSyncedState(int slot) {
+        return lastSyncedStates[slot];
+    }
+
+    void lastSyncedState(int slot, int state) {
+        lastSyncedStates[slot] = (byte) state;
     }
 
     /**
@@ -112,16 +179,20 @@ public final class FlowTable {
      * server's counters across the active/inactive boundary and re-arms the timer for the new state.
      */
     public TcpState onTcpSegment(int slot, TcpEvent event, long nowNanos, Timeouts timeouts) {
-        TcpState old = TCP_STATES[states[slot]];
-        TcpState next = old.next(Direction.INPUT_ONLY, event);
-        if (next != old) {
-            Dest dest = dests[slot];
-            if (next.isActive() && !old.isActive()) dest.moveToActive();
-            else if (!next.isActive() && old.isActive()) dest.moveToInactive();
-            states[slot] = (byte) next.ordinal();
-        }
+        TcpState next = TCP_STATES[states[slot]].next(Direction.INPUT_ONLY, event);
+        moveTo(slot, next);
         expiresAt[slot] = nowNanos + timeoutNanos(states[slot], timeouts);
         return next;
+    }
+
+    /** Sets a TCP flow's state, moving the server's counter across the active/inactive boundary. */
+    private void moveTo(int slot, TcpState next) {
+        TcpState old = TCP_STATES[states[slot]];
+        if (next == old) return;
+        Dest dest = dests[slot];
+        if (next.isActive() && !old.isActive()) dest.moveToActive();
+        else if (!next.isActive() && old.isActive()) dest.moveToInactive();
+        states[slot] = (byte) next.ordinal();
     }
 
     /** A UDP datagram (or any packet of a stateless flow) re-arms the timer. */
@@ -134,6 +205,8 @@ public final class FlowTable {
         Dest dest = dests[slot];
         byte state = states[slot];
         dest.unbind(state != UDP_STATE && TCP_STATES[state].isActive());
+        Connection template = templates[slot];
+        if (template != null) template.detach(); // the template may expire once its last flow is gone
         delete(slot);
     }
 
@@ -172,6 +245,11 @@ public final class FlowTable {
     /** The state name {@code ipvsadm -Lc} shows. */
     public String stateName(int slot) {
         return states[slot] == UDP_STATE ? "UDP" : TCP_STATES[states[slot]].label();
+    }
+
+    /** The state code: a TCP state's ordinal, or {@link #UDP_STATE}. */
+    byte rawState(int slot) {
+        return states[slot];
     }
 
     public long expiresAtNanos(int slot) {
@@ -217,12 +295,16 @@ public final class FlowTable {
                 dests[hole] = dests[next];
                 states[hole] = states[next];
                 expiresAt[hole] = expiresAt[next];
+                templates[hole] = templates[next];
+                packetsIn[hole] = packetsIn[next];
+                lastSyncedStates[hole] = lastSyncedStates[next];
                 hole = next;
             }
             next = (next + 1) & mask;
         }
         used[hole] = false;
         dests[hole] = null;
+        templates[hole] = null;
         size--;
     }
 

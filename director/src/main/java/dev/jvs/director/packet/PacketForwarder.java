@@ -1,9 +1,13 @@
 package dev.jvs.director.packet;
 
+import dev.jvs.director.conn.Connection;
+import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.conn.TcpEvent;
 import dev.jvs.director.conn.TcpState;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.VirtualService;
+import dev.jvs.director.sync.ConnectionAnnouncer;
+import dev.jvs.model.Protocol;
 import dev.jvs.model.Timeouts;
 import dev.jvs.os.FrameHandler;
 import dev.jvs.os.PacketPort;
@@ -15,7 +19,8 @@ import java.util.function.Supplier;
 /**
  * The per-frame work of the packet path, on the packet thread: parse, find or schedule the flow, track TCP state,
  * rewrite (direct routing) or encapsulate (IPIP tunnel), transmit. Junk is dropped and counted, never thrown.
- * Allocation happens only when a new flow is scheduled (the scheduler takes the client as an address object).
+ * Allocation happens only when a new flow is scheduled (the scheduler takes the client as an address object)
+ * and when the sync master writes a flow's record (every P-th packet or a state change, never per packet).
  */
 final class PacketForwarder implements FrameHandler {
 
@@ -37,10 +42,14 @@ final class PacketForwarder implements FrameHandler {
     final FlowTable flows;
     final PacketCounters counters = new PacketCounters();
     private final Supplier<Timeouts> timeouts;
+    private final Scheduling scheduling;
     private final NeighbourRequests neighbourRequests;
+    private final FlowSyncView syncView;
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536 + 64);
 
     volatile ForwardingPlan plan = ForwardingPlan.EMPTY;
+    /** Where each flow's packets are reported for connection sync; a no-op while no master daemon runs. */
+    volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
     /** Set by the loop before each batch: one clock read per batch, and tests inject their own. */
     long now;
     /** The port the current batch came from. */
@@ -48,10 +57,14 @@ final class PacketForwarder implements FrameHandler {
     byte[] ingressMac;
     private int ipId;
 
-    PacketForwarder(FlowTable flows, Supplier<Timeouts> timeouts, NeighbourRequests neighbourRequests) {
+    /** @param scheduling decides new flows, persistence templates included (shared with the NAT proxy) */
+    PacketForwarder(FlowTable flows, Supplier<Timeouts> timeouts, Scheduling scheduling,
+                    NeighbourRequests neighbourRequests) {
         this.flows = flows;
         this.timeouts = timeouts;
+        this.scheduling = scheduling;
         this.neighbourRequests = neighbourRequests;
+        this.syncView = new FlowSyncView(flows, timeouts);
     }
 
     /** Asks for the MAC of a next hop (ARP or neighbour solicitation), rate-limited by the caller's policy. */
@@ -237,16 +250,30 @@ final class PacketForwarder implements FrameHandler {
                     return;
                 }
             }
-            Dest dest = service.schedule(new InetSocketAddress(Bytes.address(ipv6, srcHi, srcLo), srcPort));
+            InetSocketAddress client = new InetSocketAddress(Bytes.address(ipv6, srcHi, srcLo), srcPort);
+            Connection template = null;
+            Dest dest;
+            if (service.config().persistent()) {
+                // Same template logic as the NAT proxy: the template lives in the connection table (-Lc,
+                // PersistConn) and this flow keeps it alive until the flow ends.
+                template = scheduling.attachTemplate(service, tcp ? Protocol.TCP : Protocol.UDP, client,
+                        new InetSocketAddress(Bytes.address(ipv6, dstHi, dstLo), dstPort));
+                dest = template == null ? null : template.dest();
+            } else {
+                dest = service.schedule(client);
+            }
             if (dest == null || !dest.method().isPacketMode()) {
+                if (template != null) template.detach();
                 counters.noDestination++;
                 return;
             }
             slot = flows.insert(srcHi, srcLo, dstHi, dstLo, ports, dest, tcp, now, t);
             if (slot < 0) {
+                if (template != null) template.detach();
                 counters.flowTableFull++;
                 return;
             }
+            flows.controlledBy(slot, template);
             counters.newFlows++;
         }
         Dest dest = flows.dest(slot);
@@ -262,6 +289,7 @@ final class PacketForwarder implements FrameHandler {
         } else {
             flows.touch(slot, now, t);
         }
+        announcer.packetIn(syncView.at(slot));
         if (send(b, off, frameLength, dest, ipLength)) {
             dest.countIn(ipLength);
             counters.forwarded++;

@@ -1,9 +1,12 @@
 package dev.jvs.director.packet;
 
+import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleListener;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.VirtualService;
+import dev.jvs.director.sync.ConnectionAnnouncer;
+import dev.jvs.director.sync.ConnectionInstaller;
 import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
@@ -73,15 +76,29 @@ public final class PacketPath implements RuleListener, AutoCloseable {
      * @param unprivilegedReason null when the process may open packet sockets and change the firewall, else why
      *                           it may not (logged once when a packet service appears)
      */
-    public PacketPath(RuleTable rules, Settings settings, Routing routing, Neighbours neighbours, Firewall firewall,
-                      String unprivilegedReason) {
+    public PacketPath(RuleTable rules, Scheduling scheduling, Settings settings, Routing routing,
+                      Neighbours neighbours, Firewall firewall, String unprivilegedReason) {
         this.rules = rules;
         this.settings = settings;
         this.routing = routing;
         this.neighbours = neighbours;
         this.firewall = firewall;
         this.unprivilegedReason = unprivilegedReason;
-        this.forwarder = new PacketForwarder(new FlowTable(settings.maxFlows()), rules::timeouts, this::requestNeighbour);
+        this.forwarder = new PacketForwarder(new FlowTable(settings.maxFlows()), rules::timeouts, scheduling,
+                this::requestNeighbour);
+    }
+
+    /** Where flows are reported for connection sync (the sync daemons' announcer, which follows the master). */
+    public void announcer(ConnectionAnnouncer announcer) {
+        forwarder.announcer = announcer;
+    }
+
+    /**
+     * Where a backup sync daemon installs records of the services forwarded here (ahead of the connection
+     * table's installer, which takes the rest).
+     */
+    public ConnectionInstaller installer() {
+        return new FlowInstaller(forwarder, tasks::add);
     }
 
     /** A service is forwarded here when it is a TCP or UDP address service whose real servers are all -g or -i. */

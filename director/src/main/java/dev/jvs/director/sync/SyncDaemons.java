@@ -24,7 +24,7 @@ import java.util.function.LongSupplier;
  * <p>Data paths announce through {@link #announcer()}, which stays the same object while masters come and go;
  * a backup installs what it receives through the installers given here.
  */
-public final class SyncDaemons implements AutoCloseable {
+public final class SyncDaemons implements SyncDaemonControl, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(SyncDaemons.class);
 
@@ -65,6 +65,7 @@ public final class SyncDaemons implements AutoCloseable {
         if (start) complete(request);
     }
 
+    @Override
     public synchronized void start(SyncDaemonConfig request) throws IpvsadmException {
         check(request, true);
         SyncDaemonConfig running = complete(request);
@@ -95,6 +96,7 @@ public final class SyncDaemons implements AutoCloseable {
         }
     }
 
+    @Override
     public synchronized void stop(SyncDaemonConfig request) throws IpvsadmException {
         check(request, false);
         if (isMaster(request)) {

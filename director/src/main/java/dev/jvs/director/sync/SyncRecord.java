@@ -1,5 +1,7 @@
 package dev.jvs.director.sync;
 
+import dev.jvs.director.conn.TcpState;
+
 import java.net.Inet6Address;
 import java.net.InetAddress;
 
@@ -15,6 +17,10 @@ public record SyncRecord(int protocol, int flags, int state, int clientPort, int
                          int fwmark, long timeoutSeconds, InetAddress client, InetAddress virtual,
                          InetAddress destination) {
 
+    private static final int UDP = 17;
+    private static final long V0_TEMPLATE_TIMEOUT_SECONDS = 180;
+    private static final long V0_UDP_TIMEOUT_SECONDS = 300;
+
     public boolean template() {
         return (flags & SyncWire.FLAG_TEMPLATE) != 0;
     }
@@ -25,6 +31,16 @@ public record SyncRecord(int protocol, int flags, int state, int clientPort, int
 
     public boolean ipv6() {
         return client instanceof Inet6Address;
+    }
+
+    /**
+     * The timeout to install with: the record's, or for version 0 records (which carry none) the protocol's
+     * timeout for the state, 3 minutes for templates, as in IPVS.
+     */
+    public long timeoutSecondsOrDefault() {
+        if (timeoutSeconds > 0) return timeoutSeconds;
+        if (template()) return V0_TEMPLATE_TIMEOUT_SECONDS;
+        return protocol == UDP ? V0_UDP_TIMEOUT_SECONDS : TcpState.values()[state].defaultTimeoutSeconds();
     }
 
     public int forwardMethodCode() {

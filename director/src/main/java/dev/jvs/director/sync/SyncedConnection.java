@@ -6,8 +6,8 @@ import java.net.InetSocketAddress;
 
 /**
  * A connection (or persistence template) as the master sees it: what one sync record carries, plus the two
- * counters the kernel keeps per connection for sync decisions. Implemented by the connection table's entries and,
- * later, by the packet path's flows; neither needs to know the wire format.
+ * counters the kernel keeps per connection for sync decisions. Implemented by the connection table's entries and
+ * by a view of the packet path's flows; neither needs to know the wire format.
  */
 public interface SyncedConnection {
 

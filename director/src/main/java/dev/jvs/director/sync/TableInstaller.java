@@ -27,8 +27,6 @@ public final class TableInstaller implements ConnectionInstaller {
 
     private static final Logger log = LoggerFactory.getLogger(TableInstaller.class);
     private static final int FTP_PORT = 21;
-    /** Version 0 records carry no timeout: templates then live 3 minutes, as in IPVS. */
-    private static final long V0_TEMPLATE_TIMEOUT_SECONDS = 180;
 
     private final RuleTable rules;
     private final ConnectionTable table;
@@ -59,7 +57,7 @@ public final class TableInstaller implements ConnectionInstaller {
         InetSocketAddress destination = new InetSocketAddress(r.destination(), r.destinationPort());
         TcpState state = protocol == Protocol.TCP && !r.template() ? TcpState.values()[r.state()] : TcpState.NONE;
         long now = clock.getAsLong();
-        long timeout = TimeUnit.SECONDS.toNanos(timeoutSeconds(r, protocol, state));
+        long timeout = TimeUnit.SECONDS.toNanos(r.timeoutSecondsOrDefault());
         for (int attempt = 0; attempt < 3; attempt++) {
             Connection existing = table.get(protocol, client, virtual);
             if (existing != null && existing.isTemplate() != r.template()) {
@@ -91,12 +89,6 @@ public final class TableInstaller implements ConnectionInstaller {
         return true;
     }
 
-    private static long timeoutSeconds(SyncRecord r, Protocol protocol, TcpState state) {
-        if (r.timeoutSeconds() > 0) return r.timeoutSeconds();
-        if (r.template()) return V0_TEMPLATE_TIMEOUT_SECONDS;
-        return protocol == Protocol.UDP ? 300 : state.defaultTimeoutSeconds();
-    }
-
     /**
      * The virtual service by its address and port (FTP templates carry port 0; a port-0 service takes any port),
      * then the real server by address and port (port 0 in templates of port-0 and FTP services).
@@ -108,11 +100,20 @@ public final class TableInstaller implements ConnectionInstaller {
         if (service == null && vport == 0) service = rules.find(ServiceKey.of(protocol, vaddr, FTP_PORT));
         if (service == null && vport != 0) service = rules.find(ServiceKey.of(protocol, vaddr, 0));
         if (service == null) return null;
+        return destOf(service, r);
+    }
+
+    /**
+     * The record's real server in {@code service} by address and port (port 0 in templates of port-0 and FTP
+     * services; a real server without a port receives the virtual port), or null. Shared with the packet path's
+     * installer.
+     */
+    public static Dest destOf(VirtualService service, SyncRecord r) {
         int dport = r.destinationPort();
         for (Dest d : service.dests()) {
             if (!d.config().address().equals(r.destination())) continue;
             int port = d.config().port();
-            if (port == dport || dport == 0 || port == 0 && dport == vport) return d;
+            if (port == dport || dport == 0 || port == 0 && dport == r.virtualPort()) return d;
         }
         return null;
     }

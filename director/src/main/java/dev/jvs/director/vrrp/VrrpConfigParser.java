@@ -108,6 +108,12 @@ public final class VrrpConfigParser {
                 }
             }
         }
+        LvsSyncDaemonConfig syncDaemon = globals.lvsSyncDaemon();
+        if (syncDaemon != null && syncDaemon.instance() != null
+                && instances.stream().noneMatch(i -> i.name().equals(syncDaemon.instance()))) {
+            problems.add(new ConfigProblem(ConfigProblem.Severity.ERROR, syncDaemon.location(),
+                    "lvs_sync_daemon: no vrrp_instance named '" + syncDaemon.instance() + "'"));
+        }
         if (problems.stream().anyMatch(ConfigProblem::isError)) throw new ConfigException(problems);
         return new VrrpConfig(globals, scripts, groups, instances, problems);
     }
@@ -147,6 +153,7 @@ public final class VrrpConfigParser {
         long delay = g.garpMasterDelayMillis(), refresh = g.garpMasterRefreshMillis();
         int repeat = g.garpMasterRepeat(), refreshRepeat = g.garpMasterRefreshRepeat(), lowerRepeat = g.garpLowerPrioRepeat();
         boolean lowerNoAdvert = g.lowerPrioNoAdvert(), checkSrc = g.checkUnicastSrc(), asV2 = g.v3ChecksumAsV2(), strict = g.strict();
+        LvsSyncDaemonConfig syncDaemon = g.lvsSyncDaemon();
         for (ConfigNode n : block.children()) {
             switch (n.keyword()) {
                 case "router_id" -> routerId = arg(n, 0);
@@ -162,11 +169,57 @@ public final class VrrpConfigParser {
                 case "vrrp_check_unicast_src" -> checkSrc = true;
                 case "v3_checksum_as_v2" -> asV2 = true;
                 case "vrrp_strict" -> strict = true;
+                case "lvs_sync_daemon" -> syncDaemon = lvsSyncDaemon(n);
                 default -> { } // global_defs also serves the checker, SMTP, ...: not ours to judge
             }
         }
         return new VrrpGlobals(routerId, group4, group6, version, delay, repeat, refresh, refreshRepeat, lowerRepeat,
-                lowerNoAdvert, checkSrc, asV2, strict);
+                lowerNoAdvert, checkSrc, asV2, strict, syncDaemon);
+    }
+
+    /** {@code lvs_sync_daemon INTERFACE [[inst] INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group ADDR]}. */
+    private static LvsSyncDaemonConfig lvsSyncDaemon(ConfigNode n) throws Invalid {
+        List<String> a = n.args();
+        String nic = arg(n, 0);
+        String instance = null;
+        int at = 1;
+        if (at < a.size() && a.get(at).equals("inst")) {
+            if (++at == a.size()) throw new Invalid(n, "lvs_sync_daemon: 'inst' needs a VRRP instance name");
+            instance = a.get(at++);
+        } else if (at < a.size() && !SYNC_DAEMON_OPTIONS.contains(a.get(at))) {
+            instance = a.get(at++);
+        }
+        int syncId = -1, maxLen = 0, port = 0, ttl = 0;
+        String group = null;
+        for (; at < a.size(); at += 2) {
+            String option = a.get(at);
+            if (!SYNC_DAEMON_OPTIONS.contains(option)) {
+                throw new Invalid(n, "lvs_sync_daemon: unknown option '" + option + "'");
+            }
+            if (at + 1 == a.size()) throw new Invalid(n, "lvs_sync_daemon: '" + option + "' needs a value");
+            String value = a.get(at + 1);
+            switch (option) {
+                case "id" -> syncId = numberIn(n, option, value, 0, 255);
+                case "maxlen" -> maxLen = numberIn(n, option, value, 1, 65_507);
+                case "port" -> port = numberIn(n, option, value, 1, 65_535);
+                case "ttl" -> ttl = numberIn(n, option, value, 1, 255);
+                default -> group = address(n, value).getHostAddress(); // "group"
+            }
+        }
+        return new LvsSyncDaemonConfig(nic, instance, syncId, maxLen, port, ttl, group, n.location());
+    }
+
+    private static final Set<String> SYNC_DAEMON_OPTIONS = Set.of("id", "maxlen", "port", "ttl", "group");
+
+    private static int numberIn(ConfigNode n, String option, String value, int min, int max) throws Invalid {
+        try {
+            int v = Integer.parseInt(value);
+            if (v >= min && v <= max) return v;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new Invalid(n, "lvs_sync_daemon: " + option + " must be a number " + min + ".." + max + ", got '"
+                + value + "'");
     }
 
     private VrrpScriptConfig script(ConfigNode block) throws Invalid {

@@ -74,7 +74,8 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
 
     VrrpStateMachine machine() { return machine; }
 
-    void onStateChange(Consumer<State> listener) { this.stateListener = listener; }
+    /** Adds a listener for state changes (called on the event thread, after the notify scripts started). */
+    void onStateChange(Consumer<State> listener) { this.stateListener = stateListener.andThen(listener); }
 
     /** A sync group's rule: MASTER only when every other member wants MASTER too. */
     void masterGate(java.util.function.BooleanSupplier gate) { this.masterGate = gate; }

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The director's VRRP subsystem (keepalived's VRRP process): every configured instance, the
@@ -65,6 +66,18 @@ public final class VrrpService implements AutoCloseable {
     }
 
     public List<VrrpInstance> instances() { return List.copyOf(instances); }
+
+    /**
+     * Calls {@code listener} with each state {@code instance} enters, on the VRRP event thread. Register before
+     * {@link #start()}, which the first state change follows.
+     *
+     * @throws IllegalArgumentException if there is no such instance
+     */
+    public void onStateChange(String instance, Consumer<State> listener) {
+        instances.stream().filter(i -> i.name().equals(instance)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no vrrp_instance named " + instance))
+                .onStateChange(listener);
+    }
 
     public void start() throws IOException {
         for (var warning : config.warnings()) log.warn("vrrp config: {}", warning);

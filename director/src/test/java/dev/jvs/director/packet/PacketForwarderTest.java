@@ -2,17 +2,37 @@ package dev.jvs.director.packet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jvs.director.conn.Connection;
+import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Scheduling;
+import dev.jvs.director.conn.TcpState;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.Fixtures;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.VirtualService;
+import dev.jvs.director.sync.SendRules;
+import dev.jvs.director.sync.SyncMaster;
+import dev.jvs.director.sync.SyncMessageReader;
+import dev.jvs.director.sync.SyncRecord;
+import dev.jvs.director.sync.SyncWire;
+import dev.jvs.model.Command;
 import dev.jvs.model.ForwardMethod;
+import dev.jvs.model.Protocol;
 import dev.jvs.model.RealServerConfig;
+import dev.jvs.model.ServiceConfig;
 import dev.jvs.os.PacketPort;
+import java.net.DatagramPacket;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.nio.channels.DatagramChannel;
+import java.util.concurrent.TimeUnit;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Random;
@@ -32,24 +52,44 @@ class PacketForwarderTest {
 
     private final FakePort port = new FakePort();
     private PacketForwarder forwarder;
+    private ConnectionTable connections;
+    private VirtualService virtualService;
     private Dest dest;
 
     private void setUp(ForwardMethod method, int maxFlows, int mtu) throws Exception {
+        setUp(Fixtures.service(Fixtures.VIP, "rr"), method, maxFlows, mtu, "192.168.0.11");
+    }
+
+    /** A service with one or more real servers, each with a resolved egress; {@link #dest} is the first given. */
+    private void setUp(ServiceConfig service, ForwardMethod method, int maxFlows, int mtu, String... realServers)
+            throws Exception {
         RuleTable rules = new RuleTable();
-        InetAddress rs = Fixtures.addr("192.168.0.11");
-        rules.apply(List.of(Fixtures.addService(Fixtures.VIP, "rr"),
-                Fixtures.addServer(Fixtures.VIP, RealServerConfig.of(rs, 80, method, 1))));
+        List<Command> commands = new ArrayList<>(List.of(Fixtures.addService(service)));
+        for (String rs : realServers) {
+            commands.add(Fixtures.addServer(Fixtures.VIP, RealServerConfig.of(Fixtures.addr(rs), 80, method, 1)));
+        }
+        rules.apply(commands);
         VirtualService vs = rules.find(Fixtures.VIP);
-        dest = vs.dests().get(0);
-        Egress e = new Egress(dest, 0, FakePort.MAC, rs, Fixtures.addr("192.168.0.2"), mtu,
-                method == ForwardMethod.TUNNEL);
-        e.learn(RS_MAC, 0);
+        virtualService = vs;
+        dest = destAt(realServers[0]);
         IdentityHashMap<Dest, Egress> egress = new IdentityHashMap<>();
-        egress.put(dest, e);
-        forwarder = new PacketForwarder(new FlowTable(maxFlows), rules::timeouts, (x, now) -> { });
+        for (Dest d : vs.dests()) {
+            Egress e = new Egress(d, 0, FakePort.MAC, d.config().address(), Fixtures.addr("192.168.0.2"), mtu,
+                    method == ForwardMethod.TUNNEL);
+            e.learn(RS_MAC, 0);
+            egress.put(d, e);
+        }
+        connections = new ConnectionTable(8, rules::timeouts);
+        forwarder = new PacketForwarder(new FlowTable(maxFlows), rules::timeouts,
+                new Scheduling(connections, () -> forwarder.now), (x, now) -> { });
         forwarder.plan = new ForwardingPlan(new ServiceIndex(List.of(vs)), egress, new PacketPort[] {port});
         forwarder.ingress = port;
         forwarder.ingressMac = FakePort.MAC;
+    }
+
+    private Dest destAt(String address) throws Exception {
+        InetAddress a = Fixtures.addr(address);
+        return virtualService.dests().stream().filter(d -> d.config().address().equals(a)).findFirst().orElseThrow();
     }
 
     /** Ethernet + IPv4 (DF) + TCP to VIP:80 with the given flags and payload size. */
@@ -195,5 +235,126 @@ class PacketForwarderTest {
         assertEquals(1480, icmp.getShort(40), "the MTU left inside the tunnel");
         assertEquals(0, Bytes.checksum(icmp, 34, icmp.limit() - 34));
         assertEquals(1, forwarder.counters.fragmentationNeededSent);
+    }
+
+    private static ServiceConfig persistentRr() {
+        return new ServiceConfig(Fixtures.VIP, "rr", true, 360, ServiceConfig.IPV4_HOST_MASK, null, false, 0);
+    }
+
+    private Connection templateOfTheClient() throws Exception {
+        return connections.get(Protocol.TCP, new InetSocketAddress(InetAddress.getByAddress(ByteBuffer.allocate(4).putInt(CLIENT).array()), 0),
+                new InetSocketAddress(Fixtures.VIP.address(), 80));
+    }
+
+    @Test
+    void newFlowsOfAPersistentServiceFollowTheClientsTemplateWhichTheyKeepAlive() throws Exception {
+        setUp(persistentRr(), ForwardMethod.ROUTE, 64, 1500, "192.168.0.11", "192.168.0.12");
+        for (int clientPort = 40000; clientPort < 40004; clientPort++) feed(tcpFrame(clientPort, SYN, 0));
+
+        assertEquals(4, port.sent.size());
+        Connection template = templateOfTheClient();
+        assertNotNull(template, "the template is in the connection table, where -Lc lists it");
+        assertEquals(1, connections.size());
+        assertEquals(4, template.controlledCount());
+        Dest chosen = template.dest();
+        assertEquals(1, chosen.persistConns());
+        assertEquals(4, chosen.activeConns() + chosen.inactiveConns(), "rr alone would have alternated");
+        for (Dest other : virtualService.dests()) {
+            if (other != chosen) assertEquals(0, other.activeConns() + other.inactiveConns());
+        }
+
+        forwarder.flows.expire(forwarder.now + TimeUnit.HOURS.toNanos(1));
+        assertEquals(0, template.controlledCount(), "ended flows no longer hold their template");
+        assertEquals(0, chosen.activeConns() + chosen.inactiveConns());
+    }
+
+    @Test
+    void aPacketFlowIsSyncedOnceEstablishedWithItsTemplateFollowingEachPacket() throws Exception {
+        setUp(persistentRr(), ForwardMethod.ROUTE, 64, 1500, "192.168.0.11", "192.168.0.12");
+        try (DatagramChannel backup = DatagramChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            backup.socket().setSoTimeout(10_000);
+            NetworkInterface lo = NetworkInterface.getByInetAddress(InetAddress.getLoopbackAddress());
+            try (SyncMaster master = new SyncMaster(lo, null, 1,
+                    List.of((InetSocketAddress) backup.getLocalAddress()), 1472, 0, SendRules.defaults(),
+                    System::nanoTime)) {
+                forwarder.announcer = master;
+                feed(tcpFrame(40000, SYN, 0));
+                feed(tcpFrame(40000, ACK, 0));
+                feed(tcpFrame(40000, ACK, 10)); // the 3rd packet, ESTABLISHED: the flow's record goes out
+
+                List<SyncRecord> records = new ArrayList<>();
+                byte[] data = new byte[65535];
+                while (records.stream().allMatch(SyncRecord::template)) {
+                    DatagramPacket message = new DatagramPacket(data, data.length);
+                    backup.socket().receive(message); // SocketTimeoutException after 10 s fails the test
+                    SyncMessageReader.read(ByteBuffer.wrap(data, 0, message.getLength()), 0, records::add);
+                }
+                assertEquals(3, records.stream().filter(SyncRecord::template).count(), "one per packet: " + records);
+                SyncRecord flow = records.stream().filter(r -> !r.template()).findFirst().orElseThrow();
+                assertEquals(1, records.stream().filter(r -> !r.template()).count());
+                assertEquals(TcpState.ESTABLISHED.ordinal(), flow.state());
+                assertEquals(40000, flow.clientPort());
+                assertEquals(templateOfTheClient().dest().config().address(), flow.destination());
+                assertEquals(ForwardMethod.ROUTE.code(), flow.forwardMethodCode());
+                assertEquals(900, flow.timeoutSeconds());
+            }
+        }
+    }
+
+    private static SyncRecord syncedFlow(int flags, TcpState state, String realServer, int clientPort)
+            throws Exception {
+        return new SyncRecord(6, flags, state.ordinal(), clientPort, 80, 80, 0, 900,
+                InetAddress.getByAddress(ByteBuffer.allocate(4).putInt(CLIENT).array()), Fixtures.VIP.address(),
+                Fixtures.addr(realServer));
+    }
+
+    @Test
+    void aReceivedFlowIsInstalledUnscheduledAndItsNextSegmentGoesToTheRecordsRealServer() throws Exception {
+        setUp(Fixtures.service(Fixtures.VIP, "rr"), ForwardMethod.ROUTE, 64, 1500, "192.168.0.11", "192.168.0.12");
+        Dest second = destAt("192.168.0.12");
+        FlowInstaller installer = new FlowInstaller(forwarder, Runnable::run);
+
+        assertTrue(installer.install(syncedFlow(ForwardMethod.ROUTE.code(), TcpState.ESTABLISHED, "192.168.0.12",
+                40000)));
+        assertEquals(1, forwarder.flows.size());
+        assertEquals(1, second.activeConns(), "active by the record's state");
+        assertEquals(0, second.stats().conns(), "not a scheduling decision");
+
+        feed(tcpFrame(40000, ACK, 100)); // mid-connection: no SYN, yet not dropped
+        assertEquals(1, port.sent.size());
+        assertEquals(1, second.stats().inPkts());
+        assertEquals(0, dest.stats().inPkts());
+        assertEquals(0, forwarder.counters.noFlowNotSyn);
+    }
+
+    @Test
+    void aRecordForAnotherServerReplacesTheFlowUnlessItIsTheInactiveTailOfAnOldOne() throws Exception {
+        setUp(Fixtures.service(Fixtures.VIP, "rr"), ForwardMethod.ROUTE, 64, 1500, "192.168.0.11", "192.168.0.12");
+        Dest second = destAt("192.168.0.12");
+        FlowInstaller installer = new FlowInstaller(forwarder, Runnable::run);
+        installer.install(syncedFlow(ForwardMethod.ROUTE.code(), TcpState.ESTABLISHED, "192.168.0.11", 40000));
+
+        installer.install(syncedFlow(ForwardMethod.ROUTE.code() | SyncWire.FLAG_INACTIVE, TcpState.TIME_WAIT,
+                "192.168.0.12", 40000));
+        assertEquals(1, dest.activeConns(), "an inactive record of another server is ignored");
+
+        installer.install(syncedFlow(ForwardMethod.ROUTE.code(), TcpState.ESTABLISHED, "192.168.0.12", 40000));
+        assertEquals(0, dest.activeConns() + dest.inactiveConns());
+        assertEquals(1, second.activeConns());
+        assertEquals(1, forwarder.flows.size());
+    }
+
+    @Test
+    void templatesAndRecordsOfServicesNotForwardedHereAreLeftToTheConnectionTable() throws Exception {
+        setUp(ForwardMethod.ROUTE, 64, 1500);
+        FlowInstaller installer = new FlowInstaller(forwarder, Runnable::run);
+        SyncRecord template = syncedFlow(ForwardMethod.ROUTE.code() | SyncWire.FLAG_TEMPLATE, TcpState.NONE,
+                "192.168.0.11", 0);
+        SyncRecord otherService = new SyncRecord(6, 0, 1, 40000, 443, 443, 0, 900, template.client(),
+                template.virtual(), template.destination());
+
+        assertFalse(installer.install(template));
+        assertFalse(installer.install(otherService));
+        assertEquals(0, forwarder.flows.size());
     }
 }
