@@ -22,6 +22,11 @@ final class Namespaces implements AutoCloseable {
     static final String RS2 = "10." + NET + ".0.12";
     static final String TUN_RS1 = "10." + NET + ".1.11";
     static final String TUN_RS2 = "10." + NET + ".1.12";
+    /** The IPv6 side of {@link #createDualStack}: the same hosts at fd00:NET::X. */
+    static final String VIP6 = "fd00:" + NET + "::100";
+    static final String DIRECTOR6 = "fd00:" + NET + "::2";
+    static final String RS1_6 = "fd00:" + NET + "::11";
+    static final String RS2_6 = "fd00:" + NET + "::12";
 
     /** A line server: answers each received line with the server's name, connection kept open. */
     private static final String LINE_SERVER = """
@@ -46,12 +51,14 @@ final class Namespaces implements AutoCloseable {
     final String prefix;
     private final Path dir;
     private final String topology;
+    private final boolean dualStack;
     private final List<Process> servers = new ArrayList<>();
 
-    private Namespaces(String prefix, Path dir, String topology) {
+    private Namespaces(String prefix, Path dir, String topology, boolean dualStack) {
         this.prefix = prefix;
         this.dir = dir;
         this.topology = DirectorProcess.HOME.resolve("bench/lib/" + topology).toString();
+        this.dualStack = dualStack;
     }
 
     /** Why these tests cannot run here, or null. */
@@ -72,20 +79,29 @@ final class Namespaces implements AutoCloseable {
 
     /** Direct routing: everything on one bridge. */
     static Namespaces create(Path dir) throws IOException, InterruptedException {
-        return create(dir, "dr_topology.sh", false);
+        return create(dir, "dr_topology.sh", false, false);
+    }
+
+    /** Direct routing as {@link #create}, with IPv6 as well: the real servers serve HTTP on {@link #VIP6} too. */
+    static Namespaces createDualStack(Path dir) throws IOException, InterruptedException {
+        return create(dir, "dr_topology.sh", false, true);
     }
 
     /** Tunnelling: real servers behind a router, decapsulating with {@code bin/jvs-tun-rs}. */
     static Namespaces createTunnelled(Path dir) throws IOException, InterruptedException {
-        return create(dir, "tun_topology.sh", true);
+        return create(dir, "tun_topology.sh", true, false);
     }
 
-    private static Namespaces create(Path dir, String topology, boolean tunnelled)
+    private static Namespaces create(Path dir, String topology, boolean tunnelled, boolean dualStack)
             throws IOException, InterruptedException {
         String prefix = "j" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36 * 36), 36);
-        Namespaces n = new Namespaces(prefix, dir, topology);
+        Namespaces n = new Namespaces(prefix, dir, topology, dualStack);
         try {
-            n.run(n.topology, "up", prefix, Integer.toString(NET));
+            if (dualStack) {
+                n.run(n.topology, "up", prefix, Integer.toString(NET), "ipv6");
+            } else {
+                n.run(n.topology, "up", prefix, Integer.toString(NET));
+            }
             if (tunnelled) {
                 n.startDecapsulator("r1");
                 n.startDecapsulator("r2");
@@ -108,10 +124,16 @@ final class Namespaces implements AutoCloseable {
                 .redirectOutput(dir.resolve(ns + "-http.log").toFile()).start());
         servers.add(new ProcessBuilder(exec(ns, "python3", "-c", LINE_SERVER, name, VIP))
                 .redirectErrorStream(true).redirectOutput(dir.resolve(ns + "-line.log").toFile()).start());
+        if (dualStack) {
+            servers.add(new ProcessBuilder(exec(ns, "python3", "-m", "http.server", "80", "--bind", VIP6))
+                    .directory(root.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve(ns + "-http6.log").toFile()).start());
+        }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < deadline) {
             String listening = run(exec(ns, "ss", "-ltnH").toArray(new String[0]));
-            if (listening.contains(VIP + ":80") && listening.contains(VIP + ":7000")) return;
+            if (listening.contains(VIP + ":80") && listening.contains(VIP + ":7000")
+                    && (!dualStack || listening.contains("[" + VIP6 + "]:80"))) return;
             Thread.sleep(100);
         }
         throw new IOException("servers in " + ns + " did not start");
@@ -164,6 +186,11 @@ final class Namespaces implements AutoCloseable {
     /** {@code curl} from the client to the VIP; the body, or "" when it failed. */
     String curl(String path) throws IOException, InterruptedException {
         return runIn("c", "curl", "-s", "-m", "5", "http://" + VIP + path).trim();
+    }
+
+    /** {@code curl -6} from the client to {@link #VIP6}; the body, or "" when it failed. */
+    String curl6(String path) throws IOException, InterruptedException {
+        return runIn("c", "curl", "-6", "-s", "-m", "5", "http://[" + VIP6 + "]" + path).trim();
     }
 
     @Override

@@ -26,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -166,6 +167,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                     continue;
                 }
                 InetAddress local = route.source() != null ? route.source() : vs.key().address();
+                if (rs instanceof Inet6Address) local = solicitationSource(local, addressesOf(route.interfaceName()));
                 Egress e = new Egress(d, index, ports.get(index).macAddress(), nextHop, local, route.mtu(), tunnel);
                 Egress previous = old.get(d);
                 if (previous != null && previous.resolved && previous.nextHop.equals(nextHop)) {
@@ -178,6 +180,36 @@ public final class PacketPath implements RuleListener, AutoCloseable {
             }
         }
         return new ForwardingPlan(new ServiceIndex(forwarded), egress, ports.toArray(new PacketPort[0]));
+    }
+
+    /**
+     * Where our neighbour solicitations for an IPv6 next hop come from: the egress interface's link-local
+     * address when it has one. Not the route's source, which is often the VIP (it sits on the same interface):
+     * the real servers hold the VIP too, so they would file the director's MAC under their own address and send
+     * their advertisement to an address they consider local.
+     */
+    static InetAddress solicitationSource(InetAddress routeSource, List<InetAddress> interfaceAddresses) {
+        for (InetAddress a : interfaceAddresses) {
+            if (a instanceof Inet6Address && a.isLinkLocalAddress()) return withoutScope((Inet6Address) a);
+        }
+        return routeSource;
+    }
+
+    private static InetAddress withoutScope(Inet6Address address) {
+        try {
+            return InetAddress.getByAddress(address.getAddress()); // frames carry the bare 16 bytes
+        } catch (IOException e) {
+            return address;
+        }
+    }
+
+    private static List<InetAddress> addressesOf(String interfaceName) {
+        try {
+            NetworkInterface nic = NetworkInterface.getByName(interfaceName);
+            return nic == null ? List.of() : Collections.list(nic.getInetAddresses());
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private void listenWhereTheVipLives(InetAddress vip) {

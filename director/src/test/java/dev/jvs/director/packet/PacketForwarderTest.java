@@ -357,4 +357,59 @@ class PacketForwarderTest {
         assertFalse(installer.install(otherService));
         assertEquals(0, forwarder.flows.size());
     }
+
+    /** Ethernet + IPv6 + TCP SYN from [fd00::7]:clientPort to [fd00::100]:80. */
+    private static byte[] tcp6Syn(int clientPort) {
+        ByteBuffer b = ByteBuffer.allocate(14 + 40 + 20);
+        b.put(FakePort.MAC).put(CLIENT_MAC).putShort((short) 0x86dd);
+        b.putInt(0x60000000).putShort((short) 20).put((byte) 6).put((byte) 64)
+                .put(Fixtures.addr("fd00::7").getAddress()).put(Fixtures.addr("fd00::100").getAddress());
+        b.putShort((short) clientPort).putShort((short) 80).putInt(1000).putInt(0).put((byte) 0x50)
+                .put((byte) SYN).putShort((short) 65535).putInt(0);
+        return b.array();
+    }
+
+    /** A solicited neighbour advertisement for {@code target} carrying {@code mac} (target link-layer option). */
+    private static byte[] advertisement(InetAddress target, byte[] mac) {
+        ByteBuffer b = ByteBuffer.allocate(14 + 40 + 32);
+        b.put(FakePort.MAC).put(mac).putShort((short) 0x86dd);
+        b.putInt(0x60000000).putShort((short) 32).put((byte) 58).put((byte) 255)
+                .put(target.getAddress()).put(Fixtures.addr("fe80::1").getAddress());
+        b.put((byte) 136).put((byte) 0).putShort((short) 0).putInt(0x60000000).put(target.getAddress())
+                .put((byte) 2).put((byte) 1).put(mac);
+        return b.array();
+    }
+
+    @Test
+    void anIpv6SynWaitsForTheSolicitedMacThenGoesOutWithOnlyTheMacsRewritten() throws Exception {
+        RuleTable rules = new RuleTable();
+        var vip6 = dev.jvs.model.ServiceKey.of(dev.jvs.model.Protocol.TCP, Fixtures.addr("fd00::100"), 80);
+        InetAddress rs = Fixtures.addr("fd00::11");
+        rules.apply(List.of(Fixtures.addService(vip6, "rr"),
+                Fixtures.addServer(vip6, RealServerConfig.of(rs, 80, ForwardMethod.ROUTE, 1))));
+        VirtualService vs = rules.find(vip6);
+        dest = vs.dests().get(0);
+        Egress e = new Egress(dest, 0, FakePort.MAC, rs, Fixtures.addr("fe80::1"), 1500, false);
+        IdentityHashMap<Dest, Egress> egress = new IdentityHashMap<>();
+        egress.put(dest, e);
+        List<Egress> asked = new java.util.ArrayList<>();
+        ConnectionTable templates = new ConnectionTable(8, rules::timeouts);
+        forwarder = new PacketForwarder(new FlowTable(64), rules::timeouts,
+                new Scheduling(templates, () -> forwarder.now), (x, now) -> asked.add(x));
+        forwarder.plan = new ForwardingPlan(new ServiceIndex(List.of(vs)), egress, new PacketPort[] {port});
+
+        feed(tcp6Syn(40000));
+        assertEquals(List.of(e), asked, "an unknown next hop is solicited");
+        assertEquals(0, port.sent.size());
+
+        feed(advertisement(rs, RS_MAC));
+        byte[] retransmitted = tcp6Syn(40000);
+        feed(retransmitted);
+        assertEquals(1, port.sent.size(), "the client's retransmission goes out once the MAC is known");
+        byte[] out = port.sent.get(0);
+        assertArrayEquals(RS_MAC, java.util.Arrays.copyOfRange(out, 0, 6));
+        assertArrayEquals(FakePort.MAC, java.util.Arrays.copyOfRange(out, 6, 12));
+        assertArrayEquals(java.util.Arrays.copyOfRange(tcp6Syn(40000), 12, out.length),
+                java.util.Arrays.copyOfRange(out, 12, out.length));
+    }
 }
