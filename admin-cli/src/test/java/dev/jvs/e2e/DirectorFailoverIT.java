@@ -44,7 +44,7 @@ class DirectorFailoverIT {
             """;
 
     /** One long-lived connection: a line every 100 ms, each echo printed; any failure printed and the end. */
-    private static final String STREAMING_CLIENT = """
+    static final String STREAMING_CLIENT = """
             import socket, sys, time
             s = socket.create_connection((sys.argv[1], 7000), timeout=30)
             f = s.makefile("rwb")
@@ -75,6 +75,11 @@ class DirectorFailoverIT {
 
     /** @param virtualServerExtra more virtual_server lines (e.g. persistence_timeout), or "" */
     static String keepalivedConf(String state, int priority, String virtualServerExtra) {
+        return keepalivedConf(state, priority, virtualServerExtra, "");
+    }
+
+    /** @param instanceExtra more vrrp_instance lines (e.g. nopreempt), or "" */
+    static String keepalivedConf(String state, int priority, String virtualServerExtra, String instanceExtra) {
         return """
                 global_defs {
                     router_id director_%s
@@ -86,6 +91,7 @@ class DirectorFailoverIT {
                     virtual_router_id 51
                     priority %d
                     advert_int 1
+                    %s
                     virtual_ipaddress {
                         %s/32 dev eth0
                     }
@@ -102,43 +108,49 @@ class DirectorFailoverIT {
                         weight 1
                     }
                 }
-                """.formatted(state, state, priority, VIP, VIP, virtualServerExtra, VrrpLab.SUBNET, RS1, VrrpLab.SUBNET,
+                """.formatted(state, state, priority, instanceExtra, VIP, VIP, virtualServerExtra, VrrpLab.SUBNET, RS1, VrrpLab.SUBNET,
                 RS2);
     }
 
-    private static DirectorProcess director(VrrpLab lab, int node, Path dir, String conf) throws Exception {
+    static DirectorProcess director(VrrpLab lab, int node, Path dir, String conf) throws Exception {
         Path home = Files.createDirectories(dir.resolve("director" + node));
         Path file = Files.writeString(home.resolve("keepalived.conf"), conf);
         return DirectorProcess.startWith(home, lab.in(node), "--keepalived-conf", file.toString());
     }
 
-    private static void realServer(VrrpLab lab, int node, String name, Path dir) throws Exception {
+    static void realServer(VrrpLab lab, int node, String name, Path dir) throws Exception {
         run(lab, node, DirectorProcess.HOME.resolve("examples/lvs_dr_rs.sh").toString(), VIP);
         lab.spawn(node, dir.resolve(name + ".log"), "python3", "-c", ECHO_SERVER, name, VIP);
         awaitTrue(name + " listening", 15_000,
                 () -> VrrpLab.output(cmd(lab, node, "ss", "-ltnH")).contains(VIP + ":7000"));
     }
 
-    private static String[] cmd(VrrpLab lab, int node, String... command) {
+    static String[] cmd(VrrpLab lab, int node, String... command) {
         List<String> c = new java.util.ArrayList<>(lab.in(node));
         c.addAll(List.of(command));
         return c.toArray(new String[0]);
     }
 
-    private static String run(VrrpLab lab, int node, String... command) throws Exception {
+    static String run(VrrpLab lab, int node, String... command) throws Exception {
         return VrrpLab.output(cmd(lab, node, command));
     }
 
     /** Starts the streaming client; its echoes land in {@code echoes} as they arrive. */
     private static Process streamingClient(VrrpLab lab, List<String> echoes) throws IOException {
+        return streamingClient(lab, echoes::add);
+    }
+
+    /** Starts the streaming client; each output line (an echo, or "ERROR ...") goes to {@code echoes}. */
+    static Process streamingClient(VrrpLab lab, java.util.function.Consumer<String> echoes) throws IOException {
         Process p = new ProcessBuilder(cmd(lab, CLIENT, "python3", "-c", STREAMING_CLIENT, VIP))
                 .redirectErrorStream(true).start();
         Thread reader = new Thread(() -> {
             try (BufferedReader out = new BufferedReader(
                     new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null; ) echoes.add(line);
+                for (String line; (line = out.readLine()) != null; ) echoes.accept(line);
+                echoes.accept("ERROR client exited");
             } catch (IOException e) {
-                echoes.add("ERROR " + e);
+                echoes.accept("ERROR " + e);
             }
         }, "client-output");
         reader.setDaemon(true);
