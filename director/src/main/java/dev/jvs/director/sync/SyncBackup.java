@@ -12,8 +12,11 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The backup sync daemon: one thread receives sync messages on the sync port (multicast group joined on the
@@ -31,11 +34,16 @@ public final class SyncBackup implements AutoCloseable {
     private final List<ConnectionInstaller> installers;
     private final Thread receiver;
     private volatile boolean running = true;
+    /** Messages dropped, whole or from a malformed record on, by why (OK and OTHER_SYNCID are not counted). */
+    private final Map<SyncMessageReader.Outcome, LongAdder> drops = new EnumMap<>(SyncMessageReader.Outcome.class);
+    private long lastDropLogNanos = System.nanoTime() - DROP_LOG_NANOS;
+    private static final long DROP_LOG_NANOS = 1_000_000_000L;
 
     public SyncBackup(NetworkInterface nic, InetSocketAddress group, int syncId,
                       List<ConnectionInstaller> installers) throws IOException {
         this.syncId = syncId;
         this.installers = List.copyOf(installers);
+        for (SyncMessageReader.Outcome o : SyncMessageReader.Outcome.values()) drops.put(o, new LongAdder());
         boolean ipv6 = group.getAddress() instanceof Inet6Address;
         this.channel = DatagramChannel.open(ipv6 ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
         try {
@@ -59,10 +67,7 @@ public final class SyncBackup implements AutoCloseable {
                 buffer.clear();
                 channel.receive(buffer);
                 buffer.flip();
-                SyncMessageReader.Outcome outcome = SyncMessageReader.read(buffer, syncId, this::install);
-                if (outcome != SyncMessageReader.Outcome.OK && outcome != SyncMessageReader.Outcome.OTHER_SYNCID) {
-                    log.debug("sync message of {} bytes dropped: {}", buffer.limit(), outcome);
-                }
+                handle(buffer);
             } catch (ClosedChannelException e) {
                 return; // stopped
             } catch (IOException e) {
@@ -71,6 +76,39 @@ public final class SyncBackup implements AutoCloseable {
                 log.warn("sync message not installed: {}", e.toString(), e);
             }
         }
+    }
+
+    /** Decodes one received message and installs its records; a malformed message is counted and dropped. */
+    void handle(ByteBuffer message) {
+        int size = message.remaining();
+        SyncMessageReader.Outcome outcome = SyncMessageReader.read(message, syncId, this::install);
+        if (outcome == SyncMessageReader.Outcome.OK || outcome == SyncMessageReader.Outcome.OTHER_SYNCID) return;
+        drops.get(outcome).increment();
+        long now = System.nanoTime();
+        if (now - lastDropLogNanos >= DROP_LOG_NANOS) { // a flood of garbage logs once a second
+            lastDropLogNanos = now;
+            log.warn("sync message of {} bytes dropped: {} ({} malformed sync messages dropped so far)", size, outcome,
+                    dropped());
+        }
+    }
+
+    /** Malformed sync messages received so far: too short, a size other than the datagram's, a bad record. */
+    public long dropped() {
+        return drops.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    /** The local port messages arrive on. */
+    int port() {
+        try {
+            return ((InetSocketAddress) channel.getLocalAddress()).getPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Messages dropped for {@code why} so far. */
+    public long dropped(SyncMessageReader.Outcome why) {
+        return drops.get(why).sum();
     }
 
     private void install(SyncRecord record) {

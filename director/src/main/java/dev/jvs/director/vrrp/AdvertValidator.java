@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Receive-side checks, in the order keepalived applies them, so that what JVS drops (and why)
@@ -36,6 +37,7 @@ public final class AdvertValidator {
     private final boolean v3ChecksumAsV2;
     private final Set<InetAddress> allowedUnicastSources; // empty: any source
     private final List<InetAddress> virtualAddresses;
+    private final LongAdder dropped = new LongAdder();
 
     public AdvertValidator(int version, int virtualRouterId, AuthType authType, byte[] authData,
                            int advertIntervalCentis, boolean unicast, boolean ipv6, boolean v3ChecksumAsV2,
@@ -52,7 +54,17 @@ public final class AdvertValidator {
         this.allowedUnicastSources = Set.copyOf(allowedUnicastSources);
     }
 
+    /** Checks one received advert; every rejection (not another router's advert) is counted in {@link #dropped()}. */
     public Verdict check(ReceivedAdvert received) {
+        Verdict v = evaluate(received);
+        if (!v.accepted() && !v.otherRouter()) dropped.increment();
+        return v;
+    }
+
+    /** How many adverts {@link #check} rejected so far (malformed, bad checksum, wrong auth, TTL ...). */
+    public long dropped() { return dropped.sum(); }
+
+    private Verdict evaluate(ReceivedAdvert received) {
         byte[] bytes = received.payload();
         VrrpPacket packet;
         try {

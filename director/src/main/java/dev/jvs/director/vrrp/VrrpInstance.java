@@ -45,6 +45,9 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
     private VrrpStateMachine machine;
     private Thread receiver;
     private volatile boolean running;
+    /** When the last "dropping advert" warning was logged: a flood of bad packets logs once a second. */
+    private long lastDropLogNanos = System.nanoTime() - DROP_LOG_NANOS;
+    private static final long DROP_LOG_NANOS = 1_000_000_000L;
     private final byte[] authData;
 
     VrrpInstance(VrrpInstanceConfig config, ScheduledExecutorService events, VrrpSocket.Opener opener,
@@ -73,6 +76,9 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
     public State state() { return machine == null ? State.INIT : machine.state(); }
 
     VrrpStateMachine machine() { return machine; }
+
+    /** Received adverts this instance dropped as invalid (malformed, bad checksum, auth, TTL ...) since it started. */
+    public long droppedAdverts() { return validator == null ? 0 : validator.dropped(); }
 
     /** Adds a listener for state changes (called on the event thread, after the notify scripts started). */
     void onStateChange(Consumer<State> listener) { this.stateListener = stateListener.andThen(listener); }
@@ -124,8 +130,10 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
                 AdvertValidator.Verdict v = validator.check(new ReceivedAdvert(r.payload(), r.source(), r.destination(), r.ttl()));
                 if (v.accepted()) {
                     events.execute(() -> { if (running) machine.onAdvert(v.packet(), r.source()); });
-                } else if (!v.otherRouter()) {
-                    log.warn("VRRP_Instance({}) dropping advert from {}: {}", name(), r.source().getHostAddress(), v.rejection());
+                } else if (!v.otherRouter() && System.nanoTime() - lastDropLogNanos >= DROP_LOG_NANOS) {
+                    lastDropLogNanos = System.nanoTime();
+                    log.warn("VRRP_Instance({}) dropping advert from {}: {} ({} adverts dropped so far)", name(),
+                            r.source().getHostAddress(), v.rejection(), validator.dropped());
                 }
             } catch (IOException e) {
                 if (running) log.warn("VRRP_Instance({}) receive error: {}", name(), e.getMessage());

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 
 import static dev.jvs.director.vrrp.VrrpPacketTest.ip;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -138,4 +139,38 @@ class AdvertValidatorTest {
     }
 
     static InetAddress any() throws Exception { return ip("0.0.0.0"); }
+
+    @Test
+    void countsEveryDroppedAdvertButNeitherAcceptedOnesNorOtherRouters() throws Exception {
+        AdvertValidator v = v2Multicast();
+        byte[] good = VrrpPacketTest.V2_PASS;
+        byte[] badChecksum = good.clone();
+        badChecksum[7] ^= 1;
+        byte[] otherVrid = new VrrpPacket(2, 52, 100, AuthType.PASS, PASS, 100, List.of(ip("192.168.1.10")))
+                .encode(ip("10.0.0.2"), ip("224.0.0.18"), false);
+        byte[] hugeCount = good.clone();
+        hugeCount[3] = (byte) 200; // says 200 addresses, carries 1
+
+        assertTrue(v.check(received(good, 255)).accepted());
+        assertTrue(v.check(received(otherVrid, 255)).otherRouter());
+        assertEquals(0, v.dropped());
+
+        assertFalse(v.check(received(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef}, 255)).accepted());
+        assertFalse(v.check(received(new byte[0], 255)).accepted());
+        assertFalse(v.check(received(Arrays.copyOf(good, 10), 255)).accepted());
+        assertFalse(v.check(received(Arrays.copyOf(good, good.length - 1), 255)).accepted());
+        assertFalse(v.check(received(badChecksum, 255)).accepted());
+        assertFalse(v.check(received(hugeCount, 255)).accepted());
+        assertEquals(6, v.dropped());
+
+        java.util.Random random = new java.util.Random(42);
+        int rejected = 0;
+        for (int i = 0; i < 1000; i++) {
+            byte[] garbage = new byte[random.nextInt(64)];
+            random.nextBytes(garbage);
+            Verdict verdict = v.check(received(garbage, 255)); // never throws
+            if (!verdict.accepted() && !verdict.otherRouter()) rejected++;
+        }
+        assertEquals(6 + rejected, v.dropped());
+    }
 }

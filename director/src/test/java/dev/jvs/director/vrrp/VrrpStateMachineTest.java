@@ -291,4 +291,44 @@ class VrrpStateMachineTest {
         m.setPriority(-5);
         assertEquals(1, m.priority());
     }
+
+    /**
+     * A flapping peer: adverts every 100 ms whose priority alternates through {@code pattern}. Returns how often the
+     * VIPs moved (added or removed) in {@code seconds}, starting as BACKUP or, with {@code startMaster}, MASTER.
+     */
+    int vipMovesUnderFlappingPeer(int[] pattern, boolean startMaster, int seconds) throws Exception {
+        VrrpStateMachine m = machine(settings(2, 100, false, false, 0));
+        m.start();
+        if (startMaster) run(m, m.masterDownIntervalNanos() / 1_000_000 + 20);
+        assertEquals(startMaster ? State.MASTER : State.BACKUP, m.state());
+        actions.events.clear();
+        for (int i = 0; i < seconds * 10; i++) {
+            m.onAdvert(advert(2, pattern[i % pattern.length]), ip("10.0.0.2"));
+            run(m, 100);
+        }
+        return (int) actions.events.stream().filter(e -> e.equals("add vips") || e.equals("remove vips")).count();
+    }
+
+    @Test
+    void aFlappingPeerCannotMoveTheVipFasterThanTheMasterDownTimerAllows() throws Exception {
+        int seconds = 20;
+        // Taking the VIP needs master_down_interval (3 × 1 s + (256 − 100)/256 s = 3.61 s) without a
+        // higher-priority advert; giving it up needs a higher advert while MASTER. So in 20 s at most
+        // ceil(20 / 3.61) = 6 takes and as many releases.
+        double masterDownSeconds = 3 + (256 - 100) / 256.0;
+        int bound = 2 * (int) Math.ceil(seconds / masterDownSeconds);
+        int[][] patterns = {{200, 50}, {200, 0}, {0, 50}, {255, 0, 50}, {101, 99}, {100, 100, 0}};
+        for (int[] pattern : patterns) {
+            for (boolean startMaster : new boolean[] {false, true}) {
+                actions.events.clear();
+                int moves = vipMovesUnderFlappingPeer(pattern, startMaster, seconds);
+                assertTrue(moves <= bound, java.util.Arrays.toString(pattern) + (startMaster ? " as MASTER" : "")
+                        + ": " + moves + " VIP moves in " + seconds + " s, timers allow " + bound);
+                // Each pattern repeats a higher/equal priority (which holds a backup down and unseats a master) or a
+                // priority 0 (which restarts the backup's skew timer) within 300 ms: at most the first move.
+                assertTrue(moves <= 1, java.util.Arrays.toString(pattern) + (startMaster ? " as MASTER" : "")
+                        + ": the VIP moved " + moves + " times; " + actions.events);
+            }
+        }
+    }
 }
