@@ -10,6 +10,9 @@ import java.util.List;
 
 import static dev.jvs.e2e.VrrpLab.assertStaysTrue;
 import static dev.jvs.e2e.VrrpLab.awaitTrue;
+import static dev.jvs.e2e.VrrpLab.awaitWithin;
+import static dev.jvs.e2e.VrrpLab.crashTakeoverBoundMillis;
+import static dev.jvs.e2e.VrrpLab.leaveTakeoverBoundMillis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,8 +74,11 @@ class VrrpFailoverIT {
                         .filter(l -> l.contains(mac + " > ff:ff:ff:ff:ff:ff") && l.contains("Request who-has " + VIP + " ")
                                 && l.contains(" tell " + VIP + ",")).count() >= 5);
 
+                long killed = System.nanoTime();
                 high.kill(); // a crash: no priority-0 advert, so the backup must time out
-                awaitTrue("backup takes the VIP within 3·advert+skew+margin", FAILOVER_MILLIS, () -> lab.hasAddress(2, VIP));
+                long took = awaitWithin("the priority-100 backup takes the VIP within 3 × advert_int + skew + 1 s",
+                        killed, crashTakeoverBoundMillis(2, 100, 1_000), () -> lab.hasAddress(2, VIP));
+                System.out.println("SIGKILL: the backup held the VIP " + took + " ms after the kill");
                 String lowMac = lab.mac(2);
                 awaitTrue("the backup announces the VIP", 5_000, () -> Files.readString(arpLog).contains(lowMac + " > ff:ff:ff:ff:ff:ff"));
 
@@ -81,9 +87,12 @@ class VrrpFailoverIT {
                 try (DirectorProcess again = director(lab, 1, dir, instance(150, ""))) {
                     awaitTrue("the higher priority preempts back", FAILOVER_MILLIS, () -> lab.holders(VIP, 2).equals(List.of(1)));
                     awaitTrue("the old backup logs BACKUP again", 5_000, () -> low.log().split("Entering MASTER STATE", 2)[1].contains("Entering BACKUP STATE"));
+                    long stopped = System.nanoTime();
                     assertEquals(0, again.stop(), again.log());
                     assertFalse(lab.hasAddress(1, VIP), "a director removes its VIPs when it exits");
-                    awaitTrue("priority 0 at exit: the backup takes over after its skew", 5_000, () -> lab.hasAddress(2, VIP));
+                    long handover = awaitWithin("priority 0 at SIGTERM: the backup takes over within skew + 1 s",
+                            stopped, leaveTakeoverBoundMillis(2, 100, 1_000), () -> lab.hasAddress(2, VIP));
+                    System.out.println("SIGTERM: the backup held the VIP " + handover + " ms after the signal");
                 }
                 assertEquals(0, low.stop(), low.log());
                 assertFalse(lab.hasAddress(2, VIP), "a director removes its VIPs when it exits");
@@ -101,8 +110,10 @@ class VrrpFailoverIT {
             try (DirectorProcess high = director(lab, 1, dir, instance(150, "nopreempt"))) {
                 assertStaysTrue("the lower-priority master keeps the VIP", 8_000, () -> lab.holders(VIP, 2).equals(List.of(2)));
                 assertTrue(high.log().contains("Entering BACKUP STATE"), high.log());
+                long stopped = System.nanoTime();
                 low.stop();
-                awaitTrue("nopreempt still takes over when the master leaves", 5_000, () -> lab.holders(VIP, 2).equals(List.of(1)));
+                awaitWithin("nopreempt still takes over when the master leaves, within skew + 1 s", stopped,
+                        leaveTakeoverBoundMillis(2, 150, 1_000), () -> lab.holders(VIP, 2).equals(List.of(1)));
             }
         }
     }
@@ -139,8 +150,10 @@ class VrrpFailoverIT {
         awaitTrue("5 unsolicited NAs for the VIP from the master", 5_000, () -> Files.readString(naLog).lines()
                 .filter(l -> l.contains(mac + " > 33:33:00:00:00:01") && l.contains("neighbor advertisement")
                         && l.contains("tgt is fd77::100")).count() >= 5);
+        long killed = System.nanoTime();
         a.kill();
-        awaitTrue("IPv6 VIP moves to the backup", FAILOVER_MILLIS, () -> lab.hasAddress(2, "fd77::100"));
+        awaitWithin("v3: the IPv6 VIP moves to the backup within 3 × advert_int + skew + 1 s", killed,
+                crashTakeoverBoundMillis(3, 100, 500), () -> lab.hasAddress(2, "fd77::100"));
         awaitTrue("the backup logs MASTER", 5_000, () -> b.log().contains("Entering MASTER STATE"));
     }
 

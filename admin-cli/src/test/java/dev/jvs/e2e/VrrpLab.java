@@ -127,6 +127,40 @@ final class VrrpLab implements AutoCloseable {
         if (!check.holds()) fail("timed out after " + timeoutMillis + " ms waiting for: " + what);
     }
 
+    /**
+     * Skew_Time (reference keepalived.md §6.5): v2 (RFC 3768) (256 − priority)/256 s, v3 (RFC 5798)
+     * (256 − priority) × advert_int / 256.
+     */
+    static long skewMillis(int version, int priority, long advertIntMillis) {
+        return version == 2 ? (256 - priority) * 1000L / 256 : (256 - priority) * advertIntMillis / 256;
+    }
+
+    /** A backup of {@code priority} takes over from a crashed master (no priority-0 advert) within 3 × advert_int + skew + 1 s. */
+    static long crashTakeoverBoundMillis(int version, int priority, long advertIntMillis) {
+        return 3 * advertIntMillis + skewMillis(version, priority, advertIntMillis) + 1_000;
+    }
+
+    /** A backup of {@code priority} takes over from a master that left with a priority-0 advert within skew + 1 s. */
+    static long leaveTakeoverBoundMillis(int version, int priority, long advertIntMillis) {
+        return skewMillis(version, priority, advertIntMillis) + 1_000;
+    }
+
+    /**
+     * Waits until {@code check} holds, failing unless it does within {@code boundMillis} of {@code sinceNanos}
+     * (a {@link System#nanoTime()} taken before the event, e.g. the kill). Returns the milliseconds it took.
+     */
+    static long awaitWithin(String what, long sinceNanos, long boundMillis, Check check) throws Exception {
+        long deadline = sinceNanos + TimeUnit.MILLISECONDS.toNanos(boundMillis);
+        while (System.nanoTime() < deadline) {
+            if (check.holds()) return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNanos);
+            Thread.sleep(20);
+        }
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNanos);
+        fail(what + ": not within " + boundMillis + " ms of the event"
+                + (check.holds() ? " (held after " + took + " ms)" : " (still not after " + took + " ms)"));
+        return took;
+    }
+
     /** Fails if {@code check} stops holding at any point during {@code millis}. */
     static void assertStaysTrue(String what, long millis, Check check) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
