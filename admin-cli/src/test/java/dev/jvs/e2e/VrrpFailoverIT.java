@@ -246,4 +246,70 @@ class VrrpFailoverIT {
             awaitTrue("healthy again: 150 preempts back", FAILOVER_MILLIS, () -> lab.holders(VIP, 2).equals(List.of(1)));
         }
     }
+
+    /**
+     * Raw VRRPv2 adverts for VRID 51 from 10.77.0.2 to 224.0.0.18 (TTL 255, auth PASS jvs-test, the VIP), one every
+     * 100 ms with the priority cycling through argv[1] (comma separated); after each valid advert one with a broken
+     * checksum and one of 5 garbage bytes.
+     */
+    private static final String FLAPPING_PEER = """
+            import socket, struct, sys, time
+            prios = [int(p) for p in sys.argv[1].split(",")]
+            vip = socket.inet_aton(sys.argv[2])
+            s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(sys.argv[3]))
+            def csum(b):
+                t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+                while t >> 16: t = (t & 0xffff) + (t >> 16)
+                return ~t & 0xffff
+            def advert(prio):
+                body = struct.pack("!BBBBBBH", 0x21, 51, prio, 1, 1, 1, 0) + vip + b"jvs-test"
+                c = csum(body)
+                return body[:6] + struct.pack("!H", c) + body[8:]
+            n = 0
+            while True:
+                a = advert(prios[n % len(prios)]); n += 1
+                s.sendto(a, ("224.0.0.18", 0))
+                s.sendto(a[:6] + bytes([a[6] ^ 0xff]) + a[7:], ("224.0.0.18", 0))
+                s.sendto(bytes([0x21, 0x33, 0, 0, 0]), ("224.0.0.18", 0))
+                print(n, flush=True)
+                time.sleep(0.1)
+            """;
+
+    @Test
+    void aFlappingPeerCannotMoveTheVipFasterThanTheTimersAllowAndItsBadAdvertsAreCounted(@TempDir Path dir)
+            throws Exception {
+        assumeTrue(VrrpLab.hasCommand("python3"), "python3 is needed for the raw adverts");
+        try (VrrpLab lab = new VrrpLab(2);
+             DirectorProcess d = director(lab, 1, dir, instance(100, ""))) {
+            awaitTrue("the only director becomes master", FAILOVER_MILLIS, () -> lab.hasAddress(1, VIP));
+            Path peerLog = dir.resolve("peer.txt");
+            lab.spawn(2, peerLog, "python3", "-c", FLAPPING_PEER, "200,50", VIP, VrrpLab.SUBNET + 2);
+            long seconds = 12;
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            boolean held = true;
+            int moves = 0;
+            while (System.nanoTime() < deadline) {
+                boolean now = lab.hasAddress(1, VIP);
+                if (now != held) moves++;
+                held = now;
+                Thread.sleep(50);
+            }
+            assertTrue(Files.readString(peerLog).lines().count() > 50, "the peer sent: " + Files.readString(peerLog));
+            // Taking the VIP back needs master_down_interval (3.61 s) without a priority-200 advert, which comes
+            // every 200 ms: the first priority-200 advert unseats the director and nothing more may move.
+            long timersAllow = 2 * (seconds * 1000 / (3_000 + VrrpLab.skewMillis(2, 100, 1_000)) + 1);
+            assertTrue(moves <= timersAllow, moves + " VIP moves in " + seconds + " s; the timers allow " + timersAllow);
+            assertEquals(1, moves, "the VIP leaves once, for the priority-200 peer, and stays away:\n" + d.log());
+            assertFalse(lab.hasAddress(1, VIP));
+            assertTrue(d.log().contains("Entering BACKUP STATE"), d.log());
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\((\\d+) adverts dropped so far\\)")
+                    .matcher(d.log());
+            long dropped = 0;
+            while (m.find()) dropped = Long.parseLong(m.group(1));
+            assertTrue(dropped >= 10, "bad-checksum and garbage adverts are counted in the log: " + d.log());
+            assertTrue(d.log().contains("invalid checksum"), d.log());
+        }
+    }
 }
