@@ -168,6 +168,12 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         return b.bind(vip);
     }
 
+    /** True once the listener of {@code key} is bound (binding is asynchronous). */
+    synchronized boolean listening(ServiceKey key) {
+        Channel ch = listeners.get(key);
+        return ch != null && ch.isActive();
+    }
+
     static String describe(ServiceKey key) {
         if (key.isFwmark()) return "FWM " + key.fwmark();
         String host = key.address().getHostAddress();

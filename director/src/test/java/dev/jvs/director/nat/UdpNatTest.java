@@ -227,16 +227,12 @@ class UdpNatTest {
         return new InetSocketAddress(vip.address(), vip.port());
     }
 
-    /** Waits until the VIP's port is taken (the listener binds asynchronously). */
+    /**
+     * Waits until the listener is bound (binding is asynchronous). Asked of the proxy, not probed by binding
+     * the port: a probe holding the port for a moment could make the listener's own bind fail.
+     */
     private void awaitBound() throws InterruptedException {
-        awaitTrue(() -> {
-            try (DatagramSocket probe = new DatagramSocket(null)) {
-                probe.bind(vipAddress());
-                return false;
-            } catch (SocketException taken) {
-                return true;
-            }
-        }, "the VIP is bound");
+        awaitTrue(() -> nat.listening(vip), "the VIP is bound");
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
