@@ -2,7 +2,7 @@
 # Failover drill: the DirectorFailoverIT topology (two JVS directors with VRRP, a DR virtual_server and
 # lvs_sync_daemon, two echo real servers, a client), N long-lived echo flows through the VIP, then R rounds of
 # SIGKILL-the-master / measure / restart-it-as-backup / wait-for-sync. The drill itself is
-# admin-cli/src/test/java/dev/jvs/e2e/FailoverDrillIT.java (it reuses the IT helpers); this runs it and prints
+# admin-cli/src/test/java/dev/jvs/e2e/FailoverDrill.java (it reuses the IT helpers); this runs it and prints
 # its report. Both directors are state BACKUP + nopreempt (priorities 150/100): drills alternate A, B, A ...
 # Usage (root): bench/failover_drill.sh [FLOWS] [ROUNDS]
 set -eu
@@ -23,8 +23,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 cd "$here"
 mvn -B -q -DskipTests package
-mvn -B verify -pl admin-cli -am -Dit.test=FailoverDrillIT -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-    -Djvs.drill=true -Djvs.drill.flows="$flows" -Djvs.drill.rounds="$rounds" -Djvs.drill.report="$work/report.txt" \
+mvn -B verify -pl admin-cli -am -Dit.test=FailoverDrill -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
+    -Djvs.drill.flows="$flows" -Djvs.drill.rounds="$rounds" -Djvs.drill.report="$work/report.txt" \
     > "$work/mvn.log" 2>&1 || { tail -80 "$work/mvn.log"; cat "$work/report.txt" 2>/dev/null; exit 1; }
 grep -E '^(drill|median|    broken| *[0-9]+ flows)' "$work/mvn.log" || true
 echo "--- report"

@@ -18,17 +18,17 @@ import static dev.jvs.e2e.DirectorFailoverIT.RS1;
 import static dev.jvs.e2e.DirectorFailoverIT.RS2;
 import static dev.jvs.e2e.DirectorFailoverIT.VIP;
 import static dev.jvs.e2e.VrrpLab.awaitTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The failover drill (run by {@code bench/failover_drill.sh}; skipped unless {@code -Djvs.drill=true}): the
+ * The failover drill, run by {@code bench/failover_drill.sh}. Not part of the test suite: its name does not
+ * end in IT, so only {@code -Dit.test=FailoverDrill} runs it. The
  * {@link DirectorFailoverIT} topology, N long-lived echo flows through the DR VIP, then R rounds of: SIGKILL the
  * current master, time the VIP appearing on the other director and the flows answering through it, count broken
  * flows, restart the killed director and wait until it has every flow synced. Both directors are {@code state
  * BACKUP} with {@code nopreempt} (priorities 150 and 100), so a restarted director stays backup and the drills
  * alternate A, B, A, B ...
  */
-class FailoverDrillIT {
+class FailoverDrill {
 
     /** A flow is broken if it errors or goes this long without an echo. */
     static final long BROKEN_GAP_NANOS = 10_000_000_000L;
@@ -77,7 +77,6 @@ class FailoverDrillIT {
 
     @Test
     void drill(@TempDir Path dir) throws Exception {
-        assumeTrue(Boolean.getBoolean("jvs.drill"), "the failover drill runs from bench/failover_drill.sh");
         VrrpLab.assumeRootWithIp();
         int flows = Integer.getInteger("jvs.drill.flows", 20);
         int rounds = Integer.getInteger("jvs.drill.rounds", 10);
