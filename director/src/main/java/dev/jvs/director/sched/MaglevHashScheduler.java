@@ -12,7 +12,7 @@ import java.util.List;
  * per round from {@code last_weight} scaled by the gcd and shifted to at most 6 significant bits. A quiesced
  * server keeps its slots (its last non-zero weight still counts); traffic to them fails or falls back.
  */
-final class MaglevHashScheduler implements Scheduler {
+final class MaglevHashScheduler extends TableScheduler {
 
     static final String NAME = "mh";
     static final int TABLE_SIZE = 4093;
@@ -28,26 +28,6 @@ final class MaglevHashScheduler implements Scheduler {
         return NAME;
     }
 
-    @Override
-    public void initService(List<Dest> dests) {
-        populate(dests);
-    }
-
-    @Override
-    public void addDest(List<Dest> dests, Dest dest) {
-        populate(dests);
-    }
-
-    @Override
-    public void delDest(List<Dest> dests, Dest dest, int formerIndex) {
-        populate(dests);
-    }
-
-    @Override
-    public void updDest(List<Dest> dests, Dest dest) {
-        populate(dests);
-    }
-
     /** ip_vs_mh_hashkey: hsiphash of {@code offset + port + fold(addr)} as one 32-bit value. */
     static int hashKey(long key, int addressFold, int port, int offset) {
         return HsipHash.hash(key, key, offset + port + addressFold);
@@ -57,7 +37,8 @@ final class MaglevHashScheduler implements Scheduler {
         return Integer.remainderUnsigned(hashKey(KEY1, addressFold, port, 0), TABLE_SIZE);
     }
 
-    private void populate(List<Dest> dests) {
+    @Override
+    void rebuild(List<Dest> dests) {
         Arrays.fill(slots, null);
         int n = dests.size();
         int gcd = 0;

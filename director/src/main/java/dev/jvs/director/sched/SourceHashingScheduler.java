@@ -10,7 +10,7 @@ import java.util.List;
  * weight (a weight-0 server still takes one). The client address (plus its port with sh-port) picks the bucket.
  * An unavailable bucket server (weight 0 or overloaded) means no destination, unless sh-fallback probes on.
  */
-final class SourceHashingScheduler implements Scheduler {
+final class SourceHashingScheduler extends TableScheduler {
 
     static final String NAME = "sh";
     static final int TABLE_BITS = 8;
@@ -25,26 +25,7 @@ final class SourceHashingScheduler implements Scheduler {
     }
 
     @Override
-    public void initService(List<Dest> dests) {
-        assign(dests);
-    }
-
-    @Override
-    public void addDest(List<Dest> dests, Dest dest) {
-        assign(dests);
-    }
-
-    @Override
-    public void delDest(List<Dest> dests, Dest dest, int formerIndex) {
-        assign(dests);
-    }
-
-    @Override
-    public void updDest(List<Dest> dests, Dest dest) {
-        assign(dests);
-    }
-
-    private void assign(List<Dest> dests) {
+    void rebuild(List<Dest> dests) {
         int n = dests.size();
         int current = 0;
         int given = 0;
