@@ -7,7 +7,6 @@ import dev.jvs.ipvsadm.Help;
 import dev.jvs.ipvsadm.IpvsadmParser;
 import dev.jvs.ipvsadm.RestoreInput;
 import dev.jvs.model.Command;
-import dev.jvs.model.CommandKind;
 import dev.jvs.model.IpvsadmException;
 
 import java.io.BufferedReader;
@@ -42,13 +41,13 @@ public final class Ipvsadm {
         try {
             Command command = IpvsadmParser.parse(prog, args);
             ControlRequest request;
-            if (command.kind() == CommandKind.HELP) {
+            if (command instanceof Command.Help) {
                 out.print(Help.text(prog));
                 return 0;
-            } else if (command.kind() == CommandKind.VERSION) {
+            } else if (command instanceof Command.Version) {
                 out.println(Help.version());
                 return 0;
-            } else if (command.kind() == CommandKind.RESTORE) {
+            } else if (command instanceof Command.Restore) {
                 request = restoreRequest(prog, new String(System.in.readAllBytes(), StandardCharsets.UTF_8), false);
             } else {
                 request = ControlRequest.single(prog, args);

@@ -5,7 +5,6 @@ import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.VirtualService;
 import dev.jvs.model.Command;
-import dev.jvs.model.CommandKind;
 import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.RealServerConfig;
@@ -57,14 +56,13 @@ public class SchedulerBenchmark {
         ServiceKey key = ServiceKey.of(Protocol.TCP, vip, 80);
         RuleTable table = new RuleTable(System::nanoTime,
                 new dev.jvs.director.sched.Schedulers(System::nanoTime, OptionalLong.of(1)));
-        List<Command> batch = new ArrayList<>();
-        batch.add(new Command(CommandKind.ADD_SERVICE, ServiceConfig.defaults(key).withScheduler(scheduler),
-                null, null, null, null));
+        List<Command.RuleChange> batch = new ArrayList<>();
+        batch.add(new Command.AddService(ServiceConfig.defaults(key).withScheduler(scheduler)));
         SplittableRandom random = new SplittableRandom(42);
         for (int i = 0; i < servers; i++) {
             InetAddress rs = InetAddress.getByAddress(new byte[] {10, 1, (byte) (i >> 8), (byte) (i + 1)});
             RealServerConfig server = RealServerConfig.of(rs, 80, ForwardMethod.MASQ, 1 + random.nextInt(10));
-            batch.add(new Command(CommandKind.ADD_SERVER, ServiceConfig.defaults(key), server, null, null, null));
+            batch.add(new Command.AddServer(key, server));
         }
         table.apply(batch);
         service = table.find(key);

@@ -20,6 +20,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -43,7 +44,7 @@ public final class IpvsadmParser {
 
     /** As {@link #parse(String, List)} with the services database used for port names in addresses. */
     public static Command parse(String prog, List<String> args, ServicesDatabase services) throws IpvsadmException {
-        if (args.isEmpty()) return new Command(CommandKind.LIST, null, null, ListOptions.DEFAULT, null, null);
+        if (args.isEmpty()) return new Command.ListServices(Optional.empty(), ListOptions.DEFAULT);
         return new Run(prog, args, services).parse();
     }
 
@@ -105,7 +106,8 @@ public final class IpvsadmParser {
 
         Command parse() throws IpvsadmException {
             parseCommand();
-            if (command == CommandKind.HELP || command == CommandKind.VERSION) return Command.of(command);
+            if (command == CommandKind.HELP) return new Command.Help();
+            if (command == CommandKind.VERSION) return new Command.Version();
             try {
                 for (PoptScanner.Found found; (found = scanner.next()) != null; ) apply(found);
             } catch (PoptScanner.PoptError e) {
@@ -407,35 +409,56 @@ public final class IpvsadmParser {
             ServiceKey key = null;
             if (fwmark != 0) key = ServiceKey.fwmark(fwmark, serviceIpv6);
             else if (serviceAddress != null) key = ServiceKey.of(protocol, serviceAddress, servicePort);
-            ServiceConfig service = key == null ? null : ServiceConfig.defaults(key);
-            RealServerConfig server = null;
-            ListOptions list = null;
-            SyncDaemonConfig daemon = null;
-            switch (command) {
-                case ADD_SERVICE, EDIT_SERVICE -> {
-                    // edits are full replacements: everything not given takes ipvsadm's default
-                    String sched = scheduler.isEmpty() ? ServiceConfig.DEFAULT_SCHEDULER : scheduler;
-                    service = new ServiceConfig(key, sched, persistent, persistenceTimeout, netmask,
-                            persistenceEngine, onePacket, schedFlags(sched), maxConns);
-                }
-                case ADD_SERVER, EDIT_SERVER -> server = new RealServerConfig(serverAddress, serverPort, method,
-                        weight, upperThreshold, lowerThreshold, tunnelType, tunnelPort, tunnelChecksum, clientIp);
-                case DELETE_SERVER -> server = RealServerConfig.of(serverAddress, serverPort, ForwardMethod.ROUTE,
-                        RealServerConfig.DEFAULT_WEIGHT);
-                case LIST, SAVE -> list = new ListOptions(given.contains(OptionRow.NUMERIC),
-                        given.contains(OptionRow.CONNECTION), given.contains(OptionRow.TIMEOUT),
-                        given.contains(OptionRow.DAEMON), given.contains(OptionRow.STATS),
-                        given.contains(OptionRow.RATE), given.contains(OptionRow.EXACT),
-                        given.contains(OptionRow.THRESHOLDS), given.contains(OptionRow.PERSISTENT_CONN),
-                        given.contains(OptionRow.TUN_INFO), given.contains(OptionRow.NOSORT));
-                case START_DAEMON -> daemon = new SyncDaemonConfig(daemonState,
+            return switch (command) {
+                case ADD_SERVICE -> new Command.AddService(serviceConfig(key));
+                case EDIT_SERVICE -> new Command.EditService(serviceConfig(key));
+                case DELETE_SERVICE -> new Command.DeleteService(key);
+                case FLUSH -> new Command.Flush();
+                case ADD_SERVER -> new Command.AddServer(key, serverConfig());
+                case EDIT_SERVER -> new Command.EditServer(key, serverConfig());
+                case DELETE_SERVER -> new Command.DeleteServer(key, RealServerConfig.of(serverAddress, serverPort,
+                        ForwardMethod.ROUTE, RealServerConfig.DEFAULT_WEIGHT));
+                case ZERO -> new Command.Zero(Optional.ofNullable(key));
+                case SET -> new Command.SetTimeouts(timeouts);
+                case START_DAEMON -> new Command.StartDaemon(new SyncDaemonConfig(daemonState,
                         mcastInterface == null ? "eth0" : mcastInterface, syncId, syncMaxLen, mcastGroup,
-                        mcastPort, mcastTtl);
-                case STOP_DAEMON -> daemon = new SyncDaemonConfig(daemonState, mcastInterface, syncId, 0, null, 0, 0);
-                default -> {
-                }
-            }
-            return new Command(command, service, server, list, timeouts, daemon);
+                        mcastPort, mcastTtl));
+                case STOP_DAEMON -> new Command.StopDaemon(new SyncDaemonConfig(daemonState, mcastInterface, syncId,
+                        0, null, 0, 0));
+                // the first of --timeout, --daemon, -c wins, as in ipvsadm's list_all
+                case LIST -> given.contains(OptionRow.TIMEOUT) ? new Command.ListTimeouts()
+                        : given.contains(OptionRow.DAEMON) ? new Command.ListDaemons()
+                        : given.contains(OptionRow.CONNECTION) ? new Command.ListConnections(listOptions())
+                        : new Command.ListServices(Optional.ofNullable(key), listOptions());
+                case SAVE -> new Command.Save(given.contains(OptionRow.NUMERIC));
+                case RESTORE -> new Command.Restore();
+                case HELP -> new Command.Help();
+                case VERSION -> new Command.Version();
+            };
+        }
+
+        /** Edits are full replacements: everything not given takes ipvsadm's default. */
+        private ServiceConfig serviceConfig(ServiceKey key) throws IpvsadmException {
+            String sched = scheduler.isEmpty() ? ServiceConfig.DEFAULT_SCHEDULER : scheduler;
+            return new ServiceConfig(key, sched, persistent, persistenceTimeout, netmask, persistenceEngine, onePacket,
+                    schedFlags(sched), maxConns);
+        }
+
+        private RealServerConfig serverConfig() {
+            return new RealServerConfig(serverAddress, serverPort, method, weight, upperThreshold, lowerThreshold,
+                    tunnelType, tunnelPort, tunnelChecksum, clientIp);
+        }
+
+        /** ipvsadm shows the first of --stats, --rate, --thresholds, --persistent-conn, --tun-info given. */
+        private ListOptions listOptions() {
+            ListOptions.Columns columns = given.contains(OptionRow.STATS) ? ListOptions.Columns.STATS
+                    : given.contains(OptionRow.RATE) ? ListOptions.Columns.RATE
+                    : given.contains(OptionRow.THRESHOLDS) ? ListOptions.Columns.THRESHOLDS
+                    : given.contains(OptionRow.PERSISTENT_CONN) ? ListOptions.Columns.PERSISTENT_CONN
+                    : given.contains(OptionRow.TUN_INFO) ? ListOptions.Columns.TUN_INFO
+                    : ListOptions.Columns.CONNECTIONS;
+            return new ListOptions(given.contains(OptionRow.NUMERIC), columns, given.contains(OptionRow.EXACT),
+                    given.contains(OptionRow.NOSORT));
         }
 
         private static String truncate(String text, int max) {

@@ -2,6 +2,7 @@ package dev.jvs.ipvsadm;
 
 import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.ListOptions;
+import dev.jvs.model.ListOptions.Columns;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.RealServerConfig;
 import dev.jvs.model.RealServerView;
@@ -28,8 +29,6 @@ public final class Listing {
     private static final String PROT_LOCAL = "Prot LocalAddress:Port";
     private static final String REMOTE = "  -> RemoteAddress:Port";
 
-    private enum View { STATS, RATE, THRESHOLDS, PERSISTENT_CONN, TUN_INFO, DEFAULT }
-
     private Listing() {
     }
 
@@ -39,10 +38,8 @@ public final class Listing {
      * table; this method then prints only the title.
      */
     public static String list(TableView table, ListOptions opts, ServiceKey onlyService, NameResolver names) {
-        if (opts.timeout()) return timeout(table.timeouts());
         NameResolver resolver = opts.numeric() ? NumericNames.INSTANCE : names;
-        View view = opts.stats() ? View.STATS : opts.rate() ? View.RATE : opts.thresholds() ? View.THRESHOLDS
-                : opts.persistentConn() ? View.PERSISTENT_CONN : opts.tunInfo() ? View.TUN_INFO : View.DEFAULT;
+        Columns view = opts.columns();
         StringBuilder out = new StringBuilder();
         if (onlyService == null) {
             out.append("IP Virtual Server version ").append(IPVS_VERSION)
@@ -88,7 +85,7 @@ public final class Listing {
         return String.format("%8s", Long.toUnsignedString(Long.divideUnsigned(v, divisor))) + suffix;
     }
 
-    private static void title(StringBuilder out, View view) {
+    private static void title(StringBuilder out, Columns view) {
         switch (view) {
             case STATS -> out.append(String.format("%-33s %8s %8s %8s %8s %8s%n", PROT_LOCAL,
                     "Conns", "InPkts", "OutPkts", "InBytes", "OutBytes")).append(REMOTE).append('\n');
@@ -100,12 +97,12 @@ public final class Listing {
                     "Weight", "PersistConn", "ActiveConn", "InActConn")).append(REMOTE).append('\n');
             case TUN_INFO -> out.append("Prot LocalAddress:Port Scheduler Flags\n")
                     .append(pad(REMOTE, 34)).append("Forward TunnelInfo    Weight ActiveConn InActConn\n");
-            case DEFAULT -> out.append("Prot LocalAddress:Port Scheduler Flags\n")
+            case CONNECTIONS -> out.append("Prot LocalAddress:Port Scheduler Flags\n")
                     .append(pad(REMOTE, 34)).append("Forward Weight ActiveConn InActConn\n");
         }
     }
 
-    private static void serviceRow(StringBuilder out, View view, ServiceView service, NameResolver names,
+    private static void serviceRow(StringBuilder out, Columns view, ServiceView service, NameResolver names,
                                    boolean exact) {
         String label = label(service.config().key(), names);
         switch (view) {
@@ -151,7 +148,7 @@ public final class Listing {
         return result;
     }
 
-    private static void serverRow(StringBuilder out, View view, ServiceKey key, RealServerView server,
+    private static void serverRow(StringBuilder out, Columns view, ServiceKey key, RealServerView server,
                                   NameResolver names, boolean exact) {
         RealServerConfig config = server.config();
         String name = endpoint(config.address(), config.port(), portProtocol(key), names);
@@ -174,7 +171,7 @@ public final class Listing {
             case TUN_INFO -> out.append(String.format("%-28s %-7s %-13s %-6d %-10d %-10d", name,
                     config.method().displayName(), tunnelInfo(config), config.weight(), server.activeConns(),
                     server.inactiveConns()));
-            case DEFAULT -> out.append(String.format("%-28s %-7s %-6d %-10d %-10d", name,
+            case CONNECTIONS -> out.append(String.format("%-28s %-7s %-6d %-10d %-10d", name,
                     config.method().displayName(), config.weight(), server.activeConns(), server.inactiveConns()));
         }
         out.append('\n');

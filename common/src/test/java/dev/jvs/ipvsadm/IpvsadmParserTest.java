@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 import static dev.jvs.ipvsadm.TestData.ip;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,8 +31,54 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class IpvsadmParserTest {
 
-    private static Command parse(String line) throws IpvsadmException {
-        return IpvsadmParser.parse("ipvsadm", words(line), TestData.SERVICES);
+    private static Parsed parse(String line) throws IpvsadmException {
+        return new Parsed(IpvsadmParser.parse("ipvsadm", words(line), TestData.SERVICES));
+    }
+
+    /** A parsed command with accessors for what the assertions look at; each fails on a command without it. */
+    private record Parsed(Command command) {
+        CommandKind kind() { return command.kind(); }
+
+        ServiceConfig service() {
+            if (command instanceof Command.AddService c) return c.service();
+            if (command instanceof Command.EditService c) return c.service();
+            throw new AssertionError("no service config in " + command);
+        }
+
+        ServiceKey serviceKey() {
+            if (command instanceof Command.AddService c) return c.serviceKey();
+            if (command instanceof Command.EditService c) return c.serviceKey();
+            if (command instanceof Command.DeleteService c) return c.serviceKey();
+            if (command instanceof Command.AddServer c) return c.serviceKey();
+            if (command instanceof Command.EditServer c) return c.serviceKey();
+            if (command instanceof Command.DeleteServer c) return c.serviceKey();
+            if (command instanceof Command.Zero c) return c.serviceKey().orElseThrow();
+            if (command instanceof Command.ListServices c) return c.serviceKey().orElseThrow();
+            throw new AssertionError("no service in " + command);
+        }
+
+        RealServerConfig server() {
+            if (command instanceof Command.AddServer c) return c.server();
+            if (command instanceof Command.EditServer c) return c.server();
+            if (command instanceof Command.DeleteServer c) return c.server();
+            throw new AssertionError("no real server in " + command);
+        }
+
+        ListOptions list() {
+            if (command instanceof Command.ListServices c) return c.options();
+            if (command instanceof Command.ListConnections c) return c.options();
+            throw new AssertionError("no list options in " + command);
+        }
+
+        Timeouts timeouts() {
+            return ((Command.SetTimeouts) command).timeouts();
+        }
+
+        SyncDaemonConfig daemon() {
+            if (command instanceof Command.StartDaemon c) return c.daemon();
+            if (command instanceof Command.StopDaemon c) return c.daemon();
+            throw new AssertionError("no daemon in " + command);
+        }
     }
 
     private static List<String> words(String line) {
@@ -44,10 +91,9 @@ class IpvsadmParserTest {
 
     @Test
     void noArgumentsListsEverythingWithDefaultOptions() throws IpvsadmException {
-        Command command = parse("");
+        Parsed command = parse("");
         assertEquals(CommandKind.LIST, command.kind());
-        assertEquals(ListOptions.DEFAULT, command.list());
-        assertNull(command.service());
+        assertEquals(new Command.ListServices(Optional.empty(), ListOptions.DEFAULT), command.command());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -208,23 +254,23 @@ class IpvsadmParserTest {
 
     @Test
     void bundledShortOptionsAreSplit() throws IpvsadmException {
-        Command lnc = parse("-Lnc");
+        Parsed lnc = parse("-Lnc");
         assertTrue(lnc.list().numeric());
-        assertTrue(lnc.list().connections());
-        assertTrue(parse("-Sn").list().numeric());
-        Command lnx = parse("-lnX --stats");
+        assertTrue(lnc.command() instanceof Command.ListConnections);
+        assertEquals(new Command.Save(true), parse("-Sn").command());
+        Parsed lnx = parse("-lnX --stats");
         assertTrue(lnx.list().exact());
-        assertTrue(lnx.list().stats());
+        assertEquals(ListOptions.Columns.STATS, lnx.list().columns());
     }
 
     @Test
     void attachedValuesAndLongOptionForms() throws IpvsadmException {
-        Command c = parse("-A -t10.0.0.1:80 -srr -p600 --netmask=255.255.255.0");
+        Parsed c = parse("-A -t10.0.0.1:80 -srr -p600 --netmask=255.255.255.0");
         assertEquals(ServiceKey.of(Protocol.TCP, ip("10.0.0.1"), 80), c.serviceKey());
         assertEquals("rr", c.service().scheduler());
         assertEquals(600, c.service().persistenceTimeout());
         assertEquals(0xFFFFFF00, c.service().netmask());
-        Command d = parse("--add-service --tcp-service 10.0.0.1:80 --scheduler=wrr --persistent=30");
+        Parsed d = parse("--add-service --tcp-service 10.0.0.1:80 --scheduler=wrr --persistent=30");
         assertEquals("wrr", d.service().scheduler());
         assertEquals(30, d.service().persistenceTimeout());
     }
@@ -232,7 +278,7 @@ class IpvsadmParserTest {
     @Test
     void aValueTakingOptionEndsItsBundle() throws IpvsadmException {
         assertEquals(ServiceKey.of(Protocol.TCP, ip("10.0.0.1"), 80), parse("-At10.0.0.1:80").serviceKey());
-        Command list = parse("-Lnt 10.0.0.1:80");
+        Parsed list = parse("-Lnt 10.0.0.1:80");
         assertTrue(list.list().numeric());
         assertEquals(80, list.serviceKey().port());
         assertEquals(600, parse("-A -t 1.1.1.1:80 -p=600").service().persistenceTimeout());
@@ -243,7 +289,7 @@ class IpvsadmParserTest {
     @Test
     void persistentTakesTheNextWordOnlyWhenItIsNotAnOption() throws IpvsadmException {
         assertEquals(600, parse("-A -t 1.1.1.1:80 -p 600").service().persistenceTimeout());
-        Command bare = parse("-A -t 1.1.1.1:80 -p -s rr");
+        Parsed bare = parse("-A -t 1.1.1.1:80 -p -s rr");
         assertTrue(bare.service().persistent());
         assertEquals(360, bare.service().persistenceTimeout());
         assertEquals("rr", bare.service().scheduler());
@@ -366,13 +412,13 @@ class IpvsadmParserTest {
 
     @Test
     void listOfOneServiceAndZero() throws IpvsadmException {
-        Command list = parse("-L -n -t 10.0.0.1:80");
+        Parsed list = parse("-L -n -t 10.0.0.1:80");
         assertEquals(ServiceKey.of(Protocol.TCP, ip("10.0.0.1"), 80), list.serviceKey());
         assertEquals(ListOptions.NUMERIC, list.list());
-        assertNull(parse("-Z").service());
+        assertEquals(new Command.Zero(Optional.empty()), parse("-Z").command());
         assertEquals(ServiceKey.fwmark(3, false), parse("-Z -f 3").serviceKey());
         assertFalse(parse("-L --sort --sort").list().nosort());
-        assertTrue(parse("-L -c --persistent-conn").list().persistentConn());
+        assertEquals(ListOptions.Columns.PERSISTENT_CONN, parse("-L -c --persistent-conn").list().columns());
     }
 
     @Test

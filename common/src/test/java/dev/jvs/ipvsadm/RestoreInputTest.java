@@ -37,8 +37,8 @@ class RestoreInputTest {
         List<Command> commands = RestoreInput.parseAll("ipvsadm", RestoreInput.split(SAMPLE), TestData.SERVICES);
         assertEquals(List.of(CommandKind.ADD_SERVICE, CommandKind.ADD_SERVER, CommandKind.ADD_SERVER,
                 CommandKind.ADD_SERVICE), commands.stream().map(Command::kind).toList());
-        assertEquals(3, commands.get(2).server().weight());
-        assertEquals(64, commands.get(3).service().netmask());
+        assertEquals(3, ((Command.AddServer) commands.get(2)).server().weight());
+        assertEquals(64, ((Command.AddService) commands.get(3)).service().netmask());
     }
 
     @Test

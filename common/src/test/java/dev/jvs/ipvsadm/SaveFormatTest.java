@@ -62,7 +62,7 @@ class SaveFormatTest {
         TableView table = new TableView(4096, List.of(new ServiceView(limited, Stats.ZERO, Rates.ZERO, List.of())), null);
         String saved = SaveFormat.save(table, true, SAMPLE_NAMES, false);
         assertEquals("-A -t 10.0.0.1:80 -s rr --max-conns 2000\n", saved);
-        assertEquals(limited, RestoreInput.parseAll("ipvsadm", RestoreInput.split(saved), TestData.SERVICES).get(0).service());
+        assertEquals(limited, ((Command.AddService) RestoreInput.parseAll("ipvsadm", RestoreInput.split(saved), TestData.SERVICES).get(0)).service());
     }
 
     @Test
@@ -82,7 +82,7 @@ class SaveFormatTest {
                 """, saved);
         List<ClientIpMode> restored = new ArrayList<>();
         for (Command command : RestoreInput.parseAll("ipvsadm", RestoreInput.split(saved), TestData.SERVICES)) {
-            if (command.kind() == CommandKind.ADD_SERVER) restored.add(command.server().clientIp());
+            if (command instanceof Command.AddServer add) restored.add(add.server().clientIp());
         }
         assertEquals(List.of(ClientIpMode.PROXY_V1, ClientIpMode.PROXY_V2, ClientIpMode.TRANSPARENT, ClientIpMode.NONE),
                 restored);
@@ -111,12 +111,10 @@ class SaveFormatTest {
         List<RealServerConfig> servers = new ArrayList<>();
         Timeouts timeouts = null;
         for (Command command : commands) {
-            switch (command.kind()) {
-                case ADD_SERVICE -> services.add(command.service());
-                case ADD_SERVER -> servers.add(command.server());
-                case SET -> timeouts = command.timeouts();
-                default -> throw new AssertionError(command);
-            }
+            if (command instanceof Command.AddService add) services.add(add.service());
+            else if (command instanceof Command.AddServer add) servers.add(add.server());
+            else if (command instanceof Command.SetTimeouts set) timeouts = set.timeouts();
+            else throw new AssertionError(command);
         }
         List<ServiceConfig> expectedServices = new ArrayList<>();
         List<RealServerConfig> expectedServers = new ArrayList<>();

@@ -20,6 +20,7 @@ import dev.jvs.os.Privileges;
 import dev.jvs.os.Routing;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
+import dev.jvs.director.rules.Subscription;
 import dev.jvs.director.sync.SyncDaemons;
 import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.healthcheck.config.ConfigException;
@@ -254,12 +255,13 @@ public final class Director implements Callable<Integer> {
         ControlServer control = null;
         HealthChecks health = null;
         VrrpService vrrp = null;
+        List<Subscription> subscriptions = new ArrayList<>();
         try {
             nat.announcer(sync.announcer());
             packets.announcer(sync.announcer());
-            rules.addListener(nat);
-            rules.addListener(packets);
-            nat.rulesChanged(rules.services());
+            // Each gets the current table at once on its own thread, then every change.
+            subscriptions.add(rules.subscribeDataPath("nat", nat));
+            subscriptions.add(rules.subscribeDataPath("packets", packets));
             if (keepalived != null) health = HealthChecks.start(keepalived, executor);
             HealthChecks checks = health;
             nat.connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, checks == null
@@ -268,7 +270,6 @@ public final class Director implements Callable<Integer> {
                 // Off the signal thread: a reload waits for the engine.
                 Signal.handle(new Signal("HUP"), sig -> new Thread(checks::reload, "jvs-reload").start());
             }
-            packets.rulesChanged(rules.services());
             if (stateFile != null) {
                 executor.onChange(() -> saveState(stateFile, executor));
                 saveState(stateFile, executor);
@@ -282,6 +283,8 @@ public final class Director implements Callable<Integer> {
                 demoBackends = new DemoBackends(workers, net.serverChannel(), DEMO_BACKENDS);
                 executor.restore(demoRules());
             }
+            // Serve the rules loaded so far before saying we are ready.
+            rules.awaitDataPaths(rules.version(), 10_000);
             control = new ControlServer(socket != null ? socket : ControlSocket.defaultPath(), executor);
             control.start();
             if (demo) printDemoHelp(control.path());
@@ -304,12 +307,16 @@ public final class Director implements Callable<Integer> {
         } catch (IOException e) {
             System.err.println("jvs-director: " + e.getMessage());
             return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
         } finally {
             // VRRP first: a master hands over (priority 0) and drops its VIPs before anything else stops.
             if (vrrp != null) vrrp.close();
             if (health != null) health.close();
             sync.close();
             if (control != null) control.close();
+            for (Subscription s : subscriptions) rules.unsubscribe(s);
             nat.close();
             packets.close();
             if (demoBackends != null) demoBackends.close();

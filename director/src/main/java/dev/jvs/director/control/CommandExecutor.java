@@ -17,9 +17,9 @@ import dev.jvs.ipvsadm.RestoreInput;
 import dev.jvs.ipvsadm.SaveFormat;
 import dev.jvs.ipvsadm.SystemNames;
 import dev.jvs.model.Command;
-import dev.jvs.model.CommandKind;
+import dev.jvs.model.Command.DaemonChange;
+import dev.jvs.model.Command.RuleChange;
 import dev.jvs.model.IpvsadmException;
-import dev.jvs.model.ListOptions;
 import dev.jvs.model.TableView;
 
 import java.util.ArrayList;
@@ -54,13 +54,30 @@ public final class CommandExecutor {
     public ControlReply execute(ControlRequest request) {
         try {
             List<Command> commands = parse(request);
-            if (!request.batch() && commands.size() == 1 && !commands.get(0).kind().modifies()) {
-                return query(commands.get(0), request.prog());
+            if (!request.batch() && commands.size() == 1 && commands.get(0) instanceof Command.Query query) {
+                return ControlReply.ok(query.answer(new Queries(request.prog())));
             }
-            apply(request, commands);
+            long version = apply(request, commands);
+            settle(version);
             return ControlReply.ok("");
         } catch (IpvsadmException e) {
             return ControlReply.error(e.exitStatus(), e.getMessage());
+        }
+    }
+
+    /**
+     * How long {@code ipvsadm} waits for the data paths to take a change in (NAT listeners bound, the packet path's
+     * plan installed), so that, as with the kernel, a service is served once the command returns. Bounded: a data
+     * path that is stuck does not hold the command up longer than this. Other subscribers are never waited for,
+     * and neither are changes from the health checks.
+     */
+    static final long SETTLE_MILLIS = 2_000;
+
+    private void settle(long version) {
+        try {
+            rules.awaitDataPaths(version, SETTLE_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -70,7 +87,7 @@ public final class CommandExecutor {
         for (ControlRequest.Line line : request.lines()) {
             try {
                 Command command = IpvsadmParser.parse(request.prog(), line.args());
-                if (request.batch() && !command.kind().modifies()) {
+                if (request.batch() && command instanceof Command.Query) {
                     throw IpvsadmException.invalid("only rule changes are accepted in restore input, not '"
                             + command.kind().messageName() + "'");
                 }
@@ -91,33 +108,41 @@ public final class CommandExecutor {
     /**
      * Applies a parsed batch as one atomic change: every line is checked (rules against a draft of the table,
      * sync-daemon commands against the running daemons) before anything is applied.
+     *
+     * @return the version of the rule table after the change
      */
-    public synchronized void apply(ControlRequest request, List<Command> commands) throws IpvsadmException {
-        List<Command> ruleCommands = new ArrayList<>();
+    public synchronized long apply(ControlRequest request, List<Command> commands) throws IpvsadmException {
+        List<RuleChange> ruleChanges = new ArrayList<>();
         List<Integer> ruleLines = new ArrayList<>();
+        List<DaemonChange> daemonChanges = new ArrayList<>();
         for (int i = 0; i < commands.size(); i++) {
             Command command = commands.get(i);
-            if (isDaemonCommand(command)) {
+            if (command instanceof RuleChange change) {
+                ruleChanges.add(change);
+                ruleLines.add(i);
+            } else if (command instanceof DaemonChange change) {
                 try {
-                    syncDaemons.check(command.daemon(), command.kind() == CommandKind.START_DAEMON);
+                    syncDaemons.check(change.daemon(), change instanceof Command.StartDaemon);
                 } catch (IpvsadmException e) {
                     throw inBatch(request, i, e);
                 }
+                daemonChanges.add(change);
             } else {
-                ruleCommands.add(command);
-                ruleLines.add(i);
+                throw inBatch(request, i, IpvsadmException.invalid("'" + command.kind().messageName()
+                        + "' changes nothing"));
             }
         }
         try {
-            if (!ruleCommands.isEmpty()) rules.apply(ruleCommands);
+            if (!ruleChanges.isEmpty()) rules.apply(ruleChanges);
         } catch (BatchException e) {
             throw inBatch(request, ruleLines.get(e.index()), e.error());
         }
-        for (Command command : commands) {
-            if (command.kind() == CommandKind.START_DAEMON) syncDaemons.start(command.daemon());
-            if (command.kind() == CommandKind.STOP_DAEMON) syncDaemons.stop(command.daemon());
+        for (DaemonChange change : daemonChanges) {
+            if (change instanceof Command.StartDaemon) syncDaemons.start(change.daemon());
+            else syncDaemons.stop(change.daemon());
         }
         changed.run();
+        return rules.version();
     }
 
     /**
@@ -138,36 +163,61 @@ public final class CommandExecutor {
         this.changed = action;
     }
 
-    private static boolean isDaemonCommand(Command command) {
-        return command.kind() == CommandKind.START_DAEMON || command.kind() == CommandKind.STOP_DAEMON;
-    }
-
     private static IpvsadmException inBatch(ControlRequest request, int index, IpvsadmException e) {
         return request.batch() ? e.prefixed("line " + request.lines().get(index).number() + ": ") : e;
     }
 
-    private ControlReply query(Command command, String prog) throws IpvsadmException {
-        return switch (command.kind()) {
-            case LIST -> ControlReply.ok(list(command));
-            case SAVE -> ControlReply.ok(SaveFormat.save(view(), command.list().numeric(), names(command.list()), false));
-            case HELP -> ControlReply.ok(Help.text(prog));
-            case VERSION -> ControlReply.ok(Help.version() + "\n");
-            default -> throw new IllegalStateException("not a query: " + command.kind());
-        };
-    }
+    /** The answers to the queries, in ipvsadm's words. */
+    private final class Queries implements Command.Query.Handler<String, IpvsadmException> {
+        private final String prog;
 
-    private String list(Command command) throws IpvsadmException {
-        ListOptions options = command.list();
-        if (options.timeout()) return Listing.timeout(rules.timeouts());
-        if (options.daemon()) return syncDaemons.listing();
-        if (options.connections()) {
+        Queries(String prog) {
+            this.prog = prog;
+        }
+
+        @Override
+        public String listServices(Command.ListServices q) throws IpvsadmException {
+            if (q.serviceKey().isPresent() && rules.find(q.serviceKey().get()) == null) {
+                throw new IpvsadmException("No such service", IpvsadmException.LIST_FAILURE);
+            }
+            return Listing.list(view(), q.options(), q.serviceKey().orElse(null), names(q.options().numeric()));
+        }
+
+        @Override
+        public String listConnections(Command.ListConnections q) {
             long now = System.nanoTime();
-            return ConnectionListing.list(connections, packetFlows.apply(now), names(options), now);
+            return ConnectionListing.list(connections, packetFlows.apply(now), names(q.options().numeric()), now);
         }
-        if (command.serviceKey() != null && rules.find(command.serviceKey()) == null) {
-            throw new IpvsadmException("No such service", IpvsadmException.LIST_FAILURE);
+
+        @Override
+        public String listTimeouts(Command.ListTimeouts q) {
+            return Listing.timeout(rules.timeouts());
         }
-        return Listing.list(view(), options, command.serviceKey(), names(options));
+
+        @Override
+        public String listDaemons(Command.ListDaemons q) {
+            return syncDaemons.listing();
+        }
+
+        @Override
+        public String save(Command.Save q) {
+            return SaveFormat.save(view(), q.numeric(), names(q.numeric()), false);
+        }
+
+        @Override
+        public String restore(Command.Restore q) throws IpvsadmException {
+            throw IpvsadmException.invalid("restore input is read by the client and sent as one batch");
+        }
+
+        @Override
+        public String help(Command.Help q) {
+            return Help.text(prog);
+        }
+
+        @Override
+        public String version(Command.Version q) {
+            return Help.version() + "\n";
+        }
     }
 
     /** The table as ipvsadm-restore input with everything -S leaves out, for the --state file. */
@@ -181,7 +231,7 @@ public final class CommandExecutor {
         return rules.view(connections.bucketCount());
     }
 
-    private static NameResolver names(ListOptions options) {
-        return options.numeric() ? NumericNames.INSTANCE : new SystemNames();
+    private static NameResolver names(boolean numeric) {
+        return numeric ? NumericNames.INSTANCE : new SystemNames();
     }
 }

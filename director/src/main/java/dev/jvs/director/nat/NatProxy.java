@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -39,6 +40,7 @@ import java.util.Set;
 public final class NatProxy implements RuleListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NatProxy.class);
+    private static final long BIND_WAIT_MILLIS = 2_000;
 
     private final Transport transport;
     private final EventLoopGroup acceptors;
@@ -47,7 +49,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private final ConnectionTable connections;
     private final ConnectionLimits limits;
     private final Scheduling scheduling;
-    /** Owned by the rule-table writer thread (rulesChanged) and close(). */
+    /** Owned by the rule-table subscription thread (rulesChanged) and close(). */
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
     private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
@@ -91,9 +93,13 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             entry.getValue().close();
             return true;
         });
+        List<ChannelFuture> binding = new ArrayList<>();
         for (ServiceKey key : wanted) {
-            if (!listeners.containsKey(key)) listen(key);
+            if (!listeners.containsKey(key)) binding.add(listen(key));
         }
+        // This runs on the table's control thread, never on an event loop: wait until the new VIPs are bound, so a
+        // change counts as applied (and ipvsadm returns) only once its listeners accept connections.
+        for (ChannelFuture bound : binding) bound.awaitUninterruptibly(BIND_WAIT_MILLIS);
     }
 
     /**
@@ -129,7 +135,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         if (notForwardedLogged.add(key)) log.warn("{}: {}", describe(key), reason);
     }
 
-    private void listen(ServiceKey key) {
+    private ChannelFuture listen(ServiceKey key) {
         ChannelFuture bound = key.protocol() == Protocol.UDP
                 ? UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits, announcer)
                 : listenTcp(key);
@@ -141,6 +147,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 log.error("cannot listen on {}: {}", describe(key), f.cause().getMessage());
             }
         });
+        return bound;
     }
 
     private ChannelFuture listenTcp(ServiceKey key) {

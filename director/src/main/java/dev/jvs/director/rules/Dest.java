@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 public final class Dest {
 
     private volatile RealServerConfig config;
-    private volatile VirtualService service;
+    private volatile ServiceCore service;
     private volatile boolean available;
     private volatile boolean overloaded;
     /** The most recent non-zero weight (the weight itself on add, even 0): mh keeps a quiesced server's slots. */
@@ -39,8 +39,7 @@ public final class Dest {
     /** Writer thread only: when the trash first saw this Dest idle, 0 if not idle. */
     long idleSinceNanos;
 
-    Dest(VirtualService service, RealServerConfig config) {
-        this.service = service;
+    Dest(RealServerConfig config) {
         this.config = config;
         this.weight = config.weight();
     }
@@ -49,8 +48,9 @@ public final class Dest {
         return config;
     }
 
+    /** The newest snapshot of the service this server belongs (or last belonged) to. */
     public VirtualService service() {
-        return service;
+        return service.current;
     }
 
     /** False once the server was deleted from its service (or the service was deleted). */
@@ -114,7 +114,7 @@ public final class Dest {
     public void bindConnection() {
         INACTIVE.incrementAndGet(this);
         stats.conns.increment();
-        service.statsCounters().conns.increment();
+        service.stats.conns.increment();
         checkUpperThreshold();
     }
 
@@ -156,12 +156,12 @@ public final class Dest {
 
     public void countIn(long bytes) {
         stats.countIn(bytes);
-        service.statsCounters().countIn(bytes);
+        service.stats.countIn(bytes);
     }
 
     public void countOut(long bytes) {
         stats.countOut(bytes);
-        service.statsCounters().countOut(bytes);
+        service.stats.countOut(bytes);
     }
 
     private void checkUpperThreshold() {
@@ -188,7 +188,7 @@ public final class Dest {
         }
     }
 
-    // ---- writer side (rule table, under the service's lock) ----
+    // ---- writer side (rule table, under the service core's lock) ----
 
     /** Applies a new configuration as the kernel's update does on add ({@code adding}) and edit. */
     void update(RealServerConfig newConfig, boolean adding) {
@@ -204,7 +204,7 @@ public final class Dest {
         available = true;
     }
 
-    void rebind(VirtualService owner) {
+    void rebind(ServiceCore owner) {
         service = owner;
     }
 

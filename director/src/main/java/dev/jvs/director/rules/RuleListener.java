@@ -2,7 +2,7 @@ package dev.jvs.director.rules;
 
 import java.util.List;
 
-/** Told, on the writer thread, after every successful batch. */
+/** Told about the table on its own control thread: once when it subscribes, then after successful batches. */
 @FunctionalInterface
 public interface RuleListener {
 

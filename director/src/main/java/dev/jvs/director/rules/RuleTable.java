@@ -1,61 +1,55 @@
 package dev.jvs.director.rules;
 
-import dev.jvs.director.sched.Scheduler;
 import dev.jvs.director.sched.Schedulers;
-import java.util.OptionalLong;
-import dev.jvs.model.Command;
-import dev.jvs.model.CommandKind;
+import dev.jvs.model.Command.RuleChange;
 import dev.jvs.model.IpvsadmException;
-import dev.jvs.model.RealServerConfig;
 import dev.jvs.model.RealServerView;
-import dev.jvs.model.ServiceConfig;
 import dev.jvs.model.ServiceKey;
 import dev.jvs.model.ServiceView;
 import dev.jvs.model.TableView;
 import dev.jvs.model.Timeouts;
 
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The single source of truth for virtual services and real servers. One writer at a time applies whole
- * batches; readers get immutable snapshots through a volatile field and never lock.
- *
- * <p>A batch is first played on a {@link Draft}; only if every command succeeds there is it replayed on the live
- * objects, one command at a time as the kernel would run them (so the scheduler hooks see the same history).
+ * The single source of truth for virtual services and real servers. One writer at a time turns a whole batch into
+ * the next table on a {@link Draft} (copy-on-write) and publishes it with one volatile write; readers get
+ * immutable snapshots and never lock, and never see part of a batch. Subscribers hear about each new table on
+ * their own thread, after the writer has let go.
  */
 public final class RuleTable {
 
     /** The kernel frees a trashed destination after it has been idle for a full trash period (120 s). */
     static final long TRASH_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(120);
 
-    private record Snapshot(List<VirtualService> services, Map<ServiceKey, VirtualService> byKey) {
-        static final Snapshot EMPTY = new Snapshot(List.of(), Map.of());
-    }
+    /** One published table. {@code version} counts batches, so subscribers can say how far they have got. */
+    private record Snapshot(List<VirtualService> services, Map<ServiceKey, VirtualService> byKey, Timeouts timeouts,
+                            long version) {
+        static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Timeouts.KERNEL_DEFAULTS, 0);
 
-    private record TrashKey(ServiceKey service, InetAddress address, int port) {
-        static TrashKey of(ServiceKey service, RealServerConfig server) {
-            return new TrashKey(service, server.address(), server.port());
+        static Snapshot of(List<VirtualService> services, Timeouts timeouts, long version) {
+            Map<ServiceKey, VirtualService> byKey = new HashMap<>();
+            for (VirtualService vs : services) byKey.put(vs.key(), vs);
+            return new Snapshot(services, Map.copyOf(byKey), timeouts, version);
         }
     }
 
     private final Object writeLock = new Object();
     private final LongSupplier nanoClock;
     private final Schedulers schedulers;
-    private final List<RuleListener> listeners = new CopyOnWriteArrayList<>();
-    private final Map<TrashKey, Dest> trash = new HashMap<>(); // writer only
+    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+    private Map<Draft.TrashKey, Dest> trash = new HashMap<>(); // writer only
 
     private volatile Snapshot snapshot = Snapshot.EMPTY;
-    private volatile Timeouts timeouts = Timeouts.KERNEL_DEFAULTS;
 
     public RuleTable() {
         this(System::nanoTime);
@@ -84,7 +78,12 @@ public final class RuleTable {
     }
 
     public Timeouts timeouts() {
-        return timeouts;
+        return snapshot.timeouts;
+    }
+
+    /** How many batches have been published; {@link #awaitDataPaths} takes it. */
+    public long version() {
+        return snapshot.version;
     }
 
     /**
@@ -95,11 +94,11 @@ public final class RuleTable {
         for (VirtualService vs : services()) vs.estimateRates();
     }
 
-    /** A copy for listings and saving: configs, live counters, stats and rates. */
+    /** A copy for listings and saving: configs, live counters, stats and rates, all from one snapshot. */
     public TableView view(int connTableSize) {
-        List<VirtualService> services = snapshot.services;
-        List<ServiceView> views = new ArrayList<>(services.size());
-        for (VirtualService vs : services) {
+        Snapshot s = snapshot;
+        List<ServiceView> views = new ArrayList<>(s.services.size());
+        for (VirtualService vs : s.services) {
             List<Dest> dests = vs.dests();
             List<RealServerView> servers = new ArrayList<>(dests.size());
             for (Dest d : dests) {
@@ -108,25 +107,68 @@ public final class RuleTable {
             }
             views.add(new ServiceView(vs.config(), vs.stats(), vs.rates(), servers));
         }
-        return new TableView(connTableSize, views, timeouts);
+        return new TableView(connTableSize, views, s.timeouts);
     }
 
-    public void addListener(RuleListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+    /**
+     * Subscribes {@code listener}: on a thread of its own (named after {@code name}) it gets the current table at
+     * once, then every newer one in order; tables published while it is busy are coalesced into the newest.
+     * Nobody waits for it.
+     */
+    public Subscription subscribe(String name, RuleListener listener) {
+        return subscribe(name, listener, false);
+    }
+
+    /**
+     * Subscribes a data path (NAT listeners, packet path): as {@link #subscribe}, and {@link #awaitDataPaths}
+     * waits for it, so that {@code ipvsadm} can return once a change carries traffic, as with the kernel.
+     */
+    public Subscription subscribeDataPath(String name, RuleListener listener) {
+        return subscribe(name, listener, true);
+    }
+
+    private Subscription subscribe(String name, RuleListener listener, boolean dataPath) {
+        Objects.requireNonNull(listener, "listener");
+        synchronized (writeLock) {
+            Snapshot s = snapshot;
+            Subscription subscription = new Subscription(name, listener, s.services, s.version, dataPath);
+            subscriptions.add(subscription);
+            return subscription;
+        }
+    }
+
+    /** Ends a subscription (shutdown). */
+    public void unsubscribe(Subscription subscription) {
+        subscriptions.remove(subscription);
+        subscription.close();
+    }
+
+    /**
+     * Waits, at most {@code timeoutMillis} in all, until every data-path subscriber has finished with table
+     * {@code version}; true if they all have. Other subscribers are never waited for.
+     */
+    public boolean awaitDataPaths(long version, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        for (Subscription s : subscriptions) {
+            if (!s.dataPath()) continue;
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0 || !s.awaitDelivered(version, left)) return false;
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- the writer
 
     /**
-     * Applies all commands or none.
+     * Applies all commands or none, and publishes the result once.
      *
-     * @throws BatchException           a command failed as the kernel would fail it; the table is unchanged
-     * @throws IllegalArgumentException a command this table does not handle (daemon, list, ...) or lacks its
-     *                                  arguments; the table is unchanged
+     * @throws BatchException a command failed as the kernel would fail it; the table is unchanged
      */
-    public void apply(List<Command> batch) throws BatchException {
+    public void apply(List<? extends RuleChange> batch) throws BatchException {
         synchronized (writeLock) {
-            Draft draft = Draft.of(snapshot.services);
+            reclaimTrash();
+            Snapshot current = snapshot;
+            Draft draft = new Draft(current.services, current.timeouts, trash, schedulers);
             for (int i = 0; i < batch.size(); i++) {
                 try {
                     draft.apply(batch.get(i));
@@ -134,92 +176,11 @@ public final class RuleTable {
                     throw new BatchException(i, e);
                 }
             }
-            reclaimTrash();
-            for (Command c : batch) {
-                replay(c);
-            }
-            List<VirtualService> services = snapshot.services;
-            for (RuleListener listener : listeners) {
-                listener.rulesChanged(services);
-            }
+            long version = current.version + 1;
+            draft.commit(services -> snapshot = Snapshot.of(services, draft.timeouts(), version));
+            trash = draft.trash();
+            for (Subscription s : subscriptions) s.offer(snapshot.services, version);
         }
-    }
-
-    private void replay(Command c) {
-        switch (c.kind()) {
-            case ADD_SERVICE -> addService(c.service());
-            case EDIT_SERVICE -> editService(c.service());
-            case DELETE_SERVICE -> deleteService(c.serviceKey());
-            case FLUSH -> {
-                for (VirtualService vs : snapshot.services) {
-                    retire(vs);
-                }
-                snapshot = Snapshot.EMPTY;
-            }
-            case ADD_SERVER -> addServer(live(c.serviceKey()), c.server());
-            case EDIT_SERVER -> {
-                VirtualService vs = live(c.serviceKey());
-                vs.editDest(vs.findDest(c.server()), c.server());
-            }
-            case DELETE_SERVER -> {
-                VirtualService vs = live(c.serviceKey());
-                Dest dest = vs.findDest(c.server());
-                vs.removeDest(dest);
-                toTrash(vs.key(), dest);
-            }
-            case ZERO -> {
-                if (c.serviceKey() == null) {
-                    snapshot.services.forEach(VirtualService::zero);
-                } else {
-                    live(c.serviceKey()).zero();
-                }
-            }
-            case SET -> timeouts = timeouts.merge(c.timeouts());
-            default -> throw new IllegalStateException("validated batch holds " + c.kind());
-        }
-    }
-
-    private void addService(ServiceConfig config) {
-        VirtualService vs = new VirtualService(config, schedulers.newScheduler(config.scheduler()));
-        List<VirtualService> services = new ArrayList<>(snapshot.services);
-        services.add(vs);
-        publish(services);
-    }
-
-    private void editService(ServiceConfig config) {
-        VirtualService vs = live(config.key());
-        // Same scheduler name = same kernel module: no re-init, its state (e.g. wrr's cw) survives.
-        Scheduler replacement = config.scheduler().equals(vs.schedulerName())
-                ? null : schedulers.newScheduler(config.scheduler());
-        vs.edit(config, replacement);
-    }
-
-    private void deleteService(ServiceKey key) {
-        VirtualService vs = live(key);
-        retire(vs);
-        List<VirtualService> services = new ArrayList<>(snapshot.services);
-        services.remove(vs);
-        publish(services);
-    }
-
-    private void retire(VirtualService vs) {
-        for (Dest d : vs.remove()) {
-            toTrash(vs.key(), d);
-        }
-    }
-
-    private void addServer(VirtualService vs, RealServerConfig config) {
-        Dest dest = trash.remove(TrashKey.of(vs.key(), config));
-        if (dest == null) {
-            dest = new Dest(vs, config);
-        }
-        dest.idleSinceNanos = 0;
-        vs.addAtHead(dest, config);
-    }
-
-    private void toTrash(ServiceKey key, Dest dest) {
-        dest.idleSinceNanos = 0;
-        trash.put(TrashKey.of(key, dest.config()), dest);
     }
 
     /**
@@ -251,26 +212,5 @@ public final class RuleTable {
         synchronized (writeLock) {
             return trash.size();
         }
-    }
-
-    private VirtualService live(ServiceKey key) {
-        return snapshot.byKey.get(key);
-    }
-
-    private void publish(List<VirtualService> services) {
-        Map<ServiceKey, VirtualService> byKey = new LinkedHashMap<>();
-        for (VirtualService vs : services) {
-            byKey.put(vs.key(), vs);
-        }
-        snapshot = new Snapshot(List.copyOf(services), Map.copyOf(byKey));
-    }
-
-    /** The command kinds {@link #apply} accepts. */
-    public static boolean handles(CommandKind kind) {
-        return switch (kind) {
-            case ADD_SERVICE, EDIT_SERVICE, DELETE_SERVICE, FLUSH, ADD_SERVER, EDIT_SERVER, DELETE_SERVER, ZERO, SET ->
-                    true;
-            default -> false;
-        };
     }
 }

@@ -1,6 +1,5 @@
 package dev.jvs.director.rules;
 
-import dev.jvs.director.sched.ScheduleContext;
 import dev.jvs.director.sched.Scheduler;
 import dev.jvs.model.RealServerConfig;
 import dev.jvs.model.ServiceConfig;
@@ -10,33 +9,24 @@ import dev.jvs.model.Stats;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
- * A live virtual service. Readers see immutable values (config, destination list); the scheduler's state is
- * guarded by this service's own lock, which the rule table also takes while it changes the list, so a
- * scheduler never sees a list that its hooks have not been told about.
+ * One virtual service as one published table holds it: its settings and its destinations, both immutable. A
+ * batch that changes the service publishes a new VirtualService; what must outlive the snapshot (counters, the
+ * bound scheduler) sits in the {@link ServiceCore} they share, and the destinations themselves are carried over.
  */
 public final class VirtualService {
 
-    /** Keys dh/lblc when a fwmark service is scheduled without the packet's destination (never the NAT path). */
-    private static final InetAddress NO_DESTINATION = InetAddress.getLoopbackAddress();
+    private final ServiceConfig config;
+    private final List<Dest> dests;
+    final ServiceCore core;
 
-    private final ReentrantLock schedLock = new ReentrantLock();
-    private final StatsCounters stats = new StatsCounters();
-
-    private volatile ServiceConfig config;
-    private volatile List<Dest> dests = List.of();
-    private volatile boolean removed;
-    private Scheduler scheduler; // guarded by schedLock
-    private final ScheduleContext context = new ScheduleContext(); // guarded by schedLock, refilled per decision
-
-    VirtualService(ServiceConfig config, Scheduler scheduler) {
+    VirtualService(ServiceConfig config, List<Dest> dests, ServiceCore core) {
         this.config = config;
-        this.scheduler = scheduler;
-        scheduler.initService(dests);
+        this.dests = List.copyOf(dests);
+        this.core = core;
     }
 
     public ServiceConfig config() {
@@ -52,13 +42,17 @@ public final class VirtualService {
         return dests;
     }
 
-    /** True once the service was deleted or flushed. */
+    /** True once the service was deleted or flushed (it may have been re-created since, as another one). */
     public boolean removed() {
-        return removed;
+        return core.removed();
     }
 
     public Stats stats() {
-        return stats.snapshot();
+        return core.stats.snapshot();
+    }
+
+    public Rates rates() {
+        return core.stats.rates();
     }
 
     /**
@@ -72,23 +66,14 @@ public final class VirtualService {
     /**
      * Runs the scheduler alone for a packet from {@code clientAddress:clientPort} to {@code destinationAddress}
      * (the virtual address, or for fwmark services the packet's own destination, which dh and lblc key on).
-     * Allocates nothing apart from what a caching scheduler (lblc, lblcr) stores when its cache changes.
+     * The scheduler works on the service's newest table, whichever snapshot the caller holds. Allocates nothing
+     * apart from what a caching scheduler (lblc, lblcr) stores when its cache changes.
      */
     public Dest schedule(InetAddress clientAddress, int clientPort, InetAddress destinationAddress) {
-        schedLock.lock();
-        try {
-            if (removed) {
-                return null;
-            }
-            ServiceConfig c = config;
-            return scheduler.schedule(context.fill(this, dests, clientAddress, clientPort,
-                    destinationAddress != null ? destinationAddress : NO_DESTINATION, c.schedFlags()));
-        } finally {
-            schedLock.unlock();
-        }
+        return core.schedule(clientAddress, clientPort, destinationAddress);
     }
 
-    /** The live destination with this address and port, or null. */
+    /** The destination with this address and port in this snapshot, or null. */
     public Dest findDest(RealServerConfig endpoint) {
         for (Dest d : dests) {
             if (d.config().sameEndpoint(endpoint)) {
@@ -98,117 +83,15 @@ public final class VirtualService {
         return null;
     }
 
-    // ---- writer side: called by the rule table only ----
-
-    public Rates rates() {
-        return stats.rates();
+    /** Runs {@code probe} on the bound scheduler under the service lock (diagnostics and tests). */
+    public <T> T inspectScheduler(Function<Scheduler, T> probe) {
+        return core.inspectScheduler(probe);
     }
 
     /** Takes one estimator sample for the service and each of its real servers. */
     void estimateRates() {
-        stats.estimate();
+        core.stats.estimate();
         for (Dest d : dests) d.estimateRates();
-    }
-
-    StatsCounters statsCounters() {
-        return stats;
-    }
-
-    void zero() {
-        stats.reset();
-        for (Dest d : dests) {
-            d.zero();
-        }
-    }
-
-    /** Full replacement of the settings; the scheduler is re-bound only when its name changed. */
-    void edit(ServiceConfig newConfig, Scheduler newSchedulerOrNull) {
-        schedLock.lock();
-        try {
-            config = newConfig;
-            if (newSchedulerOrNull != null) {
-                scheduler.doneService();
-                scheduler = newSchedulerOrNull;
-                scheduler.initService(dests);
-            }
-        } finally {
-            schedLock.unlock();
-        }
-    }
-
-    /** Runs {@code probe} on the bound scheduler under the service lock (diagnostics and tests). */
-    public <T> T inspectScheduler(java.util.function.Function<Scheduler, T> probe) {
-        schedLock.lock();
-        try {
-            return probe.apply(scheduler);
-        } finally {
-            schedLock.unlock();
-        }
-    }
-
-    String schedulerName() {
-        schedLock.lock();
-        try {
-            return scheduler.name();
-        } finally {
-            schedLock.unlock();
-        }
-    }
-
-    void addAtHead(Dest dest, RealServerConfig newConfig) {
-        schedLock.lock();
-        try {
-            dest.rebind(this);
-            dest.update(newConfig, true);
-            List<Dest> next = new ArrayList<>(dests.size() + 1);
-            next.add(dest);
-            next.addAll(dests);
-            dests = List.copyOf(next);
-            scheduler.addDest(dests, dest);
-        } finally {
-            schedLock.unlock();
-        }
-    }
-
-    void editDest(Dest dest, RealServerConfig newConfig) {
-        schedLock.lock();
-        try {
-            dest.update(newConfig, false);
-            scheduler.updDest(dests, dest);
-        } finally {
-            schedLock.unlock();
-        }
-    }
-
-    void removeDest(Dest dest) {
-        schedLock.lock();
-        try {
-            int index = dests.indexOf(dest);
-            List<Dest> next = new ArrayList<>(dests);
-            next.remove(index);
-            dests = List.copyOf(next);
-            dest.markUnavailable();
-            scheduler.delDest(dests, dest, index);
-        } finally {
-            schedLock.unlock();
-        }
-    }
-
-    /** Deletes the service: the scheduler is unbound first and no del hook runs for the servers (as the kernel). */
-    List<Dest> remove() {
-        schedLock.lock();
-        try {
-            List<Dest> old = dests;
-            scheduler.doneService();
-            removed = true;
-            dests = List.of();
-            for (Dest d : old) {
-                d.markUnavailable();
-            }
-            return old;
-        } finally {
-            schedLock.unlock();
-        }
     }
 
     @Override

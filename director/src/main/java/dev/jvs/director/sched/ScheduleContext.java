@@ -1,7 +1,6 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
-import dev.jvs.director.rules.VirtualService;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -12,7 +11,6 @@ import java.util.List;
  */
 public final class ScheduleContext {
 
-    private VirtualService service;
     private List<Dest> dests = List.of();
     private InetAddress clientAddress;
     private int clientPort;
@@ -26,19 +24,14 @@ public final class ScheduleContext {
      * @param destinationAddress the packet's destination address (dh, lblc and lblcr key on it)
      * @param serviceFlags       the service's SCHED1/SCHED2 flag bits from {@code -b}
      */
-    public ScheduleContext fill(VirtualService service, List<Dest> dests, InetAddress clientAddress, int clientPort,
+    public ScheduleContext fill(List<Dest> dests, InetAddress clientAddress, int clientPort,
                                 InetAddress destinationAddress, int serviceFlags) {
-        this.service = service;
         this.dests = dests;
         this.clientAddress = clientAddress;
         this.clientPort = clientPort;
         this.destinationAddress = destinationAddress;
         this.serviceFlags = serviceFlags;
         return this;
-    }
-
-    public VirtualService service() {
-        return service;
     }
 
     public List<Dest> dests() {

@@ -24,10 +24,10 @@ class ConnectionListingTest {
     @Test
     void listsEntriesInIpvsadmsLayoutWithStateNamesAndTimeLeft() throws Exception {
         RuleTable rules = new RuleTable();
-        List<dev.jvs.model.Command> batch = new ArrayList<>();
+        List<dev.jvs.model.Command.RuleChange> batch = new ArrayList<>();
         for (String line : List.of("-A -t 10.0.0.1:80 -s rr", "-a -t 10.0.0.1:80 -r 192.168.0.19:80 -m",
                 "-A -u 10.0.0.3:53 -s rr", "-a -u 10.0.0.3:53 -r 192.168.2.1:53 -m")) {
-            batch.add(IpvsadmParser.parse("ipvsadm", Arrays.asList(line.split(" "))));
+            batch.add((dev.jvs.model.Command.RuleChange) IpvsadmParser.parse("ipvsadm", Arrays.asList(line.split(" "))));
         }
         rules.apply(batch);
         ConnectionTable table = new ConnectionTable(8, rules::timeouts);

@@ -53,7 +53,8 @@ class UdpNatTest {
         closeLast.add(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         nat = new NatProxy(transport, acceptors, workers, rules, connections,
                 new Scheduling(connections, System::nanoTime), limits);
-        rules.addListener(nat);
+        dev.jvs.director.rules.Subscription subscription = rules.subscribe("nat", nat);
+        closeLast.add(0, () -> rules.unsubscribe(subscription));
         vip = ServiceKey.of(Protocol.UDP, LOOPBACK, freeUdpPort());
         servers.add(new NamedServer("A"));
         servers.add(new NamedServer("B"));
@@ -213,9 +214,8 @@ class UdpNatTest {
         awaitBound();
     }
 
-    private static dev.jvs.model.Command deleteServer(ServiceKey key, String ip, int port) {
-        return new dev.jvs.model.Command(dev.jvs.model.CommandKind.DELETE_SERVER, ServiceConfig.defaults(key),
-                RealServerConfig.of(addr(ip), port, ForwardMethod.MASQ, 1), null, null, null);
+    private static dev.jvs.model.Command.RuleChange deleteServer(ServiceKey key, String ip, int port) {
+        return new dev.jvs.model.Command.DeleteServer(key, RealServerConfig.of(addr(ip), port, ForwardMethod.MASQ, 1));
     }
 
     private Dest dest(String name) {

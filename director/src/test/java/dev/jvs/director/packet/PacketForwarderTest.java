@@ -64,7 +64,7 @@ class PacketForwarderTest {
     private void setUp(ServiceConfig service, ForwardMethod method, int maxFlows, int mtu, String... realServers)
             throws Exception {
         RuleTable rules = new RuleTable();
-        List<Command> commands = new ArrayList<>(List.of(Fixtures.addService(service)));
+        List<Command.RuleChange> commands = new ArrayList<>(List.of(Fixtures.addService(service)));
         for (String rs : realServers) {
             commands.add(Fixtures.addServer(Fixtures.VIP, RealServerConfig.of(Fixtures.addr(rs), 80, method, 1)));
         }

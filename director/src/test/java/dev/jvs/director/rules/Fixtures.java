@@ -1,7 +1,6 @@
 package dev.jvs.director.rules;
 
 import dev.jvs.model.Command;
-import dev.jvs.model.CommandKind;
 import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.RealServerConfig;
@@ -36,45 +35,48 @@ public final class Fixtures {
         return ServiceConfig.defaults(key).withScheduler(scheduler);
     }
 
-    public static Command addService(ServiceKey key, String scheduler) {
-        return new Command(CommandKind.ADD_SERVICE, service(key, scheduler), null, null, null, null);
+    public static Command.RuleChange addService(ServiceKey key, String scheduler) {
+        return new Command.AddService(service(key, scheduler));
     }
 
-    public static Command addService(ServiceConfig config) {
-        return new Command(CommandKind.ADD_SERVICE, config, null, null, null, null);
+    public static Command.RuleChange addService(ServiceConfig config) {
+        return new Command.AddService(config);
     }
 
-    public static Command editService(ServiceKey key, String scheduler) {
-        return new Command(CommandKind.EDIT_SERVICE, service(key, scheduler), null, null, null, null);
+    public static Command.RuleChange editService(ServiceKey key, String scheduler) {
+        return new Command.EditService(service(key, scheduler));
     }
 
-    public static Command editService(ServiceConfig config) {
-        return new Command(CommandKind.EDIT_SERVICE, config, null, null, null, null);
+    public static Command.RuleChange editService(ServiceConfig config) {
+        return new Command.EditService(config);
     }
 
-    public static Command deleteService(ServiceKey key) {
-        return new Command(CommandKind.DELETE_SERVICE, ServiceConfig.defaults(key), null, null, null, null);
+    public static Command.RuleChange deleteService(ServiceKey key) {
+        return new Command.DeleteService(key);
     }
 
-    public static Command zero(ServiceKey keyOrNull) {
-        return new Command(CommandKind.ZERO, keyOrNull == null ? null : ServiceConfig.defaults(keyOrNull),
-                null, null, null, null);
+    public static Command.RuleChange flush() {
+        return new Command.Flush();
     }
 
-    public static Command set(int tcp, int tcpFin, int udp) {
-        return new Command(CommandKind.SET, null, null, null, new Timeouts(tcp, tcpFin, udp), null);
+    public static Command.RuleChange zero(ServiceKey keyOrNull) {
+        return new Command.Zero(java.util.Optional.ofNullable(keyOrNull));
     }
 
-    public static Command addServer(ServiceKey key, RealServerConfig server) {
-        return new Command(CommandKind.ADD_SERVER, ServiceConfig.defaults(key), server, null, null, null);
+    public static Command.RuleChange set(int tcp, int tcpFin, int udp) {
+        return new Command.SetTimeouts(new Timeouts(tcp, tcpFin, udp));
     }
 
-    public static Command editServer(ServiceKey key, RealServerConfig server) {
-        return new Command(CommandKind.EDIT_SERVER, ServiceConfig.defaults(key), server, null, null, null);
+    public static Command.RuleChange addServer(ServiceKey key, RealServerConfig server) {
+        return new Command.AddServer(key, server);
     }
 
-    public static Command deleteServer(ServiceKey key, String ip) {
-        return new Command(CommandKind.DELETE_SERVER, ServiceConfig.defaults(key), rs(ip, 1), null, null, null);
+    public static Command.RuleChange editServer(ServiceKey key, RealServerConfig server) {
+        return new Command.EditServer(key, server);
+    }
+
+    public static Command.RuleChange deleteServer(ServiceKey key, String ip) {
+        return new Command.DeleteServer(key, rs(ip, 1));
     }
 
     /** A direct-routing server on port 80. */
@@ -91,7 +93,7 @@ public final class Fixtures {
                 c.tunnelType(), c.tunnelPort(), c.tunnelChecksum(), c.clientIp());
     }
 
-    public static void apply(RuleTable table, Command... commands) {
+    public static void apply(RuleTable table, Command.RuleChange... commands) {
         try {
             table.apply(List.of(commands));
         } catch (BatchException e) {
@@ -102,12 +104,12 @@ public final class Fixtures {
     /** A table with one service whose servers are added in the given order (so listed in reverse). */
     public static RuleTable serviceWith(String scheduler, RealServerConfig... addedInOrder) {
         RuleTable table = new RuleTable();
-        List<Command> batch = new ArrayList<>();
+        List<Command.RuleChange> batch = new ArrayList<>();
         batch.add(addService(VIP, scheduler));
         for (RealServerConfig c : addedInOrder) {
             batch.add(addServer(VIP, c));
         }
-        apply(table, batch.toArray(Command[]::new));
+        apply(table, batch.toArray(Command.RuleChange[]::new));
         return table;
     }
 

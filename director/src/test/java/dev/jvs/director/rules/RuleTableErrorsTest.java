@@ -25,7 +25,7 @@ class RuleTableErrorsTest {
 
     private final RuleTable table = serviceWith("wlc", rs(A, 1));
 
-    private void fails(String message, Command command) {
+    private void fails(String message, Command.RuleChange command) {
         BatchException e = assertThrows(BatchException.class, () -> table.apply(List.of(command)));
         assertEquals(0, e.index());
         assertEquals(message, e.getMessage());
@@ -127,12 +127,5 @@ class RuleTableErrorsTest {
         apply(table, editServer(VIP, rs(A, ForwardMethod.MASQ, 1)), addServer(VIP, rs(C, ForwardMethod.MASQ, 1)));
         fails(mixing, addServer(VIP, rs(D, ForwardMethod.ROUTE, 1)));
         fails(mixing, editServer(VIP, rs(C, ForwardMethod.ROUTE, 1)));
-    }
-
-    @Test
-    void daemonCommandsAreNotHandledHere() {
-        assertThrows(IllegalArgumentException.class,
-                () -> table.apply(List.of(deleteServer(VIP, A), Command.of(dev.jvs.model.CommandKind.START_DAEMON))));
-        assertEquals(1, table.find(VIP).dests().size());
     }
 }

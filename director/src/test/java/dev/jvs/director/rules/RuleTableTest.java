@@ -25,7 +25,7 @@ class RuleTableTest {
     void anErrorInTheThirdCommandLeavesTheTableUnchanged() {
         RuleTable table = serviceWith("rr", rs(A, 1));
         List<VirtualService> before = table.services();
-        List<Command> batch = List.of(addServer(VIP, rs(B, 1)), addService(OTHER, "wlc"), addServer(VIP, rs(A, 2)),
+        List<Command.RuleChange> batch = List.of(addServer(VIP, rs(B, 1)), addService(OTHER, "wlc"), addServer(VIP, rs(A, 2)),
                 set(1, 2, 3));
         BatchException e = assertThrows(BatchException.class, () -> table.apply(batch));
         assertEquals(2, e.index());
@@ -80,9 +80,11 @@ class RuleTableTest {
         a.countIn(100);
         apply(table, deleteServer(VIP, A));
         assertFalse(a.available());
-        assertEquals(List.of(B), vs.dests().stream().map(d -> d.config().address().getHostAddress()).toList());
+        assertEquals(List.of(B), table.find(VIP).dests().stream().map(d -> d.config().address().getHostAddress())
+                .toList());
+        assertEquals(2, vs.dests().size(), "a published snapshot never changes");
         apply(table, addServer(VIP, rs(A, 5)));
-        Dest back = vs.dests().get(0);
+        Dest back = table.find(VIP).dests().get(0);
         assertSame(a, back);
         assertTrue(back.available());
         assertEquals(5, back.weight());
@@ -176,22 +178,31 @@ class RuleTableTest {
         RuleTable table = serviceWith("rr", rs(A, 1));
         VirtualService vs = table.find(VIP);
         Dest a = vs.dests().get(0);
-        apply(table, Command.of(dev.jvs.model.CommandKind.FLUSH));
+        apply(table, flush());
         assertTrue(table.services().isEmpty());
         assertTrue(vs.removed());
         assertFalse(a.available());
     }
 
     @Test
-    void listenersHearEverySuccessfulBatchOnly() {
+    void aSubscriberGetsTheCurrentTableAtOnceThenEveryNewerOneAndNoFailedBatch() throws Exception {
         RuleTable table = new RuleTable();
-        List<List<VirtualService>> seen = new ArrayList<>();
-        table.addListener(seen::add);
         apply(table, addService(VIP, "rr"));
-        assertThrows(BatchException.class, () -> table.apply(List.of(addService(VIP, "rr"))));
-        apply(table, addService(OTHER, "rr"));
-        assertEquals(2, seen.size());
-        assertEquals(1, seen.get(0).size());
-        assertEquals(2, seen.get(1).size());
+        java.util.concurrent.BlockingQueue<List<VirtualService>> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+        Subscription subscription = table.subscribe("test", seen::add);
+        try {
+            assertEquals(List.of(VIP), keys(seen.poll(5, TimeUnit.SECONDS)), "the current table, at once");
+            assertThrows(BatchException.class, () -> table.apply(List.of(addService(VIP, "rr"))));
+            apply(table, addService(OTHER, "rr"));
+            assertEquals(List.of(VIP, OTHER), keys(seen.poll(5, TimeUnit.SECONDS)));
+            assertTrue(seen.isEmpty(), "nothing for the failed batch");
+        } finally {
+            table.unsubscribe(subscription);
+        }
+    }
+
+    private static List<ServiceKey> keys(List<VirtualService> services) {
+        assertNotNull(services, "a table was delivered");
+        return services.stream().map(VirtualService::key).toList();
     }
 }

@@ -1,7 +1,6 @@
 package dev.jvs.healthcheck.config;
 
 import dev.jvs.model.Command;
-import dev.jvs.model.CommandKind;
 import dev.jvs.model.RealServerConfig;
 import dev.jvs.model.RealServerView;
 import dev.jvs.model.Rates;
@@ -90,7 +89,7 @@ public final class TablePlan {
             List<RealServerConfig> dests = destinations(vs, TablePlan::startWeight, startQuorum(vs));
             for (ServiceConfig service : vs.services()) {
                 commands.add(addService(service));
-                for (RealServerConfig dest : dests) commands.add(server(CommandKind.ADD_SERVER, service, dest));
+                for (RealServerConfig dest : dests) commands.add(new Command.AddServer(service.key(), dest));
             }
         }
         return commands;
@@ -112,11 +111,7 @@ public final class TablePlan {
     }
 
     public static Command addService(ServiceConfig service) {
-        return new Command(CommandKind.ADD_SERVICE, service, null, null, null, null);
-    }
-
-    public static Command server(CommandKind kind, ServiceConfig service, RealServerConfig dest) {
-        return new Command(kind, service, dest, null, null, null);
+        return new Command.AddService(service);
     }
 
     public static RealServerConfig withWeight(RealServerConfig c, int weight) {

@@ -11,7 +11,6 @@ import dev.jvs.healthcheck.config.TablePlan;
 import dev.jvs.healthcheck.config.VirtualServerDef;
 import dev.jvs.healthcheck.script.ScriptRunner;
 import dev.jvs.model.Command;
-import dev.jvs.model.CommandKind;
 import dev.jvs.model.IpvsadmException;
 import dev.jvs.model.RealServerConfig;
 import dev.jvs.model.ServiceConfig;
@@ -307,12 +306,12 @@ public final class HealthEngine implements AutoCloseable {
             }
         }
         for (ServiceKey key : appliedServices.keySet()) {
-            if (!wantedServices.containsKey(key)) commands.add(new Command(CommandKind.DELETE_SERVICE, appliedServices.get(key), null, null, null, null));
+            if (!wantedServices.containsKey(key)) commands.add(new Command.DeleteService(key));
         }
         for (Map.Entry<ServiceKey, ServiceConfig> e : wantedServices.entrySet()) {
             ServiceConfig before = appliedServices.get(e.getKey());
             if (before == null) commands.add(TablePlan.addService(e.getValue()));
-            else if (!before.equals(e.getValue())) commands.add(new Command(CommandKind.EDIT_SERVICE, e.getValue(), null, null, null, null));
+            else if (!before.equals(e.getValue())) commands.add(new Command.EditService(e.getValue()));
             commands.addAll(diff(e.getValue(), applied.getOrDefault(e.getKey(), List.of()), wantedDests.get(e.getKey())));
         }
         try {
@@ -371,11 +370,11 @@ public final class HealthEngine implements AutoCloseable {
         List<Command> commands = new ArrayList<>();
         for (RealServerConfig want : after) {
             RealServerConfig had = before.stream().filter(want::sameEndpoint).findFirst().orElse(null);
-            if (had == null) commands.add(TablePlan.server(CommandKind.ADD_SERVER, service, want));
-            else if (!had.equals(want)) commands.add(TablePlan.server(CommandKind.EDIT_SERVER, service, want));
+            if (had == null) commands.add(new Command.AddServer(service.key(), want));
+            else if (!had.equals(want)) commands.add(new Command.EditServer(service.key(), want));
         }
         for (RealServerConfig had : before) {
-            if (after.stream().noneMatch(had::sameEndpoint)) commands.add(TablePlan.server(CommandKind.DELETE_SERVER, service, had));
+            if (after.stream().noneMatch(had::sameEndpoint)) commands.add(new Command.DeleteServer(service.key(), had));
         }
         return commands;
     }

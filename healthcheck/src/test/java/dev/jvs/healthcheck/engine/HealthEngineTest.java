@@ -4,6 +4,7 @@ import dev.jvs.healthcheck.CheckResult;
 import dev.jvs.healthcheck.config.KeepalivedConfig;
 import dev.jvs.model.Command;
 import dev.jvs.model.CommandKind;
+import dev.jvs.model.RealServerConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,11 +89,20 @@ class HealthEngineTest {
         List<String> out = new ArrayList<>();
         for (List<Command> batch : batches) {
             for (Command c : batch) {
-                String server = c.server() == null ? "" : " " + c.server().address().getHostAddress() + " w" + c.server().weight();
+                RealServerConfig rs = server(c);
+                String server = rs == null ? "" : " " + rs.address().getHostAddress() + " w" + rs.weight();
                 out.add(c.kind() + server);
             }
         }
         return out;
+    }
+
+    /** The real server of -a/-e/-d, else null. */
+    private static RealServerConfig server(Command c) {
+        if (c instanceof Command.AddServer a) return a.server();
+        if (c instanceof Command.EditServer e) return e.server();
+        if (c instanceof Command.DeleteServer d) return d.server();
+        return null;
     }
 
     private void await(String what, Predicate<List<String>> condition) throws InterruptedException {
@@ -157,7 +167,7 @@ class HealthEngineTest {
         answers.put("10.0.0.3:80", CheckResult.down("refused"));
         await("sorry in", c -> c.contains("ADD_SERVER 10.0.0.99 w1"));
         List<Command> swap = batches.stream().filter(b -> b.stream().anyMatch(c -> c.kind() == CommandKind.ADD_SERVER
-                && c.server().address().getHostAddress().equals("10.0.0.99"))).findFirst().orElseThrow();
+                && server(c).address().getHostAddress().equals("10.0.0.99"))).findFirst().orElseThrow();
         assertTrue(swap.stream().anyMatch(c -> c.kind() == CommandKind.DELETE_SERVER), "the last server leaves in the swap batch");
         answers.clear();
         await("sorry out", c -> c.get(c.size() - 1).startsWith("DELETE_SERVER 10.0.0.99")
@@ -192,7 +202,7 @@ class HealthEngineTest {
         int before = batches.size();
         engine.reload(config(rs("10.0.0.2", "weight 4") + rs("10.0.0.3", "") + rs("10.0.0.5", ""), ""));
         List<String> reload = new ArrayList<>();
-        for (Command c : batches.get(before)) reload.add(c.kind() + " " + c.server().address().getHostAddress() + " w" + c.server().weight());
+        for (Command c : batches.get(before)) reload.add(c.kind() + " " + server(c).address().getHostAddress() + " w" + server(c).weight());
         // 10.0.0.3 stays out (its failing state is kept), nothing is deleted or re-added.
         assertEquals(List.of("EDIT_SERVER 10.0.0.2 w4", "ADD_SERVER 10.0.0.5 w1"), reload);
     }
