@@ -80,11 +80,12 @@ public final class Director implements Callable<Integer> {
     @Option(names = "--demo", description = "Start a demo service on 127.0.0.1:8080 (rr) with two built-in HTTP backends.")
     boolean demo;
 
-    @Option(names = "--transport", paramLabel = "io_uring|epoll|nio",
+    @Option(names = "--transport", paramLabel = "io_uring|epoll|nio", converter = OptionConverters.TransportName.class,
             description = "Network transport (default: the best available, io_uring, then epoll, then nio).")
-    String transport;
+    Transport transport;
 
     @Option(names = "--conn-tab-bits", paramLabel = "BITS", defaultValue = "12",
+            converter = OptionConverters.ConnTabBits.class,
             description = "Connection table size as a power of two, 8..20, like IPVS's conn_tab_bits (default: ${DEFAULT-VALUE}).")
     int connTabBits;
 
@@ -101,6 +102,7 @@ public final class Director implements Callable<Integer> {
     boolean configTest;
 
     @Option(names = "--connect-timeout", paramLabel = "MS", defaultValue = "" + ConnectPolicy.DEFAULT_CONNECT_TIMEOUT_MILLIS,
+            converter = OptionConverters.PositiveMillis.class,
             description = "NAT: how long to wait for a real server to accept a connection (default: ${DEFAULT-VALUE}).")
     int connectTimeout;
 
@@ -114,8 +116,9 @@ public final class Director implements Callable<Integer> {
     List<String> interfaces = new ArrayList<>();
 
     @Option(names = "--packet-backend", paramLabel = "af_packet|pcap", defaultValue = "af_packet",
+            converter = OptionConverters.BackendName.class,
             description = "Raw frame I/O for -g/-i services: af_packet (memory-mapped rings, default) or pcap (libpcap).")
-    String packetBackend;
+    PacketBackend packetBackend;
 
     @Option(names = "--max-flows", paramLabel = "N", defaultValue = "262144",
             description = "At most N packet flows (-g/-i) tracked at once; new flows beyond it are dropped and counted"
@@ -137,9 +140,9 @@ public final class Director implements Callable<Integer> {
             description = "Like the expire_quiescent_template sysctl: a persistence template to a weight-0 server is dropped and the client rescheduled (default: off).")
     boolean expireQuiescentTemplate;
 
-    @Option(names = "--sync-peer", paramLabel = "ADDR[:PORT]",
+    @Option(names = "--sync-peer", paramLabel = "ADDR[:PORT]", converter = OptionConverters.Peer.class,
             description = "Connection sync without multicast: the master sync daemon also sends to this director (repeatable; default port: the daemon's --mcast-port). A backup always accepts unicast on its sync port.")
-    List<String> syncPeers = new ArrayList<>();
+    List<InetSocketAddress> syncPeers = new ArrayList<>();
 
     private final CountDownLatch stop = new CountDownLatch(1);
 
@@ -162,28 +165,37 @@ public final class Director implements Callable<Integer> {
             }
             return HealthChecks.configTest(keepalivedConf, System.err);
         }
-        if (connectTimeout <= 0) {
-            System.err.println("jvs-director: --connect-timeout must be a positive number of milliseconds");
-            return 2;
-        }
-        if (connTabBits < 8 || connTabBits > 20) {
-            System.err.println("jvs-director: --conn-tab-bits must be between 8 and 20");
-            return 2;
-        }
-        Transport net;
-        try {
-            net = transport == null ? Transport.best() : Transport.named(transport);
-        } catch (IllegalArgumentException e) {
+        try (Shutdown shutdown = new Shutdown()) {
+            Core core = newCore();
+            Configs configs = readConfigs(core);
+            DataPlane data = startDataPlane(core, shutdown);
+            startControlPlane(core, configs, data, shutdown);
+            startDaemons(core, configs, shutdown);
+            Signal.handle(new Signal("TERM"), sig -> stop.countDown());
+            Signal.handle(new Signal("INT"), sig -> stop.countDown());
+            log.info("jvs-director ready");
+            stop.await();
+            log.info("shutting down");
+            return 0;
+        } catch (StartupFailure e) {
             System.err.println("jvs-director: " + e.getMessage());
-            return 2;
+            return 1;
         }
-        PacketBackend backend;
-        try {
-            backend = PacketBackend.named(packetBackend);
-        } catch (IllegalArgumentException e) {
-            System.err.println("jvs-director: " + e.getMessage());
-            return 2;
+    }
+
+    /** A step could not start; the message says why (exit status 1). */
+    private static final class StartupFailure extends Exception {
+        StartupFailure(String message) {
+            super(message, null, false, false);
         }
+    }
+
+    /** What every part shares: the rule table, the connection table, and the parts the rules are loaded through. */
+    private record Core(RuleTable rules, ConnectionTable connections, Scheduling scheduling, PacketPath packets,
+                        SyncDaemons sync, CommandExecutor executor, StateFile stateFile) {}
+
+    /** Step 1: the tables, and the objects that read and change them (nothing runs yet). */
+    private Core newCore() {
         LongSupplier clock = System::nanoTime;
         Schedulers schedulers = new Schedulers(clock,
                 schedSeed == null ? OptionalLong.empty() : OptionalLong.of(schedSeed));
@@ -192,136 +204,140 @@ public final class Director implements Callable<Integer> {
         connections.expireNodestConn(expireNodestConn);
         Scheduling scheduling = new Scheduling(connections, clock);
         scheduling.expireQuiescentTemplate(expireQuiescentTemplate);
-        List<InetSocketAddress> peers;
-        try {
-            peers = parsePeers(syncPeers);
-        } catch (IllegalArgumentException e) {
-            System.err.println("jvs-director: " + e.getMessage());
-            return 2;
-        }
         PacketPath packets = new PacketPath(rules, scheduling,
-                new PacketPath.Settings(PacketPath.distinct(interfaces), backend, Math.max(1, maxFlows)),
+                new PacketPath.Settings(PacketPath.distinct(interfaces), packetBackend, Math.max(1, maxFlows)),
                 Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
         // A backup offers each record to the packet path first (DR/TUN flows), then to the connection table.
         SyncDaemons sync = new SyncDaemons(List.of(packets.installer(), new TableInstaller(rules, connections, clock)),
-                peers, clock);
+                syncPeers, clock);
         CommandExecutor executor = new CommandExecutor(rules, connections, sync);
+        executor.packetFlows(packets::flows);
+        return new Core(rules, connections, scheduling, packets, sync, executor,
+                state == null ? null : new StateFile(state));
+    }
 
-        // Rules first, before anything listens: a bad file stops start-up with the line and the reason.
-        StateFile stateFile = state == null ? null : new StateFile(state);
+    /** The keepalived-style configuration, read once: the same tree feeds the health checks and VRRP. */
+    private record Configs(KeepalivedConfig keepalived, VrrpConfig vrrp) {}
+
+    /** Step 2: the rules and configuration files, before anything listens: a bad file stops start-up. */
+    private Configs readConfigs(Core core) throws StartupFailure {
+        StateFile stateFile = core.stateFile();
+        boolean fromState = stateFile != null && stateFile.exists() && keepalivedConf == null;
         try {
             if (stateFile != null && stateFile.exists() && keepalivedConf != null) {
                 // The keepalived file owns its services: restoring them too would add them twice.
                 log.info("--keepalived-conf given: state file {} is written but not restored", stateFile.path());
-            } else if (stateFile != null && stateFile.exists()) {
-                executor.restore(Files.readString(stateFile.path()));
+            } else if (fromState) {
+                core.executor().restore(Files.readString(stateFile.path()));
                 log.info("loaded rules from state file {}", stateFile.path());
             } else if (config != null) {
-                executor.restore(Files.readString(config));
+                core.executor().restore(Files.readString(config));
                 log.info("loaded rules from config file {}", config.toAbsolutePath());
             }
         } catch (IpvsadmException e) {
-            Path source = stateFile != null && stateFile.exists() && keepalivedConf == null ? stateFile.path() : config;
-            System.err.println("jvs-director: " + source + ": " + e.getMessage());
-            return 1;
+            throw new StartupFailure((fromState ? stateFile.path() : config) + ": " + e.getMessage());
         } catch (IOException e) {
-            System.err.println("jvs-director: cannot read " + e.getMessage());
-            return 1;
+            throw new StartupFailure("cannot read " + e.getMessage());
         }
-
-        // Read once, before anything listens: the same tree feeds the health checks and VRRP.
-        KeepalivedConfig keepalived = null;
-        VrrpConfig vrrpConfig = null;
         Path configFile = keepalivedConf != null ? keepalivedConf : vrrpConf;
         try {
             if (keepalivedConf != null) {
-                keepalived = KeepalivedConfig.loadValid(keepalivedConf);
-                vrrpConfig = VrrpConfigParser.parse(keepalived).orElse(null);
-            } else if (vrrpConf != null) {
-                vrrpConfig = VrrpConfigParser.load(vrrpConf);
+                KeepalivedConfig keepalived = KeepalivedConfig.loadValid(keepalivedConf);
+                return new Configs(keepalived, VrrpConfigParser.parse(keepalived).orElse(null));
             }
+            return new Configs(null, vrrpConf != null ? VrrpConfigParser.load(vrrpConf) : null);
         } catch (ConfigException e) {
-            System.err.println("jvs-director: " + configFile + " has errors:\n" + e.getMessage());
-            return 1;
+            throw new StartupFailure(configFile + " has errors:\n" + e.getMessage());
         }
+    }
 
+    /** The running data plane. */
+    private record DataPlane(Transport transport, EventLoopGroup workers, NatProxy nat) {}
+
+    /**
+     * Step 3: the data plane: event loops, the NAT proxy and the packet path, each following the rule table from
+     * its current state on.
+     */
+    private DataPlane startDataPlane(Core core, Shutdown shutdown) {
+        Transport net = transport != null ? transport : Transport.best();
         log.info("transport {}", net.optionName());
-        EventLoopGroup acceptors = net.newGroup(1);
         EventLoopGroup workers = net.newGroup(threads);
-        NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections, scheduling,
+        shutdown.onClose(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
+        EventLoopGroup acceptors = net.newGroup(1);
+        shutdown.onClose(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+
+        NatProxy nat = new NatProxy(net, acceptors, workers, core.rules(), core.connections(), core.scheduling(),
                 new ConnectionLimits(maxConnections));
-        executor.packetFlows(packets::flows);
-        DemoBackends demoBackends = null;
-        ControlServer control = null;
-        HealthChecks health = null;
-        VrrpService vrrp = null;
-        List<Subscription> subscriptions = new ArrayList<>();
+        nat.announcer(core.sync().announcer());
+        core.packets().announcer(core.sync().announcer());
+        shutdown.onClose(core.packets());
+        shutdown.onClose(nat);
+        // Each gets the current table at once on its own thread, then every change.
+        Subscription natRules = core.rules().subscribeDataPath("nat", nat);
+        shutdown.onClose(() -> core.rules().unsubscribe(natRules));
+        Subscription packetRules = core.rules().subscribeDataPath("packets", core.packets());
+        shutdown.onClose(() -> core.rules().unsubscribe(packetRules));
+
+        ConnectionTable connections = core.connections();
+        RuleTable rules = core.rules();
+        workers.next().scheduleAtFixedRate(() -> connections.expire(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+        workers.next().scheduleAtFixedRate(rules::estimateRates, 2, 2, TimeUnit.SECONDS);
+        // Deleted real servers wait in the trash while connections use them; free them when idle (IPVS: 120 s).
+        workers.next().scheduleAtFixedRate(rules::reclaimTrashNow, 60, 60, TimeUnit.SECONDS);
+        return new DataPlane(net, workers, nat);
+    }
+
+    /**
+     * Step 4: the control plane: health checks (they change the table), the state file, the demo, and the control
+     * socket, opened once the data paths serve the rules loaded so far.
+     */
+    private void startControlPlane(Core core, Configs configs, DataPlane data, Shutdown shutdown)
+            throws StartupFailure, InterruptedException {
+        CommandExecutor executor = core.executor();
         try {
-            nat.announcer(sync.announcer());
-            packets.announcer(sync.announcer());
-            // Each gets the current table at once on its own thread, then every change.
-            subscriptions.add(rules.subscribeDataPath("nat", nat));
-            subscriptions.add(rules.subscribeDataPath("packets", packets));
-            if (keepalived != null) health = HealthChecks.start(keepalived, executor);
-            HealthChecks checks = health;
-            nat.connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, checks == null
-                    ? ConnectPolicy.DEFAULT.failures() : checks::connectFailed));
-            if (checks != null) {
+            HealthChecks health = configs.keepalived() == null ? null
+                    : HealthChecks.start(configs.keepalived(), executor);
+            if (health != null) {
+                shutdown.onClose(health);
                 // Off the signal thread: a reload waits for the engine.
-                Signal.handle(new Signal("HUP"), sig -> new Thread(checks::reload, "jvs-reload").start());
+                Signal.handle(new Signal("HUP"), sig -> new Thread(health::reload, "jvs-reload").start());
             }
+            data.nat().connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, health == null
+                    ? ConnectPolicy.DEFAULT.failures() : health::connectFailed));
+            StateFile stateFile = core.stateFile();
             if (stateFile != null) {
                 executor.onChange(() -> saveState(stateFile, executor));
                 saveState(stateFile, executor);
             }
-            workers.next().scheduleAtFixedRate(() -> connections.expire(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
-            workers.next().scheduleAtFixedRate(rules::estimateRates, 2, 2, TimeUnit.SECONDS);
-            // Deleted real servers wait in the trash while connections use them; free them when idle (IPVS: 120 s).
-            workers.next().scheduleAtFixedRate(rules::reclaimTrashNow, 60, 60, TimeUnit.SECONDS);
-
             if (demo) {
-                demoBackends = new DemoBackends(workers, net.serverChannel(), DEMO_BACKENDS);
+                shutdown.onClose(new DemoBackends(data.workers(), data.transport().serverChannel(),
+                        DEMO_BACKENDS));
                 executor.restore(demoRules());
             }
-            // Serve the rules loaded so far before saying we are ready.
-            rules.awaitDataPaths(rules.version(), 10_000);
-            control = new ControlServer(socket != null ? socket : ControlSocket.defaultPath(), executor);
+            core.rules().awaitDataPaths(core.rules().version(), 10_000);
+            ControlServer control = new ControlServer(socket != null ? socket : ControlSocket.defaultPath(), executor);
+            shutdown.onClose(control);
             control.start();
             if (demo) printDemoHelp(control.path());
+        } catch (IpvsadmException | IOException e) {
+            throw new StartupFailure(e.getMessage());
+        }
+    }
 
-            if (vrrpConfig != null) {
-                vrrp = VrrpService.system(vrrpConfig);
-                // lvs_sync_daemon: the sync role follows its instance's state from the first transition on.
-                if (vrrpConfig.globals().lvsSyncDaemon() != null) LvsSyncDaemonRole.follow(vrrp, vrrpConfig, sync);
-                vrrp.start();
-            }
-            Signal.handle(new Signal("TERM"), sig -> stop.countDown());
-            Signal.handle(new Signal("INT"), sig -> stop.countDown());
-            log.info("jvs-director ready");
-            stop.await();
-            log.info("shutting down");
-            return 0;
-        } catch (IpvsadmException e) {
-            System.err.println("jvs-director: " + e.getMessage());
-            return 1;
+    /** Step 5: the daemons: connection sync, and VRRP, which hands over (priority 0) first when stopping. */
+    private void startDaemons(Core core, Configs configs, Shutdown shutdown)
+            throws StartupFailure {
+        shutdown.onClose(core.sync());
+        VrrpConfig vrrpConfig = configs.vrrp();
+        if (vrrpConfig == null) return;
+        VrrpService vrrp = VrrpService.system(vrrpConfig);
+        shutdown.onClose(vrrp);
+        // lvs_sync_daemon: the sync role follows its instance's state from the first transition on.
+        if (vrrpConfig.globals().lvsSyncDaemon() != null) LvsSyncDaemonRole.follow(vrrp, vrrpConfig, core.sync());
+        try {
+            vrrp.start();
         } catch (IOException e) {
-            System.err.println("jvs-director: " + e.getMessage());
-            return 1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-        } finally {
-            // VRRP first: a master hands over (priority 0) and drops its VIPs before anything else stops.
-            if (vrrp != null) vrrp.close();
-            if (health != null) health.close();
-            sync.close();
-            if (control != null) control.close();
-            for (Subscription s : subscriptions) rules.unsubscribe(s);
-            nat.close();
-            packets.close();
-            if (demoBackends != null) demoBackends.close();
-            acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            throw new StartupFailure(e.getMessage());
         }
     }
 
@@ -339,36 +355,39 @@ public final class Director implements Callable<Integer> {
     /** {@code --sync-peer} values: an address, {@code ADDR:PORT} or {@code [IPv6]:PORT}; port 0 = the sync port. */
     static List<InetSocketAddress> parsePeers(List<String> values) {
         List<InetSocketAddress> peers = new ArrayList<>();
-        for (String value : values) {
-            String host = value;
-            int port = 0;
-            int colon = value.lastIndexOf(':');
-            boolean bracketed = value.startsWith("[");
-            if (bracketed || colon >= 0 && colon == value.indexOf(':')) {
-                int close = value.indexOf(']');
-                String hostPart = bracketed ? value.substring(1, close < 0 ? value.length() : close) : value.substring(0, colon);
-                String rest = bracketed ? (close < 0 ? "" : value.substring(close + 1)) : value.substring(colon);
-                host = hostPart;
-                if (rest.startsWith(":")) {
-                    try {
-                        port = Integer.parseInt(rest.substring(1));
-                    } catch (NumberFormatException e) {
-                        port = -1;
-                    }
-                } else if (!rest.isEmpty()) {
+        for (String value : values) peers.add(parsePeer(value));
+        return peers;
+    }
+
+    /** One {@code --sync-peer} value (see {@link #parsePeers}). */
+    static InetSocketAddress parsePeer(String value) {
+        String host = value;
+        int port = 0;
+        int colon = value.lastIndexOf(':');
+        boolean bracketed = value.startsWith("[");
+        if (bracketed || colon >= 0 && colon == value.indexOf(':')) {
+            int close = value.indexOf(']');
+            String hostPart = bracketed ? value.substring(1, close < 0 ? value.length() : close) : value.substring(0, colon);
+            String rest = bracketed ? (close < 0 ? "" : value.substring(close + 1)) : value.substring(colon);
+            host = hostPart;
+            if (rest.startsWith(":")) {
+                try {
+                    port = Integer.parseInt(rest.substring(1));
+                } catch (NumberFormatException e) {
                     port = -1;
                 }
-            }
-            if (port < 0 || port > 65535 || host.isEmpty()) {
-                throw new IllegalArgumentException("--sync-peer " + value + ": expected ADDR, ADDR:PORT or [IPv6]:PORT");
-            }
-            try {
-                peers.add(new InetSocketAddress(java.net.InetAddress.getByName(host), port));
-            } catch (java.net.UnknownHostException e) {
-                throw new IllegalArgumentException("--sync-peer " + value + ": unknown host");
+            } else if (!rest.isEmpty()) {
+                port = -1;
             }
         }
-        return peers;
+        if (port < 0 || port > 65535 || host.isEmpty()) {
+            throw new IllegalArgumentException(value + ": expected ADDR, ADDR:PORT or [IPv6]:PORT");
+        }
+        try {
+            return new InetSocketAddress(java.net.InetAddress.getByName(host), port);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(value + ": unknown host");
+        }
     }
 
     private static void saveState(StateFile stateFile, CommandExecutor executor) {

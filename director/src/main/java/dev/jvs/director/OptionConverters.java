@@ -1,0 +1,74 @@
+package dev.jvs.director;
+
+import dev.jvs.director.net.Transport;
+import dev.jvs.os.PacketBackend;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+import java.net.InetSocketAddress;
+
+/**
+ * picocli converters for the director's options: a bad value is refused by picocli before anything starts, with
+ * the option named and exit status 2, instead of being checked by hand in the start-up code.
+ */
+final class OptionConverters {
+
+    private OptionConverters() {
+    }
+
+    /** {@code --transport io_uring|epoll|nio}, refused when this host cannot run it. */
+    static final class TransportName implements ITypeConverter<Transport> {
+        @Override
+        public Transport convert(String value) {
+            try {
+                return Transport.named(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code --packet-backend af_packet|pcap}. */
+    static final class BackendName implements ITypeConverter<PacketBackend> {
+        @Override
+        public PacketBackend convert(String value) {
+            try {
+                return PacketBackend.named(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code --sync-peer ADDR[:PORT]}. */
+    static final class Peer implements ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(String value) {
+            try {
+                return Director.parsePeer(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code --conn-tab-bits}: 8..20, as IPVS's conn_tab_bits. */
+    static final class ConnTabBits implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            int bits = Integer.parseInt(value);
+            if (bits < 8 || bits > 20) throw new TypeConversionException("must be between 8 and 20");
+            return bits;
+        }
+    }
+
+    /** A positive number of milliseconds ({@code --connect-timeout}). */
+    static final class PositiveMillis implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            int millis = Integer.parseInt(value);
+            if (millis <= 0) throw new TypeConversionException("must be a positive number of milliseconds");
+            return millis;
+        }
+    }
+}
