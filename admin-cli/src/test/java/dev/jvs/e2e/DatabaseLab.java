@@ -201,6 +201,23 @@ final class DatabaseLab {
         return verb + " service [" + rs[0] + "]:tcp:" + rs[1] + " " + preposition + " VS [" + vip + "]:tcp:" + port;
     }
 
+    /** Where a drill's time went, lap by lap, for its printed summary. */
+    static final class Laps {
+        private final StringBuilder text = new StringBuilder();
+        private long last = System.nanoTime();
+
+        void lap(String what) {
+            long now = System.nanoTime();
+            text.append(text.length() == 0 ? "" : ", ").append(what).append(' ').append(millis(last, now)).append(" ms");
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+
     /** Milliseconds between two System.nanoTime() readings, for the printed figures. */
     static long millis(long fromNanos, long toNanos) {
         return Duration.ofNanos(toNanos - fromNanos).toMillis();

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,6 +43,7 @@ class MysqlFailoverIT {
     private static final List<String> DATABASES = List.of("127.0.16.11", "127.0.16.12", "127.0.16.13");
     private static final int DELAY_LOOP = 1;
     private static final int MISC_TIMEOUT = 3; // as the example sets it
+    private static final int MAX_LAG = 2; // seconds; the script's default is 30
     private static final String APP_PASSWORD = "app-pw";
 
     private Path dir;
@@ -77,6 +79,7 @@ class MysqlFailoverIT {
         DatabaseLab.assumeRootAnd("MysqlFailoverIT", "mariadbd", "mariadb-install-db", "mariadb", "timeout", "setpriv");
         assumeTrue(DatabaseLab.userExists("mysql"), "MysqlFailoverIT skipped: no mysql user (install mariadb-server)");
         long t0 = System.nanoTime();
+        DatabaseLab.Laps laps = new DatabaseLab.Laps();
         dir = DatabaseLab.scratch("jvs-mysql-drill");
         List<String> addresses = new ArrayList<>(DATABASES);
         addresses.add(WRITER_VIP);
@@ -84,6 +87,7 @@ class MysqlFailoverIT {
         int port = DatabaseLab.freePort(addresses);
         db = MariaDbServers.start(dir, DATABASES, port);
         long started = System.nanoTime();
+        laps.lap("servers");
 
         // Server 1 is the primary; 2 and 3 replicate it (read_only, as replicas are run).
         db.sql(1, """
@@ -101,6 +105,7 @@ class MysqlFailoverIT {
             db.replicate(replica, 1, "repl", "repl-pw", "slave_pos");
         }
         for (int replica : List.of(2, 3)) db.awaitCaughtUp(replica, 1);
+        laps.lap("replication");
 
         Path checks = DatabaseLab.installChecks("mysql-vip", dir, "mysql-check-writer", "mysql-check-replica");
         Path cnf = DatabaseLab.secretFile(dir, "mysql-check.cnf", "[client]\nuser=jvs_check\npassword=check-pw\n");
@@ -109,13 +114,15 @@ class MysqlFailoverIT {
                 "DB1", db.address(1), "DB2", db.address(2), "DB3", db.address(3),
                 "CHECKS", checks.toString(), "SCRIPT_USER", DatabaseLab.SCRIPT_USER, "DELAY_LOOP", Integer.toString(DELAY_LOOP)));
         Path directorDir = Files.createDirectory(dir.resolve("director"));
-        director = DirectorProcess.startWith(directorDir, List.of("env", "MYSQL_CHECK_CNF=" + cnf),
+        director = DirectorProcess.startWith(directorDir, List.of("env", "MYSQL_CHECK_CNF=" + cnf, "MYSQL_CHECK_MAX_LAG=" + MAX_LAG),
                 "--keepalived-conf", conf.toString());
+        laps.lap("director start");
         String writer = WRITER_VIP + ":" + port;
         String reader = READER_VIP + ":" + port;
         DatabaseLab.awaitTable(director, "writer VIP on server 1, reader VIP on 2 and 3", Duration.ofSeconds(20),
                 t -> t.get(writer).equals(Set.of(db.endpoint(1))) && t.get(reader).equals(Set.of(db.endpoint(2), db.endpoint(3))));
         long ready = System.nanoTime();
+        laps.lap("first checks");
 
         // The reader: a fresh connection every 50 ms, as a pool of short-lived readers would, answering @@server_id.
         List<Read> reads = new CopyOnWriteArrayList<>();
@@ -138,30 +145,50 @@ class MysqlFailoverIT {
         }, "reader-client");
         readerClient.start();
 
-        // A replica whose SQL thread stops leaves the reader VIP; started again, it comes back.
-        // The health engine logs each change as it makes it: the log times the reaction, the listing confirms it.
+        // A replica whose SQL thread stops leaves the reader VIP; started again, it comes back. Then it lags: it
+        // applies events MASTER_DELAY = 30 s late, and one write makes its Seconds_Behind_Master climb past MAX_LAG;
+        // it leaves, and comes back once it has caught up (MASTER_DELAY back to 0). Each change is made while replica 3 is in the opposite
+        // state, so a check meeting a restarting thread cannot pass for the reaction awaited. The health engine
+        // logs each change as it makes it: the log times the reaction, the listing confirms it.
         String out = DatabaseLab.transition("Removing", db.endpoint(3), READER_VIP, port);
         String in = DatabaseLab.transition("Adding", db.endpoint(3), READER_VIP, port);
+        Predicate<Map<String, Set<String>>> without3 = t -> t.get(reader).equals(Set.of(db.endpoint(2)));
+        Predicate<Map<String, Set<String>>> with3 = t -> t.get(reader).equals(Set.of(db.endpoint(2), db.endpoint(3)));
+
         int outBefore = DatabaseLab.logCount(director, out);
-        int inBefore = DatabaseLab.logCount(director, in);
         db.sql(3, "STOP SLAVE SQL_THREAD");
         long sqlStopped = System.nanoTime();
         DatabaseLab.awaitLog(director, out, outBefore, Duration.ofSeconds(10));
         long removedSeen = System.nanoTime();
-        DatabaseLab.awaitTable(director, "replica 3 out of the reader VIP", Duration.ofSeconds(10),
-                t -> t.get(reader).equals(Set.of(db.endpoint(2))));
+        DatabaseLab.awaitTable(director, "replica 3 out of the reader VIP", Duration.ofSeconds(10), without3);
+        laps.lap("SQL thread stopped");
         long removedListed = System.nanoTime();
-        db.sql(3, "START SLAVE SQL_THREAD");
+        int inBefore = DatabaseLab.logCount(director, in);
+        db.sql(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 30; START SLAVE");
         long sqlStarted = System.nanoTime();
         DatabaseLab.awaitLog(director, in, inBefore, Duration.ofSeconds(10));
         long backSeen = System.nanoTime();
-        DatabaseLab.awaitTable(director, "replica 3 back in the reader VIP", Duration.ofSeconds(10),
-                t -> t.get(reader).equals(Set.of(db.endpoint(2), db.endpoint(3))));
-        for (Read r : reads) {
-            if (r.startNanos > removedListed && r.endNanos < sqlStarted) {
-                assertEquals(2, r.serverId, "a read started after replica 3 left the reader VIP went to " + r.serverId);
-            }
-        }
+        DatabaseLab.awaitTable(director, "replica 3 back in the reader VIP", Duration.ofSeconds(10), with3);
+        laps.lap("started");
+        assertOnlyServer2Answered(reads, removedListed, sqlStarted);
+
+        outBefore = DatabaseLab.logCount(director, out);
+        db.sql(1, "INSERT INTO drill.writes (seq, server_id) VALUES (0, @@server_id)");
+        long lagStarted = System.nanoTime();
+        DatabaseLab.awaitLog(director, out, outBefore, Duration.ofSeconds(15));
+        long lagOut = System.nanoTime();
+        DatabaseLab.awaitTable(director, "lagging replica 3 out of the reader VIP", Duration.ofSeconds(10), without3);
+        laps.lap("lagging");
+        long lagListed = System.nanoTime();
+        inBefore = DatabaseLab.logCount(director, in);
+        db.sql(3, "STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE");
+        long caughtUp = System.nanoTime();
+        DatabaseLab.awaitLog(director, in, inBefore, Duration.ofSeconds(10));
+        long lagIn = System.nanoTime();
+        assertEquals("1", db.sql(3, "SELECT COUNT(*) FROM drill.writes WHERE seq = 0"), "replica 3 is back, caught up");
+        DatabaseLab.awaitTable(director, "replicas 2 and 3 in the reader VIP", Duration.ofSeconds(10), with3);
+        laps.lap("caught up");
+        assertOnlyServer2Answered(reads, lagListed, caughtUp);
 
         // The writer: one row every 50 ms through the writer VIP; the row records which server accepted it. On an
         // error it drops its connection and reconnects at the next tick, as a connection pool does.
@@ -205,6 +232,7 @@ class MysqlFailoverIT {
         DatabaseLab.awaitTable(director, "writer VIP on server 2, reader VIP on 1 and 3", Duration.ofSeconds(20),
                 t -> t.get(writer).equals(Set.of(db.endpoint(2))) && t.get(reader).equals(Set.of(db.endpoint(1), db.endpoint(3))));
         awaitCount(writes, acknowledged(writes) + 20, "writes after the switch");
+        laps.lap("switch-over");
         running.set(false);
         writerClient.join(10_000);
         readerClient.join(10_000);
@@ -259,14 +287,25 @@ class MysqlFailoverIT {
         assertFalse(reads.isEmpty());
 
         System.out.printf("MysqlFailoverIT: servers up in %d ms, checks settled %d ms later; replica 3 left the reader VIP"
-                        + " %d ms after STOP SLAVE SQL_THREAD, came back %d ms after START; write outage %d ms (first failed"
+                        + " %d ms after STOP SLAVE SQL_THREAD, came back %d ms after START; lagging (MAX_LAG %d) it"
+                        + " left %d ms after a write, came back %d ms after catching up; write outage %d ms (first failed"
                         + " write -> first acknowledged, %d failed writes of %d, %d unacknowledged but present), writer VIP"
-                        + " followed %d ms after the promotion (read_only -> promoted %d ms); %d reads, %d failed; total %d ms%n",
+                        + " followed %d ms after the promotion (read_only -> promoted %d ms); %d reads, %d failed; total %d ms (%s)%n",
                 DatabaseLab.millis(t0, started), DatabaseLab.millis(started, ready),
                 DatabaseLab.millis(sqlStopped, removedSeen), DatabaseLab.millis(sqlStarted, backSeen),
+                MAX_LAG, DatabaseLab.millis(lagStarted, lagOut), DatabaseLab.millis(caughtUp, lagIn),
                 DatabaseLab.millis(firstFailure.startNanos, firstSuccessAfter.endNanos), failed, writes.size(),
                 unacknowledgedPresent, follow, DatabaseLab.millis(readOnly, promoted),
-                reads.size(), reads.stream().filter(r -> r.serverId == 0).count(), DatabaseLab.millis(t0, System.nanoTime()));
+                reads.size(), reads.stream().filter(r -> r.serverId == 0).count(), DatabaseLab.millis(t0, System.nanoTime()), laps);
+    }
+
+    /** Reads that started after replica 3 was seen out of the reader VIP and ended before it could be back. */
+    private static void assertOnlyServer2Answered(List<Read> reads, long fromNanos, long toNanos) {
+        for (Read r : reads) {
+            if (r.startNanos > fromNanos && r.endNanos < toNanos && r.serverId != 0) {
+                assertEquals(2, r.serverId, "a read started after replica 3 left the reader VIP went to " + r.serverId);
+            }
+        }
     }
 
     private static int serverId(Connection c) throws SQLException {

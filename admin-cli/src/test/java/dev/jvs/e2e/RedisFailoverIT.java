@@ -66,7 +66,7 @@ class RedisFailoverIT {
 
         RedisConnection(String host, int port) throws IOException {
             socket.connect(new InetSocketAddress(host, port), 1000);
-            socket.setSoTimeout(10_000); // generous: a loaded machine is slow, a hang still shows
+            socket.setSoTimeout(5000);
             out = socket.getOutputStream();
             in = new BufferedInputStream(socket.getInputStream());
             call("AUTH", PASSWORD);
@@ -139,7 +139,9 @@ class RedisFailoverIT {
         Path conf = DatabaseLab.config("redis-vip", dir, Map.of(
                 "MASTER_VIP", masterVip, "READER_VIP", readerVip, "REDIS_PORT", Integer.toString(port),
                 "R1", SERVERS.get(0), "R2", SERVERS.get(1), "R3", SERVERS.get(2),
-                "CHECKS", checks.toString(), "SCRIPT_USER", DatabaseLab.SCRIPT_USER, "DELAY_LOOP", Integer.toString(DELAY_LOOP)));
+                "CHECKS", checks.toString(), "SCRIPT_USER", DatabaseLab.SCRIPT_USER,
+                // the inhibit director is not timed: a slower delay_loop halves the check processes it adds
+                "DELAY_LOOP", Integer.toString(inhibit ? 2 * DELAY_LOOP : DELAY_LOOP)));
         if (inhibit) {
             String text = Files.readString(conf);
             assertTrue(text.contains("lb_algo fo\n"), text);
@@ -188,6 +190,10 @@ class RedisFailoverIT {
         DatabaseLab.awaitListing(inhibited.director(), "inhibit: server 1 at weight 1, 2 and 3 at 0", Duration.ofSeconds(20),
                 l -> weighted(l, inhibited.masterVip(), port, 1, 1) && weighted(l, inhibited.masterVip(), port, 2, 0) && weighted(l, inhibited.masterVip(), port, 3, 0));
         long ready = System.nanoTime();
+
+        // A director's first proxied connection warms up its proxy path, slow on a loaded machine: wait until each
+        // master VIP answers before anything is timed or held.
+        for (Drill d : List.of(recommended, inhibited)) awaitAnswer(d.masterVip(), port);
 
         // A connection held through the switch on each director's master VIP; all reach server 1.
         Map<Drill, RedisConnection> held = new java.util.LinkedHashMap<>();
@@ -317,6 +323,22 @@ class RedisFailoverIT {
             }
         }
         return false;
+    }
+
+    /** Polls until a new connection through {@code vip} answers PING, at most 30 s. */
+    private static void awaitAnswer(String vip, int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            try (RedisConnection c = new RedisConnection(vip, port)) {
+                assertEquals("PONG", c.call("PING"));
+                return;
+            } catch (IOException e) {
+                last = e;
+                Thread.sleep(100);
+            }
+        }
+        fail("no answer through " + vip + ":" + port + " within 30 s: " + last);
     }
 
     private static int acknowledged(List<Write> writes) {
