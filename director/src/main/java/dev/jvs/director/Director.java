@@ -6,7 +6,9 @@ import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.sched.Schedulers;
 import dev.jvs.director.control.CommandExecutor;
 import dev.jvs.director.control.ControlServer;
+import dev.jvs.director.control.InstanceLock;
 import dev.jvs.director.control.StateFile;
+import dev.jvs.director.control.TextFiles;
 import dev.jvs.director.demo.DemoBackends;
 import dev.jvs.director.health.HealthChecks;
 import dev.jvs.director.nat.ConnectPolicy;
@@ -39,7 +41,6 @@ import sun.misc.Signal;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,6 +142,8 @@ public final class Director implements Callable<Integer> {
     List<String> syncPeers = new ArrayList<>();
 
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** Held (referenced) for the whole run: a collected lock would close its descriptor and release it. */
+    private final List<InstanceLock> locks = new ArrayList<>();
 
     public static void main(String[] args) {
         int status = new CommandLine(new Director()).execute(args);
@@ -183,6 +186,17 @@ public final class Director implements Callable<Integer> {
             System.err.println("jvs-director: " + e.getMessage());
             return 2;
         }
+        // One director per control socket and per state file: locked before either is touched, held until exit.
+        Path socketPath = socket != null ? socket : ControlSocket.defaultPath();
+        StateFile stateFile;
+        try {
+            locks.add(InstanceLock.acquire(socketPath, "control socket"));
+            stateFile = state == null ? null : StateFile.open(state);
+            if (stateFile != null) locks.add(InstanceLock.acquire(stateFile.path(), "state file"));
+        } catch (IOException e) {
+            System.err.println("jvs-director: " + e.getMessage());
+            return 1;
+        }
         LongSupplier clock = System::nanoTime;
         Schedulers schedulers = new Schedulers(clock,
                 schedSeed == null ? OptionalLong.empty() : OptionalLong.of(schedSeed));
@@ -207,16 +221,15 @@ public final class Director implements Callable<Integer> {
         CommandExecutor executor = new CommandExecutor(rules, connections, sync);
 
         // Rules first, before anything listens: a bad file stops start-up with the line and the reason.
-        StateFile stateFile = state == null ? null : new StateFile(state);
         try {
             if (stateFile != null && stateFile.exists() && keepalivedConf != null) {
                 // The keepalived file owns its services: restoring them too would add them twice.
                 log.info("--keepalived-conf given: state file {} is written but not restored", stateFile.path());
             } else if (stateFile != null && stateFile.exists()) {
-                executor.restore(Files.readString(stateFile.path()));
+                executor.restore(stateFile.read());
                 log.info("loaded rules from state file {}", stateFile.path());
             } else if (config != null) {
-                executor.restore(Files.readString(config));
+                executor.restore(TextFiles.readUtf8(config));
                 log.info("loaded rules from config file {}", config.toAbsolutePath());
             }
         } catch (IpvsadmException e) {
@@ -224,7 +237,7 @@ public final class Director implements Callable<Integer> {
             System.err.println("jvs-director: " + source + ": " + e.getMessage());
             return 1;
         } catch (IOException e) {
-            System.err.println("jvs-director: cannot read " + e.getMessage());
+            System.err.println("jvs-director: " + e.getMessage());
             return 1;
         }
 
@@ -282,7 +295,7 @@ public final class Director implements Callable<Integer> {
                 demoBackends = new DemoBackends(workers, net.serverChannel(), DEMO_BACKENDS);
                 executor.restore(demoRules());
             }
-            control = new ControlServer(socket != null ? socket : ControlSocket.defaultPath(), executor);
+            control = new ControlServer(socketPath, executor);
             control.start();
             if (demo) printDemoHelp(control.path());
 
@@ -294,7 +307,7 @@ public final class Director implements Callable<Integer> {
             }
             Signal.handle(new Signal("TERM"), sig -> stop.countDown());
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
-            log.info("jvs-director ready");
+            if (awaitListeners(nat)) log.info("jvs-director ready");
             stop.await();
             log.info("shutting down");
             return 0;
@@ -316,6 +329,16 @@ public final class Director implements Callable<Integer> {
             acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** Waits until every NAT listener the table asks for is bound (they retry on their own) or a stop signal. */
+    private boolean awaitListeners(NatProxy nat) throws InterruptedException {
+        List<String> missing = nat.notListening();
+        while (!missing.isEmpty()) {
+            if (stop.await(50, TimeUnit.MILLISECONDS)) return false;
+            missing = nat.notListening();
+        }
+        return true;
     }
 
     /** Null when raw frames and nftables are allowed, else the reason, for the one log line. */
