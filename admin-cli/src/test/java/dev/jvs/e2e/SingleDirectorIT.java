@@ -128,4 +128,21 @@ class SingleDirectorIT {
             director.awaitLog("jvs-director ready");
         }
     }
+
+    @Test
+    void aStatePathThatIsNotARegularFileOrABadConfigStopsStartUpNamingTheFile() throws Exception {
+        Path fifo = dir.resolve("state.fifo");
+        Shell.sh("mkfifo", fifo.toString());
+        Path log = dir.resolve("fifo.log");
+        assertEquals(1, exitOf(raw(log, "--socket", dir.resolve("a.sock").toString(), "--state", fifo.toString())));
+        assertTrue(Files.readString(log).contains("jvs-director: state file " + fifo + " is not a regular file"),
+                Files.readString(log));
+        assertFalse(Files.isRegularFile(fifo), "the FIFO is still a FIFO");
+
+        Path latin1 = Files.write(dir.resolve("rules"), "-A -t 127.0.0.1:80 -s rr # caf\u00e9\n".getBytes("ISO-8859-1"));
+        Path log2 = dir.resolve("config.log");
+        assertEquals(1, exitOf(raw(log2, "--socket", dir.resolve("b.sock").toString(), "--config", latin1.toString())));
+        assertTrue(Files.readString(log2).contains("jvs-director: cannot read " + latin1 + ": line 1 is not UTF-8 text"),
+                Files.readString(log2));
+    }
 }
