@@ -15,14 +15,19 @@ final class BadRequestLog {
 
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
 
+    /** Where the lines go: the WARN log. */
+    static final java.util.function.Consumer<String> WARN = log::warn;
+
     private final EventExecutor loop;
+    private final java.util.function.Consumer<String> sink;
     private final long intervalNanos;
     private long lastLogged = Long.MIN_VALUE;
     private int suppressed;
     private String lastReason;
 
-    BadRequestLog(EventExecutor loop, Duration interval) {
+    BadRequestLog(EventExecutor loop, Duration interval, java.util.function.Consumer<String> sink) {
         this.loop = loop;
+        this.sink = sink;
         this.intervalNanos = interval.toNanos();
     }
 
@@ -34,7 +39,7 @@ final class BadRequestLog {
         long now = System.nanoTime();
         if (lastLogged == Long.MIN_VALUE || now - lastLogged >= intervalNanos) {
             lastLogged = now;
-            log.warn("bad control request: {}", reason);
+            sink.accept("bad control request: " + reason);
             return;
         }
         lastReason = reason;
@@ -43,8 +48,8 @@ final class BadRequestLog {
 
     private void flush() {
         if (suppressed == 0) return;
-        log.warn("{} more bad control requests in the last {} s (the last: {})", suppressed,
-                TimeUnit.NANOSECONDS.toSeconds(intervalNanos), lastReason);
+        sink.accept(suppressed + " more bad control requests in the last "
+                + TimeUnit.NANOSECONDS.toMillis(intervalNanos) / 1000.0 + " s (the last: " + lastReason + ")");
         suppressed = 0;
         lastLogged = System.nanoTime();
     }

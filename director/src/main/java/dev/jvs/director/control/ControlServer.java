@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -67,6 +68,7 @@ public final class ControlServer implements AutoCloseable {
     private final CommandExecutor executor;
     private final Limits limits;
     private final long ownUid = ControlSocket.uid();
+    private final java.util.function.Consumer<String> badRequestSink;
     private EventLoopGroup loop;
     private ExecutorService requests;
     private Channel server;
@@ -78,9 +80,14 @@ public final class ControlServer implements AutoCloseable {
     }
 
     public ControlServer(Path path, CommandExecutor executor, Limits limits) {
+        this(path, executor, limits, BadRequestLog.WARN);
+    }
+
+    ControlServer(Path path, CommandExecutor executor, Limits limits, java.util.function.Consumer<String> badRequestSink) {
         this.path = path.toAbsolutePath();
         this.executor = executor;
         this.limits = limits;
+        this.badRequestSink = badRequestSink;
     }
 
     /**
@@ -104,7 +111,7 @@ public final class ControlServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        badRequests = new BadRequestLog(loop.next(), limits.logInterval());
+        badRequests = new BadRequestLog(loop.next(), limits.logInterval(), badRequestSink);
         try {
             server = new ServerBootstrap()
                     .group(loop)
@@ -127,6 +134,11 @@ public final class ControlServer implements AutoCloseable {
 
     public Path path() { return path; }
 
+    /** How many clients are connected right now (for tests and the status page). */
+    public int clients() {
+        return loop.next().submit(() -> clients).syncUninterruptibly().getNow();
+    }
+
     private boolean someoneListens() {
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             probe.connect(UnixDomainSocketAddress.of(path));
@@ -136,15 +148,25 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    /** One connection: collects the request up to its half-close, runs it, replies, closes. */
+    /**
+     * One connection: collects the request up to its half-close, runs it, replies, closes. A refused client gets
+     * its reply at once, and what it still sends is read and dropped until it half-closes: closing a Unix socket
+     * with unread data would reset the connection and lose the reply.
+     */
     private final class ClientHandler extends ChannelInboundHandlerAdapter {
         private ByteBuf request;
         private ScheduledFuture<?> timeout;
-        private boolean done;
+        private boolean done;      // the request is complete, refused or dropped: nothing more is kept
+        private boolean draining;  // refused: input is discarded until the client half-closes
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             clients++;
+            timeout = ctx.executor().schedule(() -> {
+                if (!done) badRequests.report("a request incomplete after " + limits.requestTimeout().toSeconds() + " s was dropped");
+                done = true;
+                ctx.close();
+            }, limits.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
             if (clients > limits.maxClients()) {
                 refuse(ctx, "too many control clients at once (" + limits.maxClients() + "); try again");
                 return;
@@ -160,12 +182,6 @@ public final class ControlServer implements AutoCloseable {
                 return;
             }
             request = ctx.alloc().heapBuffer(1024);
-            timeout = ctx.executor().schedule(() -> {
-                if (done) return;
-                done = true;
-                badRequests.report("a request incomplete after " + limits.requestTimeout().toSeconds() + " s was dropped");
-                ctx.close();
-            }, limits.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
         }
 
         @Override
@@ -185,7 +201,13 @@ public final class ControlServer implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (!(event instanceof ChannelInputShutdownEvent) || done) return;
+            if (!(event instanceof ChannelInputShutdownEvent)) return;
+            if (draining) {
+                timeout.cancel(false);
+                closeWhenReplied(ctx);
+                return;
+            }
+            if (done) return;
             done = true;
             timeout.cancel(false);
             ControlRequest parsed;
@@ -195,10 +217,11 @@ public final class ControlServer implements AutoCloseable {
             } catch (IOException e) {
                 badRequests.report(e.getMessage());
                 reply(ctx, ControlReply.error(255, "bad control request: " + e.getMessage()));
+                closeWhenReplied(ctx);
                 return;
+            } finally {
+                release();
             }
-            request.release();
-            request = null;
             requests.execute(() -> {
                 ControlReply reply;
                 try {
@@ -208,6 +231,7 @@ public final class ControlServer implements AutoCloseable {
                     reply = ControlReply.error(255, "internal error: " + e);
                 }
                 reply(ctx, reply);
+                closeWhenReplied(ctx);
             });
         }
 
@@ -215,10 +239,7 @@ public final class ControlServer implements AutoCloseable {
         public void channelInactive(ChannelHandlerContext ctx) {
             clients--;
             if (timeout != null) timeout.cancel(false);
-            if (request != null) {
-                request.release();
-                request = null;
-            }
+            release();
             if (!done) badRequests.report("the client went away before its request was complete");
         }
 
@@ -231,10 +252,20 @@ public final class ControlServer implements AutoCloseable {
 
         private void refuse(ChannelHandlerContext ctx, String message) {
             done = true;
-            if (timeout != null) timeout.cancel(false);
+            draining = true;
+            release();
             badRequests.report(message);
             reply(ctx, ControlReply.error(255, message));
         }
+
+        private void release() {
+            if (request != null) {
+                request.release();
+                request = null;
+            }
+        }
+
+        private ChannelFuture replied = null;
 
         private void reply(ChannelHandlerContext ctx, ControlReply reply) {
             StringWriter text = new StringWriter();
@@ -243,8 +274,12 @@ public final class ControlServer implements AutoCloseable {
             } catch (IOException impossible) {
                 throw new IllegalStateException(impossible);
             }
-            ctx.writeAndFlush(Unpooled.copiedBuffer(text.toString(), StandardCharsets.UTF_8))
-                    .addListener(ChannelFutureListener.CLOSE);
+            replied = ctx.writeAndFlush(Unpooled.copiedBuffer(text.toString(), StandardCharsets.UTF_8));
+        }
+
+        private void closeWhenReplied(ChannelHandlerContext ctx) {
+            if (replied == null) ctx.close();
+            else replied.addListener(ChannelFutureListener.CLOSE);
         }
     }
 
