@@ -30,6 +30,7 @@ public final class ConfigReader {
     /** Bounds that keep a wrong include or a parameter bomb from exhausting memory (keepalived has none). */
     static final long MAX_TOTAL_BYTES = 16 << 20;
     static final int MAX_EXPANDED_LINE = 64 << 10;
+    static final int MAX_FILES_READ = 1024;
 
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final Map<String, String> parameters = new HashMap<>();
@@ -37,6 +38,9 @@ public final class ConfigReader {
     private final Deque<Frame> stack = new ArrayDeque<>();
     private int includeDepth;
     private long bytesRead;
+    private int filesRead;
+    /** The files being read, outermost first: including one of them again is a loop. */
+    private final Deque<Path> reading = new ArrayDeque<>();
 
     /** A block being read: its opening line and the children seen so far. Keyword null for a stray '{'. */
     private static final class Frame {
@@ -102,8 +106,16 @@ public final class ConfigReader {
     /** The parsed tree and the lexical problems. */
     public record Result(List<ConfigNode> roots, List<ConfigProblem> problems) {}
 
-    /** keepalived's default config-id: the first component of the host name. */
+    /** keepalived's default config-id: the first component of the host name (looked up once, as keepalived does). */
     static String defaultConfigId() {
+        return DefaultConfigId.VALUE;
+    }
+
+    private static final class DefaultConfigId {
+        static final String VALUE = lookUp();
+    }
+
+    private static String lookUp() {
         try {
             String host = InetAddress.getLocalHost().getHostName();
             int dot = host.indexOf('.');
@@ -115,6 +127,15 @@ public final class ConfigReader {
 
     /** Reads {@code file} unless it would take the total past {@link #MAX_TOTAL_BYTES}; then the error is at {@code where}. */
     private void readFile(Path file, Location where) {
+        Path absolute = file.toAbsolutePath().normalize();
+        if (reading.contains(absolute)) {
+            error(where, "include loop: " + file + " is already being read; not read again");
+            return;
+        }
+        if (++filesRead > MAX_FILES_READ) {
+            error(where, "more than " + MAX_FILES_READ + " configuration files read; " + file + " not read");
+            return;
+        }
         List<String> lines;
         try {
             byte[] bytes;
@@ -132,7 +153,9 @@ public final class ConfigReader {
             error(new Location(file, 0), "cannot read " + file + ": " + e.getMessage());
             return;
         }
+        reading.push(absolute);
         readLines(lines, file);
+        reading.pop();
     }
 
     private void readLines(List<String> lines, Path file) {
@@ -290,7 +313,13 @@ public final class ConfigReader {
             return;
         }
         Path base = where.file().toAbsolutePath().getParent();
-        List<Path> files = expandGlob(base, words.get(0));
+        List<Path> files;
+        try {
+            files = expandGlob(base, words.get(0));
+        } catch (IllegalArgumentException e) { // a malformed glob, or a NUL in the name
+            error(where, kind + " " + words.get(0) + ": not a valid file name or pattern");
+            return;
+        }
         boolean strict = !kind.equals("include");
         if (files.isEmpty()) {
             // Plain include only warns about a missing file (as keepalived does); a glob matching nothing is quiet.
