@@ -280,6 +280,9 @@ public final class Director implements Callable<Integer> {
             if (checks != null) {
                 // Off the signal thread: a reload waits for the engine.
                 Signal.handle(new Signal("HUP"), sig -> new Thread(checks::reload, "jvs-reload").start());
+            } else {
+                // SIGHUP's default action would kill the director: a reload signal must never stop it.
+                Signal.handle(new Signal("HUP"), sig -> log.warn("SIGHUP ignored: only --keepalived-conf is reloaded"));
             }
             packets.rulesChanged(rules.services());
             if (stateFile != null) {
