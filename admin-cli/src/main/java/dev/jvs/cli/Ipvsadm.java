@@ -96,10 +96,19 @@ public final class Ipvsadm {
                 throw new IOException("cannot reach the director at " + socket + " (" + e.getMessage() + ")");
             }
             var writer = new OutputStreamWriter(Channels.newOutputStream(channel), StandardCharsets.UTF_8);
-            request.write(writer);
-            channel.shutdownOutput();
-            return ControlReply.read(new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
-                    StandardCharsets.UTF_8)));
+            IOException sendFailed = null;
+            try {
+                request.write(writer);
+                channel.shutdownOutput();
+            } catch (IOException e) {
+                sendFailed = e; // the director refused us early (permission, size): its reply says why
+            }
+            try {
+                return ControlReply.read(new BufferedReader(new InputStreamReader(Channels.newInputStream(channel),
+                        StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                throw sendFailed != null ? sendFailed : e;
+            }
         }
     }
 }

@@ -49,6 +49,13 @@ final class DirectorProcess implements AutoCloseable {
     /** As {@link #start}, with the director launched through {@code launcher} (e.g. {@code prlimit ...}). */
     static DirectorProcess startWith(Path dir, List<String> launcher, String... extraArgs)
             throws IOException, InterruptedException {
+        DirectorProcess director = launch(dir, launcher, extraArgs);
+        director.awaitReady();
+        return director;
+    }
+
+    /** Starts a director as {@link #startWith} does, without waiting for anything. */
+    static DirectorProcess launch(Path dir, List<String> launcher, String... extraArgs) throws IOException {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(HOME.resolve("bin/jvs-director").toString(),
                 "--socket", dir.resolve("jvs.sock").toString()));
@@ -57,9 +64,24 @@ final class DirectorProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("director.log").toFile())
                 .start();
-        DirectorProcess director = new DirectorProcess(dir, p);
-        director.awaitReady();
-        return director;
+        return new DirectorProcess(dir, p);
+    }
+
+    /** Waits until the log contains {@code text}; fails if the director exits first. */
+    void awaitLog(String text) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (log().contains(text)) return;
+            if (!process.isAlive()) fail("director exited with " + process.exitValue() + " before logging '" + text + "':\n" + log());
+            Thread.sleep(50);
+        }
+        fail("director never logged '" + text + "':\n" + log());
+    }
+
+    /** Waits for the process to exit (it must, within 30 s) and returns its status. */
+    int awaitExit() throws InterruptedException {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) fail("director did not exit");
+        return process.exitValue();
     }
 
     private void awaitReady() throws IOException, InterruptedException {

@@ -6,7 +6,9 @@ import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.sched.Schedulers;
 import dev.jvs.director.control.CommandExecutor;
 import dev.jvs.director.control.ControlServer;
+import dev.jvs.director.control.InstanceLock;
 import dev.jvs.director.control.StateFile;
+import dev.jvs.director.control.TextFiles;
 import dev.jvs.director.demo.DemoBackends;
 import dev.jvs.director.health.HealthChecks;
 import dev.jvs.director.nat.ConnectPolicy;
@@ -40,7 +42,6 @@ import sun.misc.Signal;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -145,6 +146,8 @@ public final class Director implements Callable<Integer> {
     List<InetSocketAddress> syncPeers = new ArrayList<>();
 
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** Held (referenced) for the whole run: a collected lock would close its descriptor and release it. */
+    private final List<InstanceLock> locks = new ArrayList<>();
 
     public static void main(String[] args) {
         int status = new CommandLine(new Director()).execute(args);
@@ -166,14 +169,16 @@ public final class Director implements Callable<Integer> {
             return HealthChecks.configTest(keepalivedConf, System.err);
         }
         try (Shutdown shutdown = new Shutdown()) {
-            Core core = newCore();
+            Path socketPath = socket != null ? socket : ControlSocket.defaultPath();
+            StateFile stateFile = claimInstance(socketPath);
+            Core core = newCore(stateFile);
             Configs configs = readConfigs(core);
             DataPlane data = startDataPlane(core, shutdown);
-            startControlPlane(core, configs, data, shutdown);
+            startControlPlane(core, configs, data, socketPath, shutdown);
             startDaemons(core, configs, shutdown);
             Signal.handle(new Signal("TERM"), sig -> stop.countDown());
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
-            log.info("jvs-director ready");
+            if (awaitListeners(data.nat())) log.info("jvs-director ready");
             stop.await();
             log.info("shutting down");
             return 0;
@@ -194,8 +199,23 @@ public final class Director implements Callable<Integer> {
     private record Core(RuleTable rules, ConnectionTable connections, Scheduling scheduling, PacketPath packets,
                         SyncDaemons sync, CommandExecutor executor, StateFile stateFile) {}
 
+    /**
+     * Step 0: one director per control socket and per state file, locked before either is touched and held until
+     * exit; a director that cannot get them changes nothing.
+     */
+    private StateFile claimInstance(Path socketPath) throws StartupFailure {
+        try {
+            locks.add(InstanceLock.acquire(socketPath, "control socket"));
+            StateFile stateFile = state == null ? null : StateFile.open(state);
+            if (stateFile != null) locks.add(InstanceLock.acquire(stateFile.path(), "state file"));
+            return stateFile;
+        } catch (IOException e) {
+            throw new StartupFailure(e.getMessage());
+        }
+    }
+
     /** Step 1: the tables, and the objects that read and change them (nothing runs yet). */
-    private Core newCore() {
+    private Core newCore(StateFile stateFile) {
         LongSupplier clock = System::nanoTime;
         Schedulers schedulers = new Schedulers(clock,
                 schedSeed == null ? OptionalLong.empty() : OptionalLong.of(schedSeed));
@@ -212,8 +232,7 @@ public final class Director implements Callable<Integer> {
                 syncPeers, clock);
         CommandExecutor executor = new CommandExecutor(rules, connections, sync);
         executor.packetFlows(packets::flows);
-        return new Core(rules, connections, scheduling, packets, sync, executor,
-                state == null ? null : new StateFile(state));
+        return new Core(rules, connections, scheduling, packets, sync, executor, stateFile);
     }
 
     /** The keepalived-style configuration, read once: the same tree feeds the health checks and VRRP. */
@@ -228,16 +247,16 @@ public final class Director implements Callable<Integer> {
                 // The keepalived file owns its services: restoring them too would add them twice.
                 log.info("--keepalived-conf given: state file {} is written but not restored", stateFile.path());
             } else if (fromState) {
-                core.executor().restore(Files.readString(stateFile.path()));
+                core.executor().restore(stateFile.read());
                 log.info("loaded rules from state file {}", stateFile.path());
             } else if (config != null) {
-                core.executor().restore(Files.readString(config));
+                core.executor().restore(TextFiles.readUtf8(config));
                 log.info("loaded rules from config file {}", config.toAbsolutePath());
             }
         } catch (IpvsadmException e) {
             throw new StartupFailure((fromState ? stateFile.path() : config) + ": " + e.getMessage());
         } catch (IOException e) {
-            throw new StartupFailure("cannot read " + e.getMessage());
+            throw new StartupFailure(e.getMessage());
         }
         Path configFile = keepalivedConf != null ? keepalivedConf : vrrpConf;
         try {
@@ -291,7 +310,7 @@ public final class Director implements Callable<Integer> {
      * Step 4: the control plane: health checks (they change the table), the state file, the demo, and the control
      * socket, opened once the data paths serve the rules loaded so far.
      */
-    private void startControlPlane(Core core, Configs configs, DataPlane data, Shutdown shutdown)
+    private void startControlPlane(Core core, Configs configs, DataPlane data, Path socketPath, Shutdown shutdown)
             throws StartupFailure, InterruptedException {
         CommandExecutor executor = core.executor();
         try {
@@ -301,6 +320,9 @@ public final class Director implements Callable<Integer> {
                 shutdown.onClose(health);
                 // Off the signal thread: a reload waits for the engine.
                 Signal.handle(new Signal("HUP"), sig -> new Thread(health::reload, "jvs-reload").start());
+            } else {
+                // SIGHUP's default action would kill the director: a reload signal must never stop it.
+                Signal.handle(new Signal("HUP"), sig -> log.warn("SIGHUP ignored: only --keepalived-conf is reloaded"));
             }
             data.nat().connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, health == null
                     ? ConnectPolicy.DEFAULT.failures() : health::connectFailed));
@@ -315,7 +337,7 @@ public final class Director implements Callable<Integer> {
                 executor.restore(demoRules());
             }
             core.rules().awaitDataPaths(core.rules().version(), 10_000);
-            ControlServer control = new ControlServer(socket != null ? socket : ControlSocket.defaultPath(), executor);
+            ControlServer control = new ControlServer(socketPath, executor);
             shutdown.onClose(control);
             control.start();
             if (demo) printDemoHelp(control.path());
@@ -339,6 +361,16 @@ public final class Director implements Callable<Integer> {
         } catch (IOException e) {
             throw new StartupFailure(e.getMessage());
         }
+    }
+
+    /** Waits until every NAT listener the table asks for is bound (they retry on their own) or a stop signal. */
+    private boolean awaitListeners(NatProxy nat) throws InterruptedException {
+        List<String> missing = nat.notListening();
+        while (!missing.isEmpty()) {
+            if (stop.await(50, TimeUnit.MILLISECONDS)) return false;
+            missing = nat.notListening();
+        }
+        return true;
     }
 
     /** Null when raw frames and nftables are allowed, else the reason, for the one log line. */

@@ -52,6 +52,17 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** Owned by the rule-table subscription thread (rulesChanged) and close(). */
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
+    /** The listeners the table asks for, and those whose bind failed (retried until they succeed). */
+    private final Set<ServiceKey> wanted = new HashSet<>();
+    private final Set<ServiceKey> failing = new HashSet<>();
+    /** Bind retries run here, never on an event loop (they take this object's lock). */
+    private final java.util.concurrent.ScheduledExecutorService retries =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "jvs-listen-retry");
+                t.setDaemon(true);
+                return t;
+            });
+    static final long BIND_RETRY_SECONDS = 2;
     private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
     private volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
 
@@ -87,6 +98,9 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 explainNotForwarded(service);
             }
         }
+        this.wanted.clear();
+        this.wanted.addAll(wanted);
+        failing.retainAll(wanted);
         listeners.entrySet().removeIf(entry -> {
             if (wanted.contains(entry.getKey())) return false;
             log.info("closing listener {}", describe(entry.getKey()));
@@ -144,10 +158,34 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             if (f.isSuccess()) {
                 log.info("listening on {} ({})", describe(key), transport.optionName());
             } else {
-                log.error("cannot listen on {}: {}", describe(key), f.cause().getMessage());
+                retries.execute(() -> bindFailed(key, bound.channel(), f.cause()));
             }
         });
         return bound;
+    }
+
+    /** A listener that cannot bind is an error once, then retried quietly until it binds or is no longer wanted. */
+    private synchronized void bindFailed(ServiceKey key, Channel channel, Throwable cause) {
+        if (listeners.get(key) != channel) return; // closed or replaced meanwhile
+        listeners.remove(key);
+        if (failing.add(key)) {
+            log.error("cannot listen on {}: {}; retrying every {} s", describe(key), cause.getMessage(), BIND_RETRY_SECONDS);
+        }
+        retries.schedule(() -> retryListen(key), BIND_RETRY_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    private synchronized void retryListen(ServiceKey key) {
+        if (wanted.contains(key) && !listeners.containsKey(key) && !retries.isShutdown()) listen(key);
+    }
+
+    /** The services whose listener the table asks for but is not bound (yet); empty when all are. */
+    public synchronized List<String> notListening() {
+        List<String> missing = new java.util.ArrayList<>();
+        for (ServiceKey key : wanted) {
+            Channel ch = listeners.get(key);
+            if (ch == null || !ch.isActive()) missing.add(describe(key));
+        }
+        return missing;
     }
 
     private ChannelFuture listenTcp(ServiceKey key) {
@@ -191,6 +229,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** Stops accepting on every listener (TCP connections in flight keep running until they end; UDP sessions end). */
     @Override
     public synchronized void close() {
+        retries.shutdownNow();
+        wanted.clear();
         for (Channel ch : listeners.values()) ch.close().syncUninterruptibly();
         listeners.clear();
     }

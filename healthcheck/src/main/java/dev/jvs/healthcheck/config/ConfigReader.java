@@ -2,7 +2,6 @@ package dev.jvs.healthcheck.config;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -28,12 +27,20 @@ public final class ConfigReader {
     private static final Pattern MACRO_DEFINITION = Pattern.compile("^\\$([A-Za-z_][A-Za-z0-9_]*)=(.*)$");
     private static final Pattern MACRO_USE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}|\\$([A-Za-z_][A-Za-z0-9_]*)(?=\\s|$)");
     private static final int MAX_INCLUDE_DEPTH = 32;
+    /** Bounds that keep a wrong include or a parameter bomb from exhausting memory (keepalived has none). */
+    static final long MAX_TOTAL_BYTES = 16 << 20;
+    static final int MAX_EXPANDED_LINE = 64 << 10;
+    static final int MAX_FILES_READ = 1024;
 
     private final List<ConfigProblem> problems = new ArrayList<>();
     private final Map<String, String> parameters = new HashMap<>();
     private final String configId;
     private final Deque<Frame> stack = new ArrayDeque<>();
     private int includeDepth;
+    private long bytesRead;
+    private int filesRead;
+    /** The files being read, outermost first: including one of them again is a loop. */
+    private final Deque<Path> reading = new ArrayDeque<>();
 
     /** A block being read: its opening line and the children seen so far. Keyword null for a stray '{'. */
     private static final class Frame {
@@ -66,8 +73,10 @@ public final class ConfigReader {
         reader.stack.push(new Frame("<root>", List.of(), new Location(file, 0)));
         if (!Files.isReadable(file)) {
             reader.error(new Location(file, 0), "cannot read configuration file " + file);
+        } else if (!Files.isRegularFile(file)) {
+            reader.error(new Location(file, 0), "configuration file " + file + " is not a regular file");
         } else {
-            reader.readFile(file);
+            reader.readFile(file, new Location(file, 0));
         }
         return reader.finish();
     }
@@ -87,8 +96,8 @@ public final class ConfigReader {
     private Result finish() {
         while (stack.size() > 1) {
             Frame open = stack.peek();
-            error(open.location, "missing '}' at end of configuration: block '" + open.keyword
-                    + "' opened here is never closed");
+            error(open.location, "missing '}' at end of configuration: "
+                    + (open.keyword == null ? "the '{'" : "block '" + open.keyword + "'") + " opened here is never closed");
             closeBlock();
         }
         return new Result(stack.pop().children, problems);
@@ -97,8 +106,16 @@ public final class ConfigReader {
     /** The parsed tree and the lexical problems. */
     public record Result(List<ConfigNode> roots, List<ConfigProblem> problems) {}
 
-    /** keepalived's default config-id: the first component of the host name. */
+    /** keepalived's default config-id: the first component of the host name (looked up once, as keepalived does). */
     static String defaultConfigId() {
+        return DefaultConfigId.VALUE;
+    }
+
+    private static final class DefaultConfigId {
+        static final String VALUE = lookUp();
+    }
+
+    private static String lookUp() {
         try {
             String host = InetAddress.getLocalHost().getHostName();
             int dot = host.indexOf('.');
@@ -108,15 +125,37 @@ public final class ConfigReader {
         }
     }
 
-    private void readFile(Path file) {
+    /** Reads {@code file} unless it would take the total past {@link #MAX_TOTAL_BYTES}; then the error is at {@code where}. */
+    private void readFile(Path file, Location where) {
+        Path absolute = file.toAbsolutePath().normalize();
+        if (reading.contains(absolute)) {
+            error(where, "include loop: " + file + " is already being read; not read again");
+            return;
+        }
+        if (++filesRead > MAX_FILES_READ) {
+            error(where, "more than " + MAX_FILES_READ + " configuration files read; " + file + " not read");
+            return;
+        }
         List<String> lines;
         try {
-            lines = fileLines(file);
+            byte[] bytes;
+            try (var in = Files.newInputStream(file)) {
+                bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, MAX_TOTAL_BYTES - bytesRead + 1));
+            }
+            bytesRead += bytes.length;
+            if (bytesRead > MAX_TOTAL_BYTES) {
+                error(where, "configuration too large: " + file + " takes the files read past "
+                        + (MAX_TOTAL_BYTES >> 20) + " MiB in all; not read");
+                return;
+            }
+            lines = textLines(bytes);
         } catch (IOException e) {
             error(new Location(file, 0), "cannot read " + file + ": " + e.getMessage());
             return;
         }
+        reading.push(absolute);
         readLines(lines, file);
+        reading.pop();
     }
 
     private void readLines(List<String> lines, Path file) {
@@ -139,12 +178,15 @@ public final class ConfigReader {
         if (!joined.isEmpty()) readLine(joined.toString().strip(), new Location(file, startLine));
     }
 
-    private static List<String> fileLines(Path file) throws IOException {
+    /** UTF-8, or Latin-1 for a file that is not UTF-8 (every byte is a character there). */
+    private static List<String> textLines(byte[] bytes) {
+        String text;
         try {
-            return Files.readAllLines(file, StandardCharsets.UTF_8);
-        } catch (MalformedInputException e) {
-            return Files.readAllLines(file, StandardCharsets.ISO_8859_1);
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            text = new String(bytes, StandardCharsets.ISO_8859_1);
         }
+        return text.lines().toList();
     }
 
     private void readLine(String line, Location where) {
@@ -171,7 +213,12 @@ public final class ConfigReader {
             warning(where, "'" + firstWord(line) + "' generators are not supported by JVS; line ignored");
             return;
         }
-        line = expandParameters(line, 0);
+        try {
+            line = expandParameters(line, 0);
+        } catch (IllegalArgumentException e) {
+            error(where, e.getMessage());
+            return;
+        }
         List<Token> tokens;
         try {
             tokens = tokenize(line);
@@ -210,6 +257,10 @@ public final class ConfigReader {
             if (value == null) {
                 use.appendReplacement(out, Matcher.quoteReplacement(use.group()));
             } else {
+                if (out.length() + value.length() > MAX_EXPANDED_LINE) {
+                    throw new IllegalArgumentException("parameter expansion makes this line longer than "
+                            + MAX_EXPANDED_LINE + " characters (nested $NAME definitions?); line ignored");
+                }
                 use.appendReplacement(out, Matcher.quoteReplacement(value));
                 changed = true;
             }
@@ -262,21 +313,48 @@ public final class ConfigReader {
             return;
         }
         Path base = where.file().toAbsolutePath().getParent();
-        List<Path> files = expandGlob(base, words.get(0));
+        List<Path> files;
+        try {
+            files = expandGlob(base, words.get(0));
+        } catch (IllegalArgumentException e) { // a malformed glob, or a NUL in the name
+            error(where, kind + " " + words.get(0) + ": not a valid file name or pattern");
+            return;
+        }
         boolean strict = !kind.equals("include");
         if (files.isEmpty()) {
-            // Plain include ignores a missing file, as keepalived does for backward compatibility.
+            // Plain include only warns about a missing file (as keepalived does); a glob matching nothing is quiet.
             if (strict) error(where, kind + " " + words.get(0) + ": no such file");
+            else if (!hasGlob(words.get(0))) warning(where, "Config files missing '" + base.resolve(words.get(0)).normalize() + "'.");
             return;
         }
         for (Path file : files) {
+            if (Files.isDirectory(file)) {
+                warning(where, "Configuration file '" + file + "/' is a directory - skipping");
+                continue;
+            }
+            if (!Files.isRegularFile(file) || executable(file)) {
+                // keepalived's rule: devices, FIFOs and executables are never read as configuration.
+                warning(where, "Configuration file '" + file + "' is not a regular non-executable file - skipping");
+                continue;
+            }
             if (!Files.isReadable(file)) {
                 if (strict) error(where, kind + " " + file + ": not readable");
                 continue;
             }
             includeDepth++;
-            readFile(file);
+            readFile(file, where);
             includeDepth--;
+        }
+    }
+
+    private static boolean executable(Path file) {
+        try {
+            var mode = Files.getPosixFilePermissions(file);
+            return mode.contains(java.nio.file.attribute.PosixFilePermission.OWNER_EXECUTE)
+                    || mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE)
+                    || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
         }
     }
 
