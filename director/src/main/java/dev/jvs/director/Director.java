@@ -9,6 +9,8 @@ import dev.jvs.director.control.ControlServer;
 import dev.jvs.director.control.StateFile;
 import dev.jvs.director.demo.DemoBackends;
 import dev.jvs.director.health.HealthChecks;
+import dev.jvs.director.metrics.MetricsServer;
+import dev.jvs.director.metrics.Sources;
 import dev.jvs.director.nat.ConnectPolicy;
 import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.nat.NatProxy;
@@ -140,6 +142,10 @@ public final class Director implements Callable<Integer> {
             description = "Connection sync without multicast: the master sync daemon also sends to this director (repeatable; default port: the daemon's --mcast-port). A backup always accepts unicast on its sync port.")
     List<String> syncPeers = new ArrayList<>();
 
+    @Option(names = "--metrics-listen", paramLabel = "ADDR:PORT",
+            description = "Serve Prometheus metrics (/metrics) and a read-only status page (/, /status.json) here, e.g. 127.0.0.1:9101 or [::1]:9101 (default: off).")
+    String metricsListen;
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -167,6 +173,13 @@ public final class Director implements Callable<Integer> {
         }
         if (connTabBits < 8 || connTabBits > 20) {
             System.err.println("jvs-director: --conn-tab-bits must be between 8 and 20");
+            return 2;
+        }
+        InetSocketAddress metricsAddress = null;
+        try {
+            if (metricsListen != null) metricsAddress = MetricsServer.parseListen(metricsListen);
+        } catch (IllegalArgumentException e) {
+            System.err.println("jvs-director: " + e.getMessage());
             return 2;
         }
         Transport net;
@@ -254,6 +267,7 @@ public final class Director implements Callable<Integer> {
         ControlServer control = null;
         HealthChecks health = null;
         VrrpService vrrp = null;
+        MetricsServer metrics = null;
         try {
             nat.announcer(sync.announcer());
             packets.announcer(sync.announcer());
@@ -292,6 +306,9 @@ public final class Director implements Callable<Integer> {
                 if (vrrpConfig.globals().lvsSyncDaemon() != null) LvsSyncDaemonRole.follow(vrrp, vrrpConfig, sync);
                 vrrp.start();
             }
+            if (metricsAddress != null) metrics = MetricsServer.start(metricsAddress,
+                    new Sources(rules, connections, packets, sync, executor, checks == null ? List::of
+                            : () -> checks.engine().health(), vrrp == null ? List::of : vrrp::instances));
             Signal.handle(new Signal("TERM"), sig -> stop.countDown());
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
             log.info("jvs-director ready");
@@ -307,6 +324,7 @@ public final class Director implements Callable<Integer> {
         } finally {
             // VRRP first: a master hands over (priority 0) and drops its VIPs before anything else stops.
             if (vrrp != null) vrrp.close();
+            if (metrics != null) metrics.close();
             if (health != null) health.close();
             sync.close();
             if (control != null) control.close();
