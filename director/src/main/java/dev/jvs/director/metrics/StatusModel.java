@@ -71,7 +71,7 @@ record StatusModel(long generatedAtMillis, List<ServiceStatus> services, List<Vr
             for (RealServerHealth h : health.values()) {
                 if (!h.service().equals(key) || listed.contains(key(key, h.realServer()))) continue;
                 servers.add(new ServerStatus(endpoint(h.realServer().getAddress(), h.realServer().getPort()), "",
-                        0, h.alive() ? State.QUIESCED : State.DOWN, 0, 0, Rates.ZERO, h.checkers(), h.reason(),
+                        h.weight(), h.alive() ? State.QUIESCED : State.DOWN, 0, 0, Rates.ZERO, h.checkers(), h.reason(),
                         h.changedAtMillis()));
             }
             services.add(new ServiceStatus(key.isFwmark() ? "FWM" : key.protocol().label(),
