@@ -11,6 +11,7 @@ import dev.jvs.director.demo.DemoBackends;
 import dev.jvs.director.health.HealthChecks;
 import dev.jvs.director.metrics.MetricsServer;
 import dev.jvs.director.metrics.Sources;
+import dev.jvs.director.systemd.SystemdState;
 import dev.jvs.director.nat.ConnectPolicy;
 import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.nat.NatProxy;
@@ -268,6 +269,7 @@ public final class Director implements Callable<Integer> {
         HealthChecks health = null;
         VrrpService vrrp = null;
         MetricsServer metrics = null;
+        SystemdState systemd = SystemdState.fromEnvironment();
         try {
             nat.announcer(sync.announcer());
             packets.announcer(sync.announcer());
@@ -278,10 +280,11 @@ public final class Director implements Callable<Integer> {
             HealthChecks checks = health;
             nat.connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, checks == null
                     ? ConnectPolicy.DEFAULT.failures() : checks::connectFailed));
-            if (checks != null) {
-                // Off the signal thread: a reload waits for the engine.
-                Signal.handle(new Signal("HUP"), sig -> new Thread(checks::reload, "jvs-reload").start());
-            }
+            // Off the signal thread: a reload waits for the engine. Without a keepalived file there is nothing to
+            // re-read, but SIGHUP (systemctl reload) must not end the director.
+            Runnable reload = checks != null ? checks::reload
+                    : () -> log.info("SIGHUP: nothing to re-read (only --keepalived-conf is reloaded)");
+            Signal.handle(new Signal("HUP"), sig -> new Thread(() -> systemd.reload(reload), "jvs-reload").start());
             packets.rulesChanged(rules.services());
             if (stateFile != null) {
                 executor.onChange(() -> saveState(stateFile, executor));
@@ -312,8 +315,10 @@ public final class Director implements Callable<Integer> {
             Signal.handle(new Signal("TERM"), sig -> stop.countDown());
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
             log.info("jvs-director ready");
+            systemd.ready();
             stop.await();
             log.info("shutting down");
+            systemd.stopping();
             return 0;
         } catch (IpvsadmException e) {
             System.err.println("jvs-director: " + e.getMessage());
