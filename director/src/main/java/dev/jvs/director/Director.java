@@ -9,6 +9,7 @@ import dev.jvs.director.control.ControlServer;
 import dev.jvs.director.control.StateFile;
 import dev.jvs.director.demo.DemoBackends;
 import dev.jvs.director.health.HealthChecks;
+import dev.jvs.director.logging.JournalLogging;
 import dev.jvs.director.metrics.MetricsServer;
 import dev.jvs.director.metrics.Sources;
 import dev.jvs.director.systemd.SystemdState;
@@ -56,6 +57,10 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "jvs-director", mixinStandardHelpOptions = true, version = "jvs-director 0.1.0",
         description = "JVS director: LVS-style virtual services in user space, managed with ipvsadm.")
 public final class Director implements Callable<Integer> {
+
+    static {
+        JournalLogging.configure(); // before the first logger: under systemd, the journal's line format
+    }
 
     private static final Logger log = LoggerFactory.getLogger(Director.class);
 
