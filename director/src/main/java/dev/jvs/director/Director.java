@@ -11,6 +11,10 @@ import dev.jvs.director.control.StateFile;
 import dev.jvs.director.control.TextFiles;
 import dev.jvs.director.demo.DemoBackends;
 import dev.jvs.director.health.HealthChecks;
+import dev.jvs.director.logging.JournalLogging;
+import dev.jvs.director.metrics.MetricsServer;
+import dev.jvs.director.metrics.Sources;
+import dev.jvs.director.systemd.SystemdState;
 import dev.jvs.director.nat.ConnectPolicy;
 import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.nat.NatProxy;
@@ -55,6 +59,10 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "jvs-director", mixinStandardHelpOptions = true, version = "jvs-director 0.1.0",
         description = "JVS director: LVS-style virtual services in user space, managed with ipvsadm.")
 public final class Director implements Callable<Integer> {
+
+    static {
+        JournalLogging.configure(); // before the first logger: under systemd, the journal's line format
+    }
 
     private static final Logger log = LoggerFactory.getLogger(Director.class);
 
@@ -145,7 +153,12 @@ public final class Director implements Callable<Integer> {
             description = "Connection sync without multicast: the master sync daemon also sends to this director (repeatable; default port: the daemon's --mcast-port). A backup always accepts unicast on its sync port.")
     List<InetSocketAddress> syncPeers = new ArrayList<>();
 
+    @Option(names = "--metrics-listen", paramLabel = "ADDR:PORT", converter = OptionConverters.MetricsListen.class,
+            description = "Serve Prometheus metrics (/metrics) and a read-only status page (/, /status.json) here, e.g. 127.0.0.1:9101 or [::1]:9101 (default: off).")
+    InetSocketAddress metricsListen;
+
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final SystemdState systemd = SystemdState.fromEnvironment();
     /** Held (referenced) for the whole run: a collected lock would close its descriptor and release it. */
     private final List<InstanceLock> locks = new ArrayList<>();
 
@@ -174,13 +187,18 @@ public final class Director implements Callable<Integer> {
             Core core = newCore(stateFile);
             Configs configs = readConfigs(core);
             DataPlane data = startDataPlane(core, shutdown);
-            startControlPlane(core, configs, data, socketPath, shutdown);
-            startDaemons(core, configs, shutdown);
+            HealthChecks health = startControlPlane(core, configs, data, socketPath, shutdown);
+            VrrpService vrrp = startDaemons(core, configs, shutdown);
+            startObservability(core, health, vrrp, shutdown);
             Signal.handle(new Signal("TERM"), sig -> stop.countDown());
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
-            if (awaitListeners(data.nat())) log.info("jvs-director ready");
+            if (awaitListeners(data.nat())) {
+                log.info("jvs-director ready");
+                systemd.ready();
+            }
             stop.await();
             log.info("shutting down");
+            systemd.stopping();
             return 0;
         } catch (StartupFailure e) {
             System.err.println("jvs-director: " + e.getMessage());
@@ -310,20 +328,19 @@ public final class Director implements Callable<Integer> {
      * Step 4: the control plane: health checks (they change the table), the state file, the demo, and the control
      * socket, opened once the data paths serve the rules loaded so far.
      */
-    private void startControlPlane(Core core, Configs configs, DataPlane data, Path socketPath, Shutdown shutdown)
+    private HealthChecks startControlPlane(Core core, Configs configs, DataPlane data, Path socketPath,
+                                           Shutdown shutdown)
             throws StartupFailure, InterruptedException {
         CommandExecutor executor = core.executor();
         try {
             HealthChecks health = configs.keepalived() == null ? null
                     : HealthChecks.start(configs.keepalived(), executor);
-            if (health != null) {
-                shutdown.onClose(health);
-                // Off the signal thread: a reload waits for the engine.
-                Signal.handle(new Signal("HUP"), sig -> new Thread(health::reload, "jvs-reload").start());
-            } else {
-                // SIGHUP's default action would kill the director: a reload signal must never stop it.
-                Signal.handle(new Signal("HUP"), sig -> log.warn("SIGHUP ignored: only --keepalived-conf is reloaded"));
-            }
+            if (health != null) shutdown.onClose(health);
+            // Off the signal thread: a reload waits for the engine. Without a keepalived file there is nothing to
+            // re-read, but SIGHUP (systemctl reload) must never end the director.
+            Runnable reload = health != null ? health::reload
+                    : () -> log.warn("SIGHUP ignored: only --keepalived-conf is reloaded");
+            Signal.handle(new Signal("HUP"), sig -> new Thread(() -> systemd.reload(reload), "jvs-reload").start());
             data.nat().connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, health == null
                     ? ConnectPolicy.DEFAULT.failures() : health::connectFailed));
             StateFile stateFile = core.stateFile();
@@ -341,25 +358,41 @@ public final class Director implements Callable<Integer> {
             shutdown.onClose(control);
             control.start();
             if (demo) printDemoHelp(control.path());
+            return health;
         } catch (IpvsadmException | IOException e) {
             throw new StartupFailure(e.getMessage());
         }
     }
 
     /** Step 5: the daemons: connection sync, and VRRP, which hands over (priority 0) first when stopping. */
-    private void startDaemons(Core core, Configs configs, Shutdown shutdown)
+    private VrrpService startDaemons(Core core, Configs configs, Shutdown shutdown)
             throws StartupFailure {
         shutdown.onClose(core.sync());
         VrrpConfig vrrpConfig = configs.vrrp();
-        if (vrrpConfig == null) return;
+        if (vrrpConfig == null) return null;
         VrrpService vrrp = VrrpService.system(vrrpConfig);
         shutdown.onClose(vrrp);
         // lvs_sync_daemon: the sync role follows its instance's state from the first transition on.
         if (vrrpConfig.globals().lvsSyncDaemon() != null) LvsSyncDaemonRole.follow(vrrp, vrrpConfig, core.sync());
         try {
             vrrp.start();
+            return vrrp;
         } catch (IOException e) {
             throw new StartupFailure(e.getMessage());
+        }
+    }
+
+    /** Step 6: metrics and the status page (off unless {@code --metrics-listen}); they only read. */
+    private void startObservability(Core core, HealthChecks health, VrrpService vrrp, Shutdown shutdown)
+            throws StartupFailure {
+        if (metricsListen == null) return;
+        try {
+            shutdown.onClose(MetricsServer.start(metricsListen, new Sources(core.rules(), core.connections(),
+                    core.packets(), core.sync(), core.executor(),
+                    health == null ? List::of : () -> health.engine().health(),
+                    vrrp == null ? List::of : vrrp::instances)));
+        } catch (IOException e) {
+            throw new StartupFailure("--metrics-listen " + metricsListen + ": " + e.getMessage());
         }
     }
 

@@ -71,4 +71,16 @@ final class OptionConverters {
             return millis;
         }
     }
+
+    /** {@code --metrics-listen ADDR:PORT} or {@code [IPv6]:PORT}. */
+    static final class MetricsListen implements ITypeConverter<InetSocketAddress> {
+        @Override
+        public InetSocketAddress convert(String value) {
+            try {
+                return dev.jvs.director.metrics.MetricsServer.parseListen(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
 }

@@ -36,6 +36,8 @@ public final class CommandExecutor {
     private final RuleTable rules;
     private final ConnectionTable connections;
     private final SyncDaemons syncDaemons;
+    private final java.util.concurrent.atomic.LongAdder commands = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder commandErrors = new java.util.concurrent.atomic.LongAdder();
     private volatile Runnable changed = () -> { };
     private volatile LongFunction<List<PacketPath.FlowRow>> packetFlows = now -> List.of();
 
@@ -52,6 +54,7 @@ public final class CommandExecutor {
     }
 
     public ControlReply execute(ControlRequest request) {
+        commands.increment();
         try {
             List<Command> commands = parse(request);
             if (!request.batch() && commands.size() == 1 && commands.get(0) instanceof Command.Query query) {
@@ -61,6 +64,7 @@ public final class CommandExecutor {
             settle(version);
             return ControlReply.ok("");
         } catch (IpvsadmException e) {
+            commandErrors.increment();
             return ControlReply.error(e.exitStatus(), e.getMessage());
         }
     }
@@ -79,6 +83,16 @@ public final class CommandExecutor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Control-socket requests run so far (metrics). */
+    public long commands() {
+        return commands.sum();
+    }
+
+    /** Of those, the ones answered with an error. */
+    public long commandErrors() {
+        return commandErrors.sum();
     }
 
     /** Parses every line of the request; in a batch the first bad line is named. */

@@ -325,7 +325,17 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         return rows;
     }
 
-    /** Drop and forwarding counters (read racily, for logs). */
+    /** Flows tracked now (read racily, for metrics). */
+    public int flowCount() {
+        return forwarder.flows.size();
+    }
+
+    /** The flow table's bound ({@code --max-flows}). */
+    public int maxFlows() {
+        return forwarder.flows.maxFlows();
+    }
+
+    /** Drop and forwarding counters (read racily, for logs and metrics). */
     public PacketCounters counters() {
         return forwarder.counters;
     }

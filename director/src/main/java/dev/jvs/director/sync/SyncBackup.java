@@ -36,6 +36,7 @@ public final class SyncBackup implements AutoCloseable {
     private volatile boolean running = true;
     /** Messages dropped, whole or from a malformed record on, by why (OK and OTHER_SYNCID are not counted). */
     private final Map<SyncMessageReader.Outcome, LongAdder> drops = new EnumMap<>(SyncMessageReader.Outcome.class);
+    private volatile SyncCounters counters = new SyncCounters();
     private long lastDropLogNanos = System.nanoTime() - DROP_LOG_NANOS;
     private static final long DROP_LOG_NANOS = 1_000_000_000L;
 
@@ -80,16 +81,23 @@ public final class SyncBackup implements AutoCloseable {
 
     /** Decodes one received message and installs its records; a malformed message is counted and dropped. */
     void handle(ByteBuffer message) {
+        counters.received.increment();
         int size = message.remaining();
         SyncMessageReader.Outcome outcome = SyncMessageReader.read(message, syncId, this::install);
         if (outcome == SyncMessageReader.Outcome.OK || outcome == SyncMessageReader.Outcome.OTHER_SYNCID) return;
         drops.get(outcome).increment();
+        counters.dropped.increment();
         long now = System.nanoTime();
         if (now - lastDropLogNanos >= DROP_LOG_NANOS) { // a flood of garbage logs once a second
             lastDropLogNanos = now;
             log.warn("sync message of {} bytes dropped: {} ({} malformed sync messages dropped so far)", size, outcome,
                     dropped());
         }
+    }
+
+    /** Counts received and dropped messages into the director-wide counters. */
+    void countInto(SyncCounters shared) {
+        this.counters = shared;
     }
 
     /** Malformed sync messages received so far: too short, a size other than the datagram's, a bad record. */

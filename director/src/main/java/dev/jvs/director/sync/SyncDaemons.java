@@ -36,6 +36,7 @@ public final class SyncDaemons implements SyncDaemonControl, AutoCloseable {
     private final List<InetSocketAddress> peers;
     private final LongSupplier clock;
     private final SwitchingAnnouncer announcer = new SwitchingAnnouncer();
+    private final SyncCounters counters = new SyncCounters();
 
     private SyncDaemonConfig master; // guarded by this
     private SyncDaemonConfig backup; // guarded by this
@@ -50,6 +51,11 @@ public final class SyncDaemons implements SyncDaemonControl, AutoCloseable {
         this.installers = List.copyOf(installers);
         this.peers = List.copyOf(peers);
         this.clock = clock;
+    }
+
+    /** Messages sent, received and dropped by every daemon since start (metrics). */
+    public SyncCounters counters() {
+        return counters;
     }
 
     /** Where data paths report their connections; a no-op while no master runs. */
@@ -79,6 +85,7 @@ public final class SyncDaemons implements SyncDaemonControl, AutoCloseable {
                 }
                 masterDaemon = new SyncMaster(nic, group, running.ttl(), targets, running.maxLen(), running.syncId(),
                         SendRules.defaults(), clock);
+                masterDaemon.countInto(counters);
                 master = running;
                 announcer.target = masterDaemon;
                 log.info("master sync daemon started (mcast={}, syncid={}, maxlen={}, group={}, port={}, ttl={}{})",
@@ -86,6 +93,7 @@ public final class SyncDaemons implements SyncDaemonControl, AutoCloseable {
                         running.ttl(), targets.isEmpty() ? "" : ", peers=" + targets);
             } else {
                 backupDaemon = new SyncBackup(nic, group, running.syncId(), installers);
+                backupDaemon.countInto(counters);
                 backup = running;
                 log.info("backup sync daemon started (mcast={}, syncid={}, group={}, port={}; unicast accepted too)",
                         running.mcastInterface(), running.syncId(), running.group(), running.port());

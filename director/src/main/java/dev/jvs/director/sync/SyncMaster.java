@@ -50,6 +50,12 @@ public final class SyncMaster implements ConnectionAnnouncer, AutoCloseable {
     private final Thread sender;
     private volatile boolean running = true;
     private long dropped; // guarded by this
+    private volatile SyncCounters counters = new SyncCounters();
+
+    /** Counts sent and dropped messages into the director-wide counters. */
+    void countInto(SyncCounters shared) {
+        this.counters = shared;
+    }
 
     /**
      * @param group multicast group:port, or null for unicast peers only
@@ -118,6 +124,7 @@ public final class SyncMaster implements ConnectionAnnouncer, AutoCloseable {
         ByteBuffer message = writer.finish();
         ByteBuffer copy = free.poll();
         if (copy == null) {
+            counters.dropped.increment();
             if (dropped++ % 1000 == 0) log.warn("sync messages dropped: the send queue is full ({} so far)", dropped);
         } else {
             copy.clear();
@@ -157,6 +164,7 @@ public final class SyncMaster implements ConnectionAnnouncer, AutoCloseable {
             for (InetSocketAddress target : targets) {
                 channel.send(message.duplicate(), target);
             }
+            counters.sent.increment();
         } catch (ClosedChannelException e) {
             // stopping
         } catch (IOException e) {

@@ -24,6 +24,8 @@ import java.util.function.Consumer;
  */
 public final class VrrpInstance implements VrrpStateMachine.Actions {
 
+    private final java.util.concurrent.atomic.AtomicLong transitions = new java.util.concurrent.atomic.AtomicLong();
+
     private static final Logger log = LoggerFactory.getLogger(VrrpInstance.class);
 
     private final VrrpInstanceConfig config;
@@ -76,6 +78,9 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
     public State state() { return machine == null ? State.INIT : machine.state(); }
 
     VrrpStateMachine machine() { return machine; }
+
+    /** State changes since start (metrics). */
+    public long transitions() { return transitions.get(); }
 
     /** Received adverts this instance dropped as invalid (malformed, bad checksum, auth, TTL ...) since it started. */
     public long droppedAdverts() { return validator == null ? 0 : validator.dropped(); }
@@ -270,6 +275,7 @@ public final class VrrpInstance implements VrrpStateMachine.Actions {
 
     @Override
     public void stateChanged(State from, State to, int priority) {
+        transitions.incrementAndGet();
         log.info("VRRP_Instance({}) Entering {} STATE", name(), to);
         switch (to) {
             case MASTER -> notifier.run(config.notifyMaster());

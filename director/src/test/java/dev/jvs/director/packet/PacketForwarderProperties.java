@@ -50,7 +50,7 @@ class PacketForwarderProperties {
 
     private static PacketForwarder forwarder(ForwardMethod method, FakePort port) throws Exception {
         RuleTable rules = new RuleTable();
-        rules.apply(List.<Command>of(Fixtures.addService(Fixtures.service(Fixtures.VIP, "rr")),
+        rules.apply(List.<Command.RuleChange>of(Fixtures.addService(Fixtures.service(Fixtures.VIP, "rr")),
                 Fixtures.addServer(Fixtures.VIP, RealServerConfig.of(Fixtures.addr("192.168.0.11"), 80, method, 1))));
         VirtualService vs = rules.find(Fixtures.VIP);
         IdentityHashMap<Dest, Egress> egress = new IdentityHashMap<>();

@@ -105,6 +105,9 @@ public final class HealthEngine implements AutoCloseable {
         RealServerDef def;
         Service service;
         final List<Probe> probes = new ArrayList<>();
+        /** The latest check result's reason, and when aliveness last changed (status page and metrics). */
+        String lastReason = "not checked yet";
+        long changedAtMillis = System.currentTimeMillis();
 
         boolean alive() {
             for (Probe p : probes) if (!p.up) return false;
@@ -203,6 +206,32 @@ public final class HealthEngine implements AutoCloseable {
                     }
                 }
                 return false;
+            });
+        } catch (IpvsadmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Every checked real server's aliveness, latest reason and last transition, read on the engine thread (for the
+     * status page and metrics; one entry per virtual service key of a group).
+     */
+    public List<RealServerHealth> health() {
+        try {
+            return call(() -> {
+                List<RealServerHealth> out = new ArrayList<>();
+                for (Service s : services) {
+                    for (var config : s.def.services()) {
+                        for (Server server : s.servers) {
+                            List<String> types = new ArrayList<>();
+                            for (Probe p : server.probes) types.add(p.def.type());
+                            out.add(new RealServerHealth(config.key(), server.def.config().socketAddress(),
+                                    server.alive(), server.weight(), String.join(",", types), server.lastReason,
+                                    server.changedAtMillis));
+                        }
+                    }
+                }
+                return List.copyOf(out);
             });
         } catch (IpvsadmException e) {
             throw new IllegalStateException(e);
@@ -451,6 +480,8 @@ public final class HealthEngine implements AutoCloseable {
             schedule(p, p.def.delayLoop(), base);
         }
         p.hasRun = true;
+        server.lastReason = result.reason();
+        if (server.alive() != wasAlive) server.changedAtMillis = System.currentTimeMillis();
         serverChanged(server, wasAlive, oldWeight, confirmDown, result.reason());
     }
 

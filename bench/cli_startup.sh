@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# CLI start-up: median wall time of N (default 50) `ipvsadm -Ln` calls against a running director, without the
+# class-data-sharing archive (JVS_CLI_CDS=0: the JDK's default archive only) and with it.
+#
+#   bench/cli_startup.sh                         # bin/ipvsadm, 50 calls each way
+#   CALLS=20 IPVSADM=/usr/sbin/jvs-ipvsadm bench/cli_startup.sh
+#
+# Starts its own director on a temporary socket with a two-service table; stops it on exit.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+IPVSADM=${IPVSADM:-$ROOT/bin/ipvsadm}
+CALLS=${CALLS:-50}
+TMP=$(mktemp -d)
+export JVS_SOCKET=$TMP/jvs.sock
+cleanup() {
+    [ -n "${DIRECTOR_PID:-}" ] && kill "$DIRECTOR_PID" 2>/dev/null && wait "$DIRECTOR_PID" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+printf '%s\n' '-A -t 127.0.0.1:18080 -s wlc' '-a -t 127.0.0.1:18080 -r 127.0.0.1:18081 -m -w 2' \
+    '-a -t 127.0.0.1:18080 -r 127.0.0.1:18082 -m -w 1' '-A -u 127.0.0.1:18053 -s rr' \
+    '-a -u 127.0.0.1:18053 -r 127.0.0.1:18054 -m' > "$TMP/rules"
+"$ROOT/bin/jvs-director" --socket "$JVS_SOCKET" --config "$TMP/rules" > "$TMP/director.log" 2>&1 &
+DIRECTOR_PID=$!
+for _ in $(seq 100); do grep -q "jvs-director ready" "$TMP/director.log" && break; sleep 0.1; done
+grep -q "jvs-director ready" "$TMP/director.log" || { cat "$TMP/director.log"; exit 1; }
+
+# median of CALLS wall times in milliseconds
+measure() {
+    local times=()
+    for _ in $(seq "$CALLS"); do
+        local start end
+        start=$(date +%s%N)
+        "$IPVSADM" -Ln > /dev/null
+        end=$(date +%s%N)
+        times+=($(( (end - start) / 1000000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'
+}
+"$IPVSADM" -Ln > /dev/null   # page cache warm for both runs
+before=$(JVS_CLI_CDS=0 measure)
+after=$(measure)
+echo "cli_startup $(date +%Y%m%d-%H%M%S): median of $CALLS '$(basename "$IPVSADM") -Ln': without CLI archive ${before} ms, with it ${after} ms (load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"
