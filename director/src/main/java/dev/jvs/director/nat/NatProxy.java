@@ -12,17 +12,14 @@ import dev.jvs.director.rules.VirtualService;
 import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -49,6 +46,9 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private final Scheduling scheduling;
     /** Owned by the rule-table writer thread (rulesChanged) and close(). */
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
+    private final Map<ServiceKey, TcpListener> tcpListeners = new HashMap<>();
+    /** Tests only: told of every proxied pair once its backend channel exists. */
+    volatile PairObserver pairObserver = PairObserver.NONE;
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
     private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
     private volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
@@ -91,8 +91,14 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             entry.getValue().close();
             return true;
         });
+        tcpListeners.entrySet().removeIf(entry -> {
+            if (wanted.contains(entry.getKey())) return false;
+            log.info("closing listener {}", describe(entry.getKey()));
+            entry.getValue().close();
+            return true;
+        });
         for (ServiceKey key : wanted) {
-            if (!listeners.containsKey(key)) listen(key);
+            if (!listeners.containsKey(key) && !tcpListeners.containsKey(key)) listen(key);
         }
     }
 
@@ -130,9 +136,12 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     }
 
     private void listen(ServiceKey key) {
-        ChannelFuture bound = key.protocol() == Protocol.UDP
-                ? UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits, announcer)
-                : listenTcp(key);
+        if (key.protocol() == Protocol.TCP) {
+            listenTcp(key);
+            return;
+        }
+        ChannelFuture bound =
+                UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits, announcer);
         listeners.put(key, bound.channel());
         bound.addListener(f -> {
             if (f.isSuccess()) {
@@ -143,35 +152,38 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         });
     }
 
-    private ChannelFuture listenTcp(ServiceKey key) {
-        InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
-        ServerBootstrap b = new ServerBootstrap()
-                .group(acceptors, workers)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+    private void listenTcp(ServiceKey key) {
+        TcpService service = new TcpService(key, rules, connections, scheduling, limits, transport);
+        TcpListener listener = TcpListener.bind(key, transport, acceptors, workers,
+                new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new LimitHandler(key, rules, limits),
-                                new FrontendHandler(key, rules, connections, scheduling, transport, connectPolicy,
-                                        announcer));
+                        ch.pipeline().addLast(new FrontendHandler(service, connectPolicy, announcer, pairObserver));
                     }
                 });
-        if (transport.freebindOption() != null) {
-            // As with IPVS, a VIP need not be local yet (e.g. on a backup director): receive once it arrives.
-            b.option(transport.freebindOption(), true);
-        }
-        return b.bind(vip);
+        tcpListeners.put(key, listener);
+        listener.whenBound(failure -> {
+            if (failure == null) {
+                log.info("listening on {} ({}, {} socket{})", describe(key), transport.optionName(), listener.size(),
+                        listener.size() == 1 ? "" : "s with SO_REUSEPORT");
+            } else {
+                log.error("cannot listen on {}: {}", describe(key), failure.getMessage());
+            }
+        });
     }
 
     /** True once the listener of {@code key} is bound (binding is asynchronous). */
     synchronized boolean listening(ServiceKey key) {
+        TcpListener tcp = tcpListeners.get(key);
+        if (tcp != null) return tcp.isActive();
         Channel ch = listeners.get(key);
         return ch != null && ch.isActive();
+    }
+
+    /** The listening channels of a TCP service (one per event loop with SO_REUSEPORT), for tests. */
+    synchronized List<Channel> tcpListeningChannels(ServiceKey key) {
+        TcpListener tcp = tcpListeners.get(key);
+        return tcp == null ? List.of() : tcp.channels();
     }
 
     static String describe(ServiceKey key) {
@@ -186,5 +198,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     public synchronized void close() {
         for (Channel ch : listeners.values()) ch.close().syncUninterruptibly();
         listeners.clear();
+        for (TcpListener tcp : tcpListeners.values()) tcp.close();
+        tcpListeners.clear();
     }
 }
