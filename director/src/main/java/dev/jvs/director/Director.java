@@ -2,6 +2,7 @@ package dev.jvs.director;
 
 import dev.jvs.control.ControlSocket;
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Housekeeping;
 import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.sched.Schedulers;
 import dev.jvs.director.control.CommandExecutor;
@@ -250,6 +251,7 @@ public final class Director implements Callable<Integer> {
         NatProxy nat = new NatProxy(net, acceptors, workers, rules, connections, scheduling,
                 new ConnectionLimits(maxConnections));
         executor.packetFlows(packets::flows);
+        Housekeeping housekeeping = new Housekeeping();
         DemoBackends demoBackends = null;
         ControlServer control = null;
         HealthChecks health = null;
@@ -273,10 +275,11 @@ public final class Director implements Callable<Integer> {
                 executor.onChange(() -> saveState(stateFile, executor));
                 saveState(stateFile, executor);
             }
-            workers.next().scheduleAtFixedRate(() -> connections.expire(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
-            workers.next().scheduleAtFixedRate(rules::estimateRates, 2, 2, TimeUnit.SECONDS);
+            // Off the data-path event loops: the sweep walks the whole table, the reclaim takes the rules' lock.
+            housekeeping.every(1, TimeUnit.SECONDS, "connection expiry", () -> connections.expire(System.nanoTime()));
+            housekeeping.every(2, TimeUnit.SECONDS, "rate estimation", rules::estimateRates);
             // Deleted real servers wait in the trash while connections use them; free them when idle (IPVS: 120 s).
-            workers.next().scheduleAtFixedRate(rules::reclaimTrashNow, 60, 60, TimeUnit.SECONDS);
+            housekeeping.every(60, TimeUnit.SECONDS, "trash reclaim", rules::reclaimTrashNow);
 
             if (demo) {
                 demoBackends = new DemoBackends(workers, net.serverChannel(), DEMO_BACKENDS);
@@ -310,6 +313,7 @@ public final class Director implements Callable<Integer> {
             if (health != null) health.close();
             sync.close();
             if (control != null) control.close();
+            housekeeping.close();
             nat.close();
             packets.close();
             if (demoBackends != null) demoBackends.close();
