@@ -30,6 +30,7 @@ public final class Connection implements SyncedConnection {
     static final long TEMPLATE_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final ConnectionKey key;
+    private final int keyHash;
     /** The real server's port actually used (its address is {@code dest}'s); 0 for some templates. */
     private final int destinationPort;
     private final Dest dest;
@@ -69,6 +70,7 @@ public final class Connection implements SyncedConnection {
             throw new IllegalArgumentException("SCTP connections are not tracked");
         }
         this.key = new ConnectionKey(protocol, client, virtual);
+        this.keyHash = key.hashCode();
         this.dest = Objects.requireNonNull(dest, "dest");
         this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
         int port = dest.config().port();
@@ -84,6 +86,7 @@ public final class Connection implements SyncedConnection {
     private Connection(ConnectionKey key, Dest dest, int destinationPort, Supplier<Timeouts> timeouts,
                        TcpState state, long timeoutNanos, long nowNanos) {
         this.key = key;
+        this.keyHash = key.hashCode();
         this.dest = dest;
         this.destinationPort = destinationPort;
         this.timeouts = timeouts;
@@ -132,6 +135,7 @@ public final class Connection implements SyncedConnection {
     private Connection(ConnectionKey key, Dest dest, int destinationPort, Supplier<Timeouts> timeouts,
                        long timeoutNanos, long nowNanos) {
         this.key = key;
+        this.keyHash = key.hashCode();
         this.dest = dest;
         this.destinationPort = destinationPort;
         this.timeouts = timeouts;
@@ -258,6 +262,11 @@ public final class Connection implements SyncedConnection {
 
     public ConnectionKey key() {
         return key;
+    }
+
+    /** {@code key().hashCode()}, computed once. */
+    int keyHash() {
+        return keyHash;
     }
 
     public Protocol protocol() {
