@@ -114,7 +114,8 @@ t0=$SECONDS
 worst_ms=0
 while kill -0 "$WRK" 2>/dev/null; do
     sleep "$SAMPLE"
-    read -r ms entries < <(python3 "$TMP/list.py" "$SOCKET" 2>/dev/null || echo "timeout 0")
+    answer=$(timeout 20 python3 "$TMP/list.py" "$SOCKET" 2>/dev/null || echo "20000 0") # no answer in 20 s
+    read -r ms entries <<< "$answer" || true
     # the last "Pause ... 123M->45M(512M)" line: the heap after that collection
     heap=$(grep -oE '[0-9]+M(\([0-9]+%\))?->[0-9]+M' "$GC_LOG" 2>/dev/null | tail -n 1 | sed 's/.*->//')
     printf '%8d %14s %10s %12s\n' $((SECONDS - t0)) "${heap:-none}" "$entries" "$ms ms" | tee -a "$OUT/samples.txt"
