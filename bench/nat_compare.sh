@@ -193,7 +193,6 @@ heap_after_gc_kib() { # live heap after a full collection
         if (v ~ /M$/) n *= 1024; else if (v ~ /G$/) n *= 1048576
         print n; exit } }'
 }
-HEAP_BASE=$(heap_after_gc_kib)
 
 cpu_seconds() { # CPU time of a balancer's processes so far
     [ "$1" = direct ] && { echo 0; return; }
@@ -258,6 +257,10 @@ done
 dnsperf -s 127.0.0.1 -p "${DNS[jvs]}" -d "$TMP/queries" -c "$DNS_CLIENTS" -l "$WARMUP" >/dev/null 2>&1 || true
 dnsperf -s 127.0.0.1 -p "${DNS[jvs-o]}" -d "$TMP/queries" -c "$DNS_CLIENTS" -l "$WARMUP" >/dev/null 2>&1 || true
 
+inactive_entries() { ipvs -Ln | awk '$1 == "->" && ($2 ~ /:'"$B1"'$/ || $2 ~ /:'"$B2"'$/) { n += $6 } END { print n + 0 }'; }
+# After the warm-up: JIT-compiled code, buffer pools and the warm-up's own entries are in the baseline.
+HEAP_BASE=$(heap_after_gc_kib)
+ENTRIES_BASE=$(inactive_entries)
 : > "$OUT/values"
 for r in $(seq "$ROUNDS"); do
     for lb in "${LBS[@]}"; do
@@ -268,8 +271,8 @@ done
 
 # ---- JVS's memory at the end: live heap after a full GC, and per TIME_WAIT entry
 HEAP_END=$(heap_after_gc_kib)
-ENTRIES=$(ipvs -Ln | awk '$1 == "->" && $2 ~ /:'"$B1"'$|:'"$B2"'$/ { n += $6 } END { print n + 0 }')
-PER_ENTRY=$(awk -v a="$HEAP_BASE" -v b="$HEAP_END" -v n="$ENTRIES" 'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1024 / n; else print "n/a" }')
+ENTRIES=$(inactive_entries)
+PER_ENTRY=$(awk -v a="$HEAP_BASE" -v b="$HEAP_END" -v n="$((ENTRIES - ENTRIES_BASE))" 'BEGIN { if (n > 1000) printf "%.0f", (b - a) * 1024 / n; else print "n/a (too few new entries)" }')
 ipvs -Ln > "$OUT/jvs-ipvsadm-Ln.txt"
 
 # ---- the table: medians over the rounds, ratio to direct
@@ -317,7 +320,7 @@ if o is not None:
     print("| DNS queries/s, JVS `-o` | " + ("–" if base is None else f"{base:,.0f}") + " | – | – | "
           + f"{o:,.0f}" + (f" ({o / base:.2f})" if base else "") + " |")
 print(f"\nJVS after the run: live heap {int(heap_kib) / 1024:.0f} MiB after a full GC, {entries} inactive (TIME_WAIT)"
-      f" entries, {per_entry} bytes of heap per entry (heap growth since start / entries).")
+      f" entries, {per_entry} bytes of heap per entry (heap growth since the warm-up / entries added since).")
 PY
 cat "$OUT/table.md"
 echo
