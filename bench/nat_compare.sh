@@ -21,7 +21,7 @@ DURATION=${DURATION:-8}          # seconds per measurement
 CONNS=${CONNS:-64}               # wrk connections
 DNS_CLIENTS=${DNS_CLIENTS:-32}
 CORES=${CORES:-$(nproc)}
-WARMUP=${WARMUP:-5}              # seconds of uncounted traffic through each balancer before round 1
+WARMUP=${WARMUP:-20}             # seconds of uncounted traffic through each balancer (JVS: JIT) before round 1
 BASE=${BASE_PORT:-19200}
 RESULTS=$ROOT/bench/results
 

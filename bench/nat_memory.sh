@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Memory under a sustained connection rate: the director at -Xmx512m, wrk opening new connections
 # (Connection: close) as fast as the machine allows for DURATION seconds (default 300) through a NAT service
-# with two nginx backends on loopback. Every SAMPLE seconds it records the live heap after the last GC (from
-# the GC log), the entries in the table and how long the director takes to answer `ipvsadm -Ln` on its
+# with two nginx backends on loopback. Every SAMPLE seconds it records the live heap (after a full GC it asks
+# for with jcmd), the entries in the table and how long the director takes to answer `ipvsadm -Ln` on its
 # control socket; at the end it stops the director with SIGTERM and reports whether it exited cleanly.
 #
 #   bench/nat_memory.sh                 # 5 minutes
@@ -106,6 +106,15 @@ for line in reply.decode(errors="replace").splitlines():
 print(f"{ms:.1f} {entries}")
 PY
 
+JVS_PID=$(pgrep -g "${PGID[jvs]}" java | head -n 1)
+live_heap() {
+    jcmd "$JVS_PID" GC.run >/dev/null 2>&1 || { echo none; return; }
+    jcmd "$JVS_PID" GC.heap_info 2>/dev/null | awk '/ used /{ for (i = 1; i <= NF; i++) if ($i == "used") {
+        v = $(i + 1); sub(/,$/, "", v); n = v + 0
+        if (v ~ /K$/) n /= 1024; else if (v ~ /G$/) n *= 1024
+        printf "%.0fM\n", n; exit } }'
+}
+
 echo "== wrk -t2 -c$CONNS -d${DURATION}s -H 'Connection: close' through 127.0.0.1:$VPORT, director at -Xmx$HEAP"
 wrk -t2 -c"$CONNS" -d"${DURATION}s" -H 'Connection: close' "http://127.0.0.1:$VPORT/index.html" > "$OUT/wrk.txt" 2>&1 &
 WRK=$!
@@ -116,8 +125,9 @@ while kill -0 "$WRK" 2>/dev/null; do
     sleep "$SAMPLE"
     answer=$(timeout 20 python3 "$TMP/list.py" "$SOCKET" 2>/dev/null || echo "20000 0") # no answer in 20 s
     read -r ms entries <<< "$answer" || true
-    # the last "Pause ... 123M->45M(512M)" line: the heap after that collection
-    heap=$(grep -oE '[0-9]+M(\([0-9]+%\))?->[0-9]+M' "$GC_LOG" 2>/dev/null | tail -n 1 | sed 's/.*->//')
+    # The live heap: after a full collection (a young collection leaves old garbage in place until the next
+    # marking cycle, so its "after" figure grows between cycles even when nothing leaks).
+    heap=$(live_heap)
     printf '%8d %14s %10s %12s\n' $((SECONDS - t0)) "${heap:-none}" "$entries" "$ms ms" | tee -a "$OUT/samples.txt"
     worst_ms=$(awk -v a="$worst_ms" -v b="$ms" 'BEGIN { print (b + 0 > a + 0) ? b : a }')
 done
@@ -139,7 +149,7 @@ if [ -z "$exit_code" ]; then
 else
     exit_verdict="exited $exit_code $((SECONDS - t_term)) s after SIGTERM"
 fi
-full_gcs=$(grep -c 'Pause Full' "$GC_LOG" || true)
+full_gcs=$(grep 'Pause Full' "$GC_LOG" | grep -vc 'System.gc' || true) # not counting the samples' own
 # Every stop of the Java threads, whatever the collector: count, longest and total
 stw=$(awk '/Total: [0-9]+ ns/ { v = $0; sub(/.*Total: /, "", v); n++; t += v; if (v > m) m = v } END { printf "%d pauses, longest %.1f ms, total %.0f ms", n, m / 1e6, t / 1e6 }' "$SAFEPOINT_LOG")
 cp "$TMP/jvs.out" "$OUT/director.log"

@@ -144,6 +144,8 @@ public final class ConnectionTable {
         List<Connection> forced = flushNodest ? new ArrayList<>() : null;
         int removed = 0;
         for (int b = 0; b < buckets.length; b++) {
+            // Unlocked peek: most buckets are empty; one inserted meanwhile is swept on the next pass.
+            if (buckets[b] == null) continue;
             synchronized (stripes[b & (STRIPES - 1)]) {
                 Connection prev = null;
                 Connection c = buckets[b];
