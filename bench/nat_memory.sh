@@ -149,7 +149,7 @@ if [ -z "$exit_code" ]; then
 else
     exit_verdict="exited $exit_code $((SECONDS - t_term)) s after SIGTERM"
 fi
-full_gcs=$(grep 'Pause Full' "$GC_LOG" | grep -vc 'System.gc' || true) # not counting the samples' own
+full_gcs=$(grep 'Pause Full' "$GC_LOG" | grep -vc 'Diagnostic Command' || true) # not counting the samples' own
 # Every stop of the Java threads, whatever the collector: count, longest and total
 stw=$(awk '/Total: [0-9]+ ns/ { v = $0; sub(/.*Total: /, "", v); n++; t += v; if (v > m) m = v } END { printf "%d pauses, longest %.1f ms, total %.0f ms", n, m / 1e6, t / 1e6 }' "$SAFEPOINT_LOG")
 cp "$TMP/jvs.out" "$OUT/director.log"
