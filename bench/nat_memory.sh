@@ -151,7 +151,7 @@ else
 fi
 full_gcs=$(grep 'Pause Full' "$GC_LOG" | grep -vc 'Diagnostic Command' || true) # not counting the samples' own
 # Every stop of the Java threads, whatever the collector: count, longest and total
-stw=$(awk '/Total: [0-9]+ ns/ { v = $0; sub(/.*Total: /, "", v); n++; t += v; if (v > m) m = v } END { printf "%d pauses, longest %.1f ms, total %.0f ms", n, m / 1e6, t / 1e6 }' "$SAFEPOINT_LOG")
+stw=$(awk '/Total: [0-9]+ ns/ { v = $0; sub(/.*Total: /, "", v); v += 0; n++; t += v; if (v > m) m = v } END { printf "%d pauses, longest %.1f ms, total %.0f ms", n, m / 1e6, t / 1e6 }' "$SAFEPOINT_LOG")
 cp "$TMP/jvs.out" "$OUT/director.log"
 heaps=$(awk 'NR == 2 { f = $2 } NR > 1 { l = $2 } END { print f " ... " l }' "$OUT/samples.txt")
 {
