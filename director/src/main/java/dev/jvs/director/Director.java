@@ -2,6 +2,7 @@ package dev.jvs.director;
 
 import dev.jvs.control.ControlSocket;
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Housekeeping;
 import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.sched.Schedulers;
 import dev.jvs.director.control.CommandExecutor;
@@ -317,10 +318,13 @@ public final class Director implements Callable<Integer> {
 
         ConnectionTable connections = core.connections();
         RuleTable rules = core.rules();
-        workers.next().scheduleAtFixedRate(() -> connections.expire(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
-        workers.next().scheduleAtFixedRate(rules::estimateRates, 2, 2, TimeUnit.SECONDS);
+        // Off the data-path event loops: the sweep walks the whole table, the reclaim takes the rules' lock.
+        Housekeeping housekeeping = new Housekeeping();
+        shutdown.onClose(housekeeping);
+        housekeeping.every(1, TimeUnit.SECONDS, "connection expiry", () -> connections.expire(System.nanoTime()));
+        housekeeping.every(2, TimeUnit.SECONDS, "rate estimation", rules::estimateRates);
         // Deleted real servers wait in the trash while connections use them; free them when idle (IPVS: 120 s).
-        workers.next().scheduleAtFixedRate(rules::reclaimTrashNow, 60, 60, TimeUnit.SECONDS);
+        housekeeping.every(60, TimeUnit.SECONDS, "trash reclaim", rules::reclaimTrashNow);
         return new DataPlane(net, workers, nat);
     }
 

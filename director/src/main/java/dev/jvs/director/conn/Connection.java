@@ -15,7 +15,13 @@ import java.util.function.Supplier;
 /**
  * One tracked connection, bound to its real server from creation until it is unbound exactly once (expiry or
  * removal). The state, the hold count and the bound flag are guarded by this object's monitor; the table's
- * stripe locks are always taken before it, never after.
+ * stripe locks are always taken before it, never after. Re-arming the timer ({@link #touch}, once per read)
+ * takes no lock.
+ *
+ * <p>An entry outlives its sockets (TIME_WAIT and the other closing states), so it holds only what listings,
+ * counters, sync and persistence need: its key, its real server, the real server's port, its state and timer.
+ * Nothing here may refer to a channel once its owner has {@linkplain #onForcedExpiry released} it; about 200
+ * bytes of heap per entry (see {@code ConnectionFootprintTest}).
  */
 public final class Connection implements SyncedConnection {
 
@@ -24,11 +30,14 @@ public final class Connection implements SyncedConnection {
     static final long TEMPLATE_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final ConnectionKey key;
-    private final InetSocketAddress destination;
+    private final int keyHash;
+    /** The real server's port actually used (its address is {@code dest}'s); 0 for some templates. */
+    private final int destinationPort;
     private final Dest dest;
     private final Supplier<Timeouts> timeouts;
 
-    private TcpState state;   // guarded by this; NONE for UDP, which has no state machine
+    /** Written under this object's monitor; volatile so that {@link #touch} can read it without the lock. */
+    private volatile TcpState state; // NONE for UDP, which has no state machine
     private int holds;        // guarded by this
     private boolean bound;    // guarded by this
     private volatile long expiresAtNanos;
@@ -37,8 +46,8 @@ public final class Connection implements SyncedConnection {
     private final boolean template;
     private long templateTimeoutNanos; // guarded by this
     private int controlled;            // guarded by this
-    /** The template this connection was created from (the kernel's "controlled by"), or null. */
-    private Connection controller;     // guarded by this
+    /** The template this connection was created from (the kernel's "controlled by"), or null; set once. */
+    private volatile Connection controller;
     /** Closes the sockets of a proxied connection when it is expired by force (expire_nodest_conn). */
     private volatile Runnable closer;
 
@@ -61,11 +70,12 @@ public final class Connection implements SyncedConnection {
             throw new IllegalArgumentException("SCTP connections are not tracked");
         }
         this.key = new ConnectionKey(protocol, client, virtual);
+        this.keyHash = key.hashCode();
         this.dest = Objects.requireNonNull(dest, "dest");
         this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
         int port = dest.config().port();
         // a real server without a port receives the virtual port
-        this.destination = new InetSocketAddress(dest.config().address(), port == 0 ? virtual.getPort() : port);
+        this.destinationPort = port == 0 ? virtual.getPort() : port;
         this.state = TcpState.NONE;
         this.bound = true;
         this.template = false;
@@ -73,11 +83,12 @@ public final class Connection implements SyncedConnection {
         this.expiresAtNanos = nowNanos + timeoutNanos(TcpState.NONE);
     }
 
-    private Connection(ConnectionKey key, Dest dest, InetSocketAddress destination, Supplier<Timeouts> timeouts,
+    private Connection(ConnectionKey key, Dest dest, int destinationPort, Supplier<Timeouts> timeouts,
                        TcpState state, long timeoutNanos, long nowNanos) {
         this.key = key;
+        this.keyHash = key.hashCode();
         this.dest = dest;
-        this.destination = destination;
+        this.destinationPort = destinationPort;
         this.timeouts = timeouts;
         this.state = TcpState.NONE;
         this.bound = true;
@@ -95,7 +106,7 @@ public final class Connection implements SyncedConnection {
                                     Dest dest, InetSocketAddress destination, TcpState state,
                                     Supplier<Timeouts> timeouts, long timeoutNanos, long nowNanos) {
         return new Connection(new ConnectionKey(protocol, client, virtual), Objects.requireNonNull(dest),
-                destination, Objects.requireNonNull(timeouts), state, timeoutNanos, nowNanos);
+                destination.getPort(), Objects.requireNonNull(timeouts), state, timeoutNanos, nowNanos);
     }
 
     /**
@@ -121,11 +132,12 @@ public final class Connection implements SyncedConnection {
         expiresAtNanos = nowNanos + timeoutNanos;
     }
 
-    private Connection(ConnectionKey key, Dest dest, InetSocketAddress destination, Supplier<Timeouts> timeouts,
+    private Connection(ConnectionKey key, Dest dest, int destinationPort, Supplier<Timeouts> timeouts,
                        long timeoutNanos, long nowNanos) {
         this.key = key;
+        this.keyHash = key.hashCode();
         this.dest = dest;
-        this.destination = destination;
+        this.destinationPort = destinationPort;
         this.timeouts = timeouts;
         this.state = TcpState.NONE;
         this.bound = true;
@@ -145,7 +157,7 @@ public final class Connection implements SyncedConnection {
                                       Dest dest, int destinationPort, Supplier<Timeouts> timeouts,
                                       long timeoutNanos, long nowNanos) {
         return new Connection(new ConnectionKey(protocol, maskedClient, virtual), Objects.requireNonNull(dest),
-                new InetSocketAddress(dest.config().address(), destinationPort), timeouts, timeoutNanos, nowNanos);
+                destinationPort, timeouts, timeoutNanos, nowNanos);
     }
 
     public boolean isTemplate() {
@@ -204,7 +216,7 @@ public final class Connection implements SyncedConnection {
 
     /** The template controlling this connection, or null. */
     @Override
-    public synchronized Connection controller() {
+    public Connection controller() {
         return controller;
     }
 
@@ -233,7 +245,10 @@ public final class Connection implements SyncedConnection {
         controlled--;
     }
 
-    /** Lets the owner of a proxied connection close it when the table expires it by force. */
+    /**
+     * Lets the owner of a proxied connection close it when the table expires it by force; null once its sockets
+     * are closed, so that the entry no longer keeps them reachable.
+     */
     public void onForcedExpiry(Runnable closer) {
         this.closer = closer;
     }
@@ -249,6 +264,11 @@ public final class Connection implements SyncedConnection {
         return key;
     }
 
+    /** {@code key().hashCode()}, computed once. */
+    int keyHash() {
+        return keyHash;
+    }
+
     public Protocol protocol() {
         return key.protocol();
     }
@@ -261,16 +281,21 @@ public final class Connection implements SyncedConnection {
         return key.virtual();
     }
 
-    /** The real server's address and the port actually used. */
+    /** The real server's address and the port actually used (a new object: for listings and logs). */
     public InetSocketAddress destination() {
-        return destination;
+        return new InetSocketAddress(dest.config().address(), destinationPort);
+    }
+
+    /** The real server's port actually used. */
+    public int destinationPort() {
+        return destinationPort;
     }
 
     public Dest dest() {
         return dest;
     }
 
-    public synchronized TcpState state() {
+    public TcpState state() {
         return state;
     }
 
@@ -334,8 +359,12 @@ public final class Connection implements SyncedConnection {
         return holds > 0;
     }
 
-    /** A packet was seen: re-arm the timer with the current state's timeout (as every packet does). */
-    public synchronized void touch(long nowNanos) {
+    /**
+     * A packet was seen: re-arm the timer with the current state's timeout (as every packet does). Lock-free: it
+     * runs on every read; a race with a state change only re-arms with the other state's timeout, as a packet
+     * that crossed the state change would.
+     */
+    public void touch(long nowNanos) {
         expiresAtNanos = nowNanos + timeoutNanos(state);
     }
 
@@ -343,7 +372,7 @@ public final class Connection implements SyncedConnection {
      * Seconds left as {@code ipvsadm -Lnc} shows them. A held TCP entry always shows its full timeout (its sockets
      * are open); a held UDP entry counts down, as its session re-arms it with {@link #touch} on every datagram.
      */
-    public synchronized long expiresInSeconds(long nowNanos) {
+    public long expiresInSeconds(long nowNanos) {
         return Math.max(0, expiresAtNanos - nowNanos) / NANOS_PER_SECOND;
     }
 
@@ -427,7 +456,7 @@ public final class Connection implements SyncedConnection {
 
     @Override
     public String toString() {
-        return "Connection[" + key.protocol() + " " + key.client() + " -> " + key.virtual() + " -> " + destination
+        return "Connection[" + key.protocol() + " " + key.client() + " -> " + key.virtual() + " -> " + destination()
                 + " " + stateName() + "]";
     }
 }

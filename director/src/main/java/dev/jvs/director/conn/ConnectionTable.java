@@ -14,6 +14,10 @@ import java.util.function.Supplier;
 /**
  * The connection table: a fixed power-of-two array of hash chains (like the kernel's, whose size is the
  * {@code (size=N)} of {@code ipvsadm -L}), guarded by striped locks so that no operation takes a global lock.
+ *
+ * <p>The array has at least 2^{@value #MIN_HASH_BITS} chains whatever {@code (size=N)} says: a NAT director at
+ * 10,000 new connections/s keeps over a million TIME_WAIT entries, and 4,096 chains would make every insert walk
+ * hundreds of them under a stripe lock. Each entry keeps its key's hash, so a walk compares ints first.
  */
 public final class ConnectionTable {
 
@@ -21,9 +25,11 @@ public final class ConnectionTable {
     public static final int MIN_BITS = 8;
     public static final int MAX_BITS = 20;
     private static final int STRIPES = 1 << MIN_BITS; // never more stripes than buckets
+    static final int MIN_HASH_BITS = 16;
 
     private final Connection[] buckets;
     private final int mask;
+    private final int shownSize;
     private final Object[] stripes = new Object[STRIPES];
     private final AtomicInteger size = new AtomicInteger();
     private final Supplier<Timeouts> timeouts;
@@ -39,7 +45,8 @@ public final class ConnectionTable {
                     + ": " + bits);
         }
         this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
-        this.buckets = new Connection[1 << bits];
+        this.shownSize = 1 << bits;
+        this.buckets = new Connection[1 << Math.max(bits, MIN_HASH_BITS)];
         this.mask = buckets.length - 1;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Object();
@@ -64,8 +71,9 @@ public final class ConnectionTable {
         return timeouts;
     }
 
+    /** The table size {@code ipvsadm -L} shows: 2^{@code --conn-tab-bits}. */
     public int bucketCount() {
-        return buckets.length;
+        return shownSize;
     }
 
     public int size() {
@@ -74,10 +82,11 @@ public final class ConnectionTable {
 
     /** @return false, leaving the table unchanged, if a connection with the same key is present */
     public boolean insert(Connection conn) {
-        int b = bucketOf(conn.key());
+        int hash = conn.keyHash();
+        int b = bucketOf(hash);
         synchronized (stripes[b & (STRIPES - 1)]) {
             for (Connection c = buckets[b]; c != null; c = c.chainNext) {
-                if (c.key().equals(conn.key())) {
+                if (c.keyHash() == hash && c.key().equals(conn.key())) {
                     return false;
                 }
             }
@@ -93,10 +102,11 @@ public final class ConnectionTable {
     }
 
     public Connection get(ConnectionKey key) {
-        int b = bucketOf(key);
+        int hash = key.hashCode();
+        int b = bucketOf(hash);
         synchronized (stripes[b & (STRIPES - 1)]) {
             for (Connection c = buckets[b]; c != null; c = c.chainNext) {
-                if (c.key().equals(key)) {
+                if (c.keyHash() == hash && c.key().equals(key)) {
                     return c;
                 }
             }
@@ -110,7 +120,7 @@ public final class ConnectionTable {
      * @return false if it was not in the table
      */
     public boolean remove(Connection conn) {
-        int b = bucketOf(conn.key());
+        int b = bucketOf(conn.keyHash());
         synchronized (stripes[b & (STRIPES - 1)]) {
             Connection prev = null;
             for (Connection c = buckets[b]; c != null; prev = c, c = c.chainNext) {
@@ -134,6 +144,8 @@ public final class ConnectionTable {
         List<Connection> forced = flushNodest ? new ArrayList<>() : null;
         int removed = 0;
         for (int b = 0; b < buckets.length; b++) {
+            // Unlocked peek: most buckets are empty; one inserted meanwhile is swept on the next pass.
+            if (buckets[b] == null) continue;
             synchronized (stripes[b & (STRIPES - 1)]) {
                 Connection prev = null;
                 Connection c = buckets[b];
@@ -183,8 +195,8 @@ public final class ConnectionTable {
         size.decrementAndGet();
     }
 
-    private int bucketOf(ConnectionKey key) {
-        int h = key.hashCode() * 0x9E3779B9; // spread the record hash over the high bits
+    private int bucketOf(int keyHash) {
+        int h = keyHash * 0x9E3779B9; // spread the record hash over the high bits
         return (h ^ (h >>> 16)) & mask;
     }
 }

@@ -13,13 +13,15 @@ import dev.jvs.director.sync.ConnectionAnnouncer;
 import dev.jvs.model.ClientIpMode;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import org.slf4j.Logger;
@@ -36,57 +38,66 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>The real server's client-address mode decides how it learns the client: a PROXY protocol header sent
  * before any client byte, or (transparent) a backend socket bound to the client's own address. A refused or
  * timed-out connect is retried once on another real server (passive health) unless redispatch is off.
+ *
+ * <p>First of all it admits the connection under {@code --max-conns} and {@code --max-connections}, or resets it.
+ * Per connection it allocates this handler, the {@link ProxiedConnection}, the backend channel and its handler,
+ * and the table entry: the connect result comes back to this handler, not to a new listener object.
  */
-final class FrontendHandler extends ChannelInboundHandlerAdapter {
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements ChannelFutureListener {
 
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     /** The transport is fixed for the process, so saying once that it cannot do transparent is enough. */
     private static final AtomicBoolean transparentRefusalLogged = new AtomicBoolean();
 
-    private final ServiceKey serviceKey;
-    private final RuleTable rules;
+    private final TcpService service;
     private final ConnectionTable connections;
-    private final Scheduling scheduling;
-    private final Transport transport;
     private final ConnectPolicy policy;
     private final ConnectionAnnouncer announcer;
+    private final PairObserver observer;
+    private boolean admitted;
+    private VirtualService virtualService;
+    private boolean redispatched;
     private ProxiedConnection pair;
 
-    FrontendHandler(ServiceKey serviceKey, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
-                    Transport transport, ConnectPolicy policy, ConnectionAnnouncer announcer) {
-        this.announcer = announcer;
-        this.serviceKey = serviceKey;
-        this.rules = rules;
-        this.connections = connections;
-        this.scheduling = scheduling;
-        this.transport = transport;
+    FrontendHandler(TcpService service, ConnectPolicy policy, ConnectionAnnouncer announcer, PairObserver observer) {
+        this.service = service;
+        this.connections = service.connections();
         this.policy = policy;
+        this.announcer = announcer;
+        this.observer = observer;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         Channel client = ctx.channel();
+        VirtualService vs = service.rules().find(service.key());
+        int serviceMax = vs == null ? 0 : vs.config().maxConns();
+        if (!service.limits().tryAcquire(service.key(), serviceMax)) {
+            // A reset, not a clean close: the client learns at once that it was not served.
+            client.config().setOption(ChannelOption.SO_LINGER, 0);
+            client.close();
+            return;
+        }
+        admitted = true;
         InetSocketAddress clientAddress = (InetSocketAddress) client.remoteAddress();
-        InetSocketAddress vip = (InetSocketAddress) client.localAddress();
-        VirtualService service = rules.find(serviceKey);
         // persistence template first, then the scheduler
-        Connection entry = service == null ? null
-                : scheduling.newConnection(service, Protocol.TCP, clientAddress, vip);
+        Connection entry = vs == null ? null
+                : service.scheduling().newConnection(vs, Protocol.TCP, clientAddress, service.vip());
         if (entry == null) {
             // No real server can take it (all quiescent, overloaded or deleted): refuse, as IPVS does.
             client.close();
             return;
         }
-        connect(client, service, entry, true);
+        virtualService = vs;
+        connect(client, entry);
     }
 
-    /** Connects {@code entry}'s real server; a failed first attempt may be redispatched once to another one. */
-    private void connect(Channel client, VirtualService service, Connection entry, boolean firstAttempt) {
-        InetSocketAddress clientAddress = entry.client();
-        InetSocketAddress vip = entry.virtual();
+    /** Connects {@code entry}'s real server on the client's event loop. */
+    private void connect(Channel client, Connection entry) {
         Dest dest = entry.dest();
         track(entry);
         ClientIpMode clientIp = dest.config().clientIp();
+        Transport transport = service.transport();
         if (clientIp == ClientIpMode.TRANSPARENT && transport.transparentOption() == null) {
             if (transparentRefusalLogged.compareAndSet(false, true)) {
                 log.error("real server {} is --transparent, but the {} transport cannot set IP_TRANSPARENT;"
@@ -103,59 +114,84 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         ProxiedConnection attempt = new ProxiedConnection(client, entry, connections);
         pair = attempt;
         // --expire-nodest-conn: the table drops entries of deleted servers; cut their sockets too
-        entry.onForcedExpiry(() -> client.eventLoop().execute(() -> {
-            client.close();
-            if (attempt.backend != null) attempt.backend.close();
-        }));
+        entry.onForcedExpiry(attempt);
 
-        InetSocketAddress target = dest.config().socketAddress();
-        Bootstrap b = new Bootstrap()
-                .group(client.eventLoop())
-                .channel(transport.socketChannel())
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, policy.connectTimeoutMillis())
-                .handler(new BackendHandler(attempt));
-        ChannelFuture connect;
-        if (clientIp == ClientIpMode.TRANSPARENT) {
+        // The backend channel is made here rather than by a Bootstrap: no option map copied per connection.
+        SocketChannel backend = service.backendChannels().newChannel();
+        ChannelConfig config = backend.config();
+        config.setAutoRead(false);
+        config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        config.setOption(ChannelOption.TCP_NODELAY, true);
+        config.setConnectTimeoutMillis(policy.connectTimeoutMillis());
+        if (clientIp == ClientIpMode.TRANSPARENT) config.setOption(transport.transparentOption(), true);
+        backend.pipeline().addLast(new BackendHandler(attempt));
+        attempt.backend = backend;
+        observer.paired(client, backend);
+        ChannelFuture registered = client.eventLoop().register(backend);
+        if (registered.isDone()) {
+            connectRegistered(attempt);
+        } else {
+            registered.addListener(f -> connectRegistered(attempt));
+        }
+    }
+
+    private void connectRegistered(ProxiedConnection attempt) {
+        Channel backend = attempt.backend;
+        if (!backend.isRegistered()) {
+            operationComplete(backend.newFailedFuture(new IllegalStateException("backend channel not registered")));
+            return;
+        }
+        InetSocketAddress target = attempt.entry.destination();
+        if (attempt.entry.dest().config().clientIp() == ClientIpMode.TRANSPARENT) {
             // The client's IP with an ephemeral port, not the client's port: that port may still be held by a
             // TIME_WAIT backend socket of an earlier connection, or by this client's connection to another VIP
             // on the same real server, and a fixed port would then fail to bind. Real servers see the client's
             // IP (what logs and ACLs use); only its port differs.
-            b.option(transport.transparentOption(), true);
-            connect = b.connect(target, new InetSocketAddress(clientAddress.getAddress(), 0));
+            backend.connect(target, new InetSocketAddress(attempt.entry.client().getAddress(), 0)).addListener(this);
         } else {
-            connect = b.connect(target);
+            backend.connect(target).addListener(this);
         }
-        attempt.backend = connect.channel();
-        connect.addListener(f -> {
-            if (f.isSuccess()) {
-                switch (clientIp) {
-                    case PROXY_V1 -> ProxyProtocolHeader.send(attempt.backend, HAProxyProtocolVersion.V1, clientAddress, vip);
-                    case PROXY_V2 -> ProxyProtocolHeader.send(attempt.backend, HAProxyProtocolVersion.V2, clientAddress, vip);
-                    case NONE, TRANSPARENT -> {
-                    }
+    }
+
+    /** The connect to the real server finished (this handler is its listener). */
+    @Override
+    public void operationComplete(ChannelFuture f) {
+        ProxiedConnection attempt = pair;
+        if (attempt == null || f.channel() != attempt.backend) return; // an earlier attempt's late news
+        Connection entry = attempt.entry;
+        InetSocketAddress clientAddress = entry.client();
+        if (f.isSuccess()) {
+            switch (entry.dest().config().clientIp()) {
+                case PROXY_V1 -> ProxyProtocolHeader.send(attempt.backend, HAProxyProtocolVersion.V1, clientAddress,
+                        service.vip());
+                case PROXY_V2 -> ProxyProtocolHeader.send(attempt.backend, HAProxyProtocolVersion.V2, clientAddress,
+                        service.vip());
+                case NONE, TRANSPARENT -> {
                 }
-                attempt.backendConnected();
-                return;
             }
-            String reason = f.cause().getMessage();
-            policy.failures().connectFailed(serviceKey, target, reason);
-            Dest other = firstAttempt && policy.redispatch() && client.isActive() ? another(service, clientAddress, dest) : null;
-            if (other != null) {
-                // Passive health: the client never sees this failure; its entry moves to the other server.
-                log.info("real server {} did not accept a connection for client {} ({}); retrying on {}",
-                        target, clientAddress, reason, other.config().socketAddress());
-                connections.remove(entry);
-                Connection retry = new Connection(Protocol.TCP, clientAddress, vip, other, connections.timeouts(),
-                        System.nanoTime());
-                connect(client, service, retry, false);
-            } else {
-                log.warn("real server {} did not accept a connection for client {}: {}", target, clientAddress, reason);
-                attempt.backendFailed();
-            }
-        });
+            attempt.backendConnected();
+            return;
+        }
+        Dest dest = entry.dest();
+        InetSocketAddress target = dest.config().socketAddress();
+        String reason = String.valueOf(f.cause().getMessage());
+        policy.failures().connectFailed(service.key(), target, reason);
+        Channel client = attempt.client;
+        Dest other = !redispatched && policy.redispatch() && client.isActive()
+                ? another(virtualService, clientAddress, dest) : null;
+        if (other != null) {
+            // Passive health: the client never sees this failure; its entry moves to the other server.
+            log.info("real server {} did not accept a connection for client {} ({}); retrying on {}",
+                    target, clientAddress, reason, other.config().socketAddress());
+            redispatched = true;
+            connections.remove(entry);
+            Connection retry = new Connection(Protocol.TCP, clientAddress, service.vip(), other,
+                    connections.timeouts(), System.nanoTime());
+            connect(client, retry);
+        } else {
+            log.warn("real server {} did not accept a connection for client {}: {}", target, clientAddress, reason);
+            attempt.backendFailed();
+        }
     }
 
     /** A real server other than {@code failed}, chosen by the scheduler; null if it offers none. */
@@ -214,6 +250,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (admitted) {
+            admitted = false;
+            service.limits().release(service.key());
+        }
         if (pair != null) pair.clientClosed();
     }
 

@@ -12,17 +12,14 @@ import dev.jvs.director.rules.VirtualService;
 import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -40,7 +37,6 @@ import java.util.Set;
 public final class NatProxy implements RuleListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NatProxy.class);
-    private static final long BIND_WAIT_MILLIS = 2_000;
 
     private final Transport transport;
     private final EventLoopGroup acceptors;
@@ -51,6 +47,9 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private final Scheduling scheduling;
     /** Owned by the rule-table subscription thread (rulesChanged) and close(). */
     private final Map<ServiceKey, Channel> listeners = new HashMap<>();
+    private final Map<ServiceKey, TcpListener> tcpListeners = new HashMap<>();
+    /** Tests only: told of every proxied pair once its backend channel exists. */
+    volatile PairObserver pairObserver = PairObserver.NONE;
     private final Set<ServiceKey> notForwardedLogged = new HashSet<>();
     /** The listeners the table asks for, and those whose bind failed (retried until they succeed). */
     private final Set<ServiceKey> wanted = new HashSet<>();
@@ -63,6 +62,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 return t;
             });
     static final long BIND_RETRY_SECONDS = 2;
+    private static final long BIND_WAIT_MILLIS = 2_000;
     private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
     private volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
 
@@ -107,9 +107,15 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             entry.getValue().close();
             return true;
         });
+        tcpListeners.entrySet().removeIf(entry -> {
+            if (wanted.contains(entry.getKey())) return false;
+            log.info("closing listener {}", describe(entry.getKey()));
+            entry.getValue().close();
+            return true;
+        });
         List<ChannelFuture> binding = new ArrayList<>();
         for (ServiceKey key : wanted) {
-            if (!listeners.containsKey(key)) binding.add(listen(key));
+            if (!listeners.containsKey(key) && !tcpListeners.containsKey(key)) binding.addAll(listen(key));
         }
         // This runs on the table's control thread, never on an event loop: wait until the new VIPs are bound, so a
         // change counts as applied (and ipvsadm returns) only once its listeners accept connections.
@@ -149,10 +155,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         if (notForwardedLogged.add(key)) log.warn("{}: {}", describe(key), reason);
     }
 
-    private ChannelFuture listen(ServiceKey key) {
-        ChannelFuture bound = key.protocol() == Protocol.UDP
-                ? UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits, announcer)
-                : listenTcp(key);
+    /** Starts binding the listener(s) of {@code key}; returns their bind futures. */
+    private List<ChannelFuture> listen(ServiceKey key) {
+        if (key.protocol() == Protocol.TCP) return listenTcp(key);
+        ChannelFuture bound =
+                UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits, announcer);
         listeners.put(key, bound.channel());
         bound.addListener(f -> {
             if (f.isSuccess()) {
@@ -161,62 +168,72 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 retries.execute(() -> bindFailed(key, bound.channel(), f.cause()));
             }
         });
-        return bound;
+        return List.of(bound);
     }
 
     /** A listener that cannot bind is an error once, then retried quietly until it binds or is no longer wanted. */
-    private synchronized void bindFailed(ServiceKey key, Channel channel, Throwable cause) {
-        if (listeners.get(key) != channel) return; // closed or replaced meanwhile
-        listeners.remove(key);
+    private synchronized void bindFailed(ServiceKey key, Object listener, Throwable cause) {
+        if (listeners.get(key) != listener && tcpListeners.get(key) != listener) return; // closed or replaced
+        Channel udp = listeners.remove(key);
+        if (udp != null) udp.close();
+        TcpListener tcp = tcpListeners.remove(key);
+        if (tcp != null) tcp.close();
         if (failing.add(key)) {
-            log.error("cannot listen on {}: {}; retrying every {} s", describe(key), cause.getMessage(), BIND_RETRY_SECONDS);
+            log.error("cannot listen on {}: {}; retrying every {} s", describe(key), cause.getMessage(),
+                    BIND_RETRY_SECONDS);
         }
         retries.schedule(() -> retryListen(key), BIND_RETRY_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     private synchronized void retryListen(ServiceKey key) {
-        if (wanted.contains(key) && !listeners.containsKey(key) && !retries.isShutdown()) listen(key);
+        if (wanted.contains(key) && !listeners.containsKey(key) && !tcpListeners.containsKey(key)
+                && !retries.isShutdown()) {
+            listen(key);
+        }
     }
 
     /** The services whose listener the table asks for but is not bound (yet); empty when all are. */
     public synchronized List<String> notListening() {
-        List<String> missing = new java.util.ArrayList<>();
+        List<String> missing = new ArrayList<>();
         for (ServiceKey key : wanted) {
-            Channel ch = listeners.get(key);
-            if (ch == null || !ch.isActive()) missing.add(describe(key));
+            if (!listening(key)) missing.add(describe(key));
         }
         return missing;
     }
 
-    private ChannelFuture listenTcp(ServiceKey key) {
-        InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
-        ServerBootstrap b = new ServerBootstrap()
-                .group(acceptors, workers)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childHandler(new ChannelInitializer<SocketChannel>() {
+    private List<ChannelFuture> listenTcp(ServiceKey key) {
+        TcpService service = new TcpService(key, rules, connections, scheduling, limits, transport);
+        TcpListener listener = TcpListener.bind(key, transport, acceptors, workers,
+                new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new LimitHandler(key, rules, limits),
-                                new FrontendHandler(key, rules, connections, scheduling, transport, connectPolicy,
-                                        announcer));
+                        ch.pipeline().addLast(new FrontendHandler(service, connectPolicy, announcer, pairObserver));
                     }
                 });
-        if (transport.freebindOption() != null) {
-            // As with IPVS, a VIP need not be local yet (e.g. on a backup director): receive once it arrives.
-            b.option(transport.freebindOption(), true);
-        }
-        return b.bind(vip);
+        tcpListeners.put(key, listener);
+        listener.whenBound(failure -> {
+            if (failure == null) {
+                log.info("listening on {} ({}, {} socket{})", describe(key), transport.optionName(), listener.size(),
+                        listener.size() == 1 ? "" : "s with SO_REUSEPORT");
+            } else {
+                retries.execute(() -> bindFailed(key, listener, failure));
+            }
+        });
+        return listener.futures();
     }
 
     /** True once the listener of {@code key} is bound (binding is asynchronous). */
     synchronized boolean listening(ServiceKey key) {
+        TcpListener tcp = tcpListeners.get(key);
+        if (tcp != null) return tcp.isActive();
         Channel ch = listeners.get(key);
         return ch != null && ch.isActive();
+    }
+
+    /** The listening channels of a TCP service (one per event loop with SO_REUSEPORT), for tests. */
+    synchronized List<Channel> tcpListeningChannels(ServiceKey key) {
+        TcpListener tcp = tcpListeners.get(key);
+        return tcp == null ? List.of() : tcp.channels();
     }
 
     static String describe(ServiceKey key) {
@@ -233,5 +250,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         wanted.clear();
         for (Channel ch : listeners.values()) ch.close().syncUninterruptibly();
         listeners.clear();
+        for (TcpListener tcp : tcpListeners.values()) tcp.close();
+        tcpListeners.clear();
     }
 }

@@ -27,6 +27,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Every read and every state change re-arms the entry with its state's timeout (as every packet does in
  * IPVS, so {@code --set} applies and {@code -Lnc} counts down); a timer on the event loop ends both sockets
  * when a connection stays idle past that deadline, as IPVS expires an idle entry.
+ *
+ * <p>When both sockets are closed, nothing the entry or an event loop keeps refers to this object any more (the
+ * idle timer is cancelled, the forced-expiry hook cleared): the entry lives on alone, small, and the channels,
+ * their pipelines and this pair are garbage at once rather than after the entry's TIME_WAIT.
  */
 final class ProxiedConnection implements Runnable {
 
@@ -42,6 +46,8 @@ final class ProxiedConnection implements Runnable {
     private boolean released;
     private ScheduledFuture<?> idleTimer;
     private long idleTimerDeadline = Long.MAX_VALUE;
+    /** Set by the expiry sweep (another thread) when the table drops the entry by force. */
+    private volatile boolean expiredByForce;
 
     ProxiedConnection(Channel client, Connection entry, ConnectionTable connections) {
         this.client = client;
@@ -79,10 +85,24 @@ final class ProxiedConnection implements Runnable {
         idleTimer = client.eventLoop().schedule(this, wait, TimeUnit.NANOSECONDS);
     }
 
-    /** The idle timer: re-armed while there is traffic, ends the connection once its entry's time is up. */
+    /**
+     * The idle timer, re-armed while there is traffic, ends the connection once its entry's time is up. Also the
+     * entry's forced-expiry hook ({@code expire_nodest_conn}): called on the sweep's thread, it moves itself to
+     * the event loop and ends both sockets there.
+     */
     @Override
     public void run() {
+        if (!client.eventLoop().inEventLoop()) {
+            expiredByForce = true;
+            client.eventLoop().execute(this);
+            return;
+        }
         if (released || (!client.isOpen() && (backend == null || !backend.isOpen()))) return;
+        if (expiredByForce) {
+            client.close();
+            if (backend != null) backend.close();
+            return;
+        }
         if (System.nanoTime() < entry.expiresAtNanos()) {
             armIdleTimer();
             return;
@@ -114,7 +134,11 @@ final class ProxiedConnection implements Runnable {
 
     void clientClosed() {
         clientOpen = false;
-        if (backend != null && backend.isActive()) closeAfterFlush(backend);
+        if (backend != null && backend.isActive()) {
+            closeAfterFlush(backend);
+        } else if (backend != null && backend.isOpen()) {
+            backend.close(); // still connecting: nobody is left to serve
+        }
         releaseIfDone();
     }
 
@@ -132,6 +156,12 @@ final class ProxiedConnection implements Runnable {
         if (!clientOpen && (!backendOpen || backend == null || !backend.isOpen()) && !released) {
             released = true;
             entry.release(System.nanoTime());
+            // Let the entry and the event loop forget this pair: its channels are garbage from now on.
+            entry.onForcedExpiry(null);
+            if (idleTimer != null) {
+                idleTimer.cancel(false);
+                idleTimer = null;
+            }
         }
     }
 

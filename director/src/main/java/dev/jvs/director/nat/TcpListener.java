@@ -1,0 +1,131 @@
+package dev.jvs.director.nat;
+
+import dev.jvs.director.net.Transport;
+import dev.jvs.model.ServiceKey;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.util.concurrent.EventExecutor;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The listening sockets of one TCP virtual service. With epoll or io_uring there is one per worker event loop,
+ * all bound with {@code SO_REUSEPORT}: the kernel spreads new connections over them, and each connection is
+ * accepted, scheduled and connected to its real server on the loop that owns its listener, with no hand-off
+ * between threads. NIO cannot set {@code SO_REUSEPORT}: one listener on the acceptor loop hands connections to
+ * the workers.
+ *
+ * <p>Another process of the same user that binds the same address with {@code SO_REUSEPORT} would share the
+ * connections instead of failing with "address in use", as with any {@code SO_REUSEPORT} server.
+ */
+final class TcpListener {
+
+    private final List<ChannelFuture> bound;
+
+    private TcpListener(List<ChannelFuture> bound) {
+        this.bound = bound;
+    }
+
+    /** Starts binding (asynchronously); {@code childHandler} must be sharable (e.g. a ChannelInitializer). */
+    static TcpListener bind(ServiceKey key, Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
+                            ChannelHandler childHandler) {
+        InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
+        ChannelOption<Boolean> reusePort = reusePortOption(transport);
+        List<ChannelFuture> bound = new ArrayList<>();
+        if (reusePort == null) {
+            bound.add(bootstrap(transport, acceptors, workers, childHandler).bind(vip));
+        } else {
+            for (EventExecutor loop : workers) {
+                EventLoopGroup one = (EventLoopGroup) loop; // an event loop is a group of itself
+                bound.add(bootstrap(transport, one, one, childHandler).option(reusePort, true).bind(vip));
+            }
+        }
+        return new TcpListener(List.copyOf(bound));
+    }
+
+    private static ServerBootstrap bootstrap(Transport transport, EventLoopGroup acceptor, EventLoopGroup children,
+                                             ChannelHandler childHandler) {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptor, children)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(childHandler);
+        if (transport.freebindOption() != null) {
+            // As with IPVS, a VIP need not be local yet (e.g. on a backup director): receive once it arrives.
+            b.option(transport.freebindOption(), true);
+        }
+        return b;
+    }
+
+    /** The option that lets one socket per event loop share the address, or null (NIO). */
+    static ChannelOption<Boolean> reusePortOption(Transport transport) {
+        return switch (transport) {
+            case EPOLL -> EpollChannelOption.SO_REUSEPORT;
+            case IO_URING -> IoUringChannelOption.SO_REUSEPORT;
+            case NIO -> null;
+        };
+    }
+
+    /** Calls {@code done} once every socket is bound or failed: with null, or with the first failure. */
+    void whenBound(java.util.function.Consumer<Throwable> done) {
+        int[] left = {bound.size()};
+        Throwable[] first = {null};
+        for (ChannelFuture f : bound) {
+            f.addListener(x -> {
+                boolean last;
+                synchronized (left) {
+                    if (!x.isSuccess() && first[0] == null) first[0] = x.cause();
+                    last = --left[0] == 0;
+                }
+                if (last) done.accept(first[0]);
+            });
+        }
+    }
+
+    /** True once every socket is bound and open. */
+    boolean isActive() {
+        for (ChannelFuture f : bound) {
+            if (!f.channel().isActive()) return false;
+        }
+        return true;
+    }
+
+    /** How many sockets listen (one per event loop with SO_REUSEPORT). */
+    int size() {
+        return bound.size();
+    }
+
+    /** The bind futures, one per socket. */
+    List<ChannelFuture> futures() {
+        return bound;
+    }
+
+    /** The listening channels, for tests. */
+    List<Channel> channels() {
+        return bound.stream().map(ChannelFuture::channel).toList();
+    }
+
+    /**
+     * Closes every socket and returns once they are closed (so that the address can be bound again at once),
+     * unless called on one of their event loops, which cannot wait for itself.
+     */
+    void close() {
+        for (ChannelFuture f : bound) f.channel().close();
+        for (ChannelFuture f : bound) {
+            Channel ch = f.channel();
+            if (!ch.eventLoop().inEventLoop()) ch.closeFuture().awaitUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package dev.jvs.director.nat;
+
+import dev.jvs.director.conn.Connection;
+import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.conn.Scheduling;
+import dev.jvs.director.net.Transport;
+import dev.jvs.director.rules.RuleTable;
+import dev.jvs.model.ForwardMethod;
+import dev.jvs.model.Protocol;
+import dev.jvs.model.RealServerConfig;
+import dev.jvs.model.ServiceKey;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.ref.WeakReference;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static dev.jvs.director.rules.Fixtures.*;
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The TCP NAT path with real sockets on loopback: what a closed connection leaves behind, and its listeners. */
+class TcpNatTest {
+
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private static final int WORKERS = 2;
+
+    private final List<AutoCloseable> closeLast = new ArrayList<>();
+    private final RuleTable rules = new RuleTable();
+    private final ConnectionTable connections = new ConnectionTable(8, rules::timeouts);
+    private EventLoopGroup workers;
+    private NatProxy nat;
+    private EchoServer backend;
+    private ServiceKey vip;
+
+    private void start(Transport transport) throws IOException {
+        assumeTrue(transport.available(), transport + " is not available here");
+        EventLoopGroup acceptors = transport.newGroup(1);
+        workers = transport.newGroup(WORKERS);
+        closeLast.add(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+        closeLast.add(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
+        nat = new NatProxy(transport, acceptors, workers, rules, connections,
+                new Scheduling(connections, System::nanoTime), new ConnectionLimits(0));
+        // The NAT proxy follows the table on its own thread, as in the director; unsubscribed before the loops stop.
+        dev.jvs.director.rules.Subscription natRules = rules.subscribeDataPath("nat", nat);
+        closeLast.add(0, () -> rules.unsubscribe(natRules));
+        backend = new EchoServer();
+        vip = ServiceKey.of(Protocol.TCP, LOOPBACK, freeTcpPort());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (nat != null) nat.close();
+        if (backend != null) backend.close();
+        for (AutoCloseable c : closeLast) c.close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void theEntryOfAClosedConnectionListsInTimeWaitAndHoldsNoChannel(Transport transport) throws Exception {
+        start(transport);
+        List<WeakReference<Channel>> channels = new ArrayList<>();
+        nat.pairObserver = (client, backendChannel) -> {
+            channels.add(new WeakReference<>(client));
+            channels.add(new WeakReference<>(backendChannel));
+        };
+        addServiceWithBackend();
+
+        try (Socket client = new Socket(LOOPBACK, vip.port())) {
+            client.setSoTimeout(5_000);
+            assertEquals("hello", exchange(client, "hello"), "the bytes came back through the director");
+            client.shutdownOutput(); // FIN from the client; the backend answers with its own
+            assertEquals(-1, client.getInputStream().read(), "the backend's FIN reached the client");
+        }
+
+        awaitTrue(() -> onlyEntry() != null && !onlyEntry().held() && "TIME_WAIT".equals(onlyEntry().stateName()),
+                "the entry stays, released, in TIME_WAIT");
+        assertEquals(2, channels.size(), "one client and one backend channel were made");
+        awaitTrue(() -> {
+            System.gc();
+            return channels.stream().allMatch(ref -> ref.get() == null);
+        }, "both channels are garbage collected while the entry lives on");
+        assertEquals(1, connections.size());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"EPOLL", "IO_URING"})
+    void withReusePortEveryEventLoopAcceptsAndConnects(Transport transport) throws Exception {
+        start(transport);
+        List<Channel[]> pairs = new CopyOnWriteArrayList<>();
+        nat.pairObserver = (client, backendChannel) -> pairs.add(new Channel[] {client, backendChannel});
+        addServiceWithBackend();
+        assertEquals(WORKERS, nat.tcpListeningChannels(vip).size(), "one listener per event loop");
+        Set<EventLoop> listenerLoops = new HashSet<>();
+        for (Channel ch : nat.tcpListeningChannels(vip)) listenerLoops.add(ch.eventLoop());
+        Set<EventLoop> all = new HashSet<>();
+        for (EventExecutor e : workers) all.add((EventLoop) e);
+        assertEquals(all, listenerLoops, "the listeners sit on every worker loop");
+
+        // The kernel spreads connections over the sockets by a hash of the client's address and port:
+        // 32 connections all landing on one of two sockets would happen once in 2^31 runs.
+        for (int i = 0; i < 32; i++) {
+            try (Socket client = new Socket(LOOPBACK, vip.port())) {
+                client.setSoTimeout(5_000);
+                assertEquals("ping" + i, exchange(client, "ping" + i));
+            }
+        }
+        Set<EventLoop> loopsOfAcceptedClients = new HashSet<>();
+        for (Channel[] pair : pairs) {
+            loopsOfAcceptedClients.add(pair[0].eventLoop());
+            assertSame(pair[0].eventLoop(), pair[1].eventLoop(), "a pair lives on one loop");
+        }
+        assertEquals(32, pairs.size());
+        assertEquals(all, loopsOfAcceptedClients, "connections were accepted on every event loop");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void removingAndReAddingAVipLeavesNoListenerBehind(Transport transport) throws Exception {
+        start(transport);
+        int expected = TcpListener.reusePortOption(transport) == null ? 1 : WORKERS;
+        for (int round = 0; round < 2; round++) {
+            addServiceWithBackend();
+            assertEquals(expected, listeningSockets(), "ss -ltn shows the service's listeners");
+            try (Socket client = new Socket(LOOPBACK, vip.port())) {
+                client.setSoTimeout(5_000);
+                assertEquals("round" + round, exchange(client, "round" + round));
+            }
+            apply(rules, deleteService(vip));
+            assertEquals(0, listeningSockets(), "no listener is left after the service is deleted");
+        }
+    }
+
+    private void addServiceWithBackend() throws Exception {
+        apply(rules, addService(vip, "rr"));
+        apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, backend.port(), ForwardMethod.MASQ, 1)));
+        awaitTrue(() -> nat.listening(vip), "the listener is bound");
+    }
+
+    private Connection onlyEntry() {
+        List<Connection> all = new ArrayList<>();
+        connections.forEach(all::add);
+        return all.size() == 1 ? all.get(0) : null;
+    }
+
+    /** Listening sockets on the VIP's port, as {@code ss -ltn} shows them. */
+    private int listeningSockets() throws Exception {
+        Process ss = new ProcessBuilder("ss", "-Hltn", "sport = :" + vip.port()).redirectErrorStream(true).start();
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, ss.waitFor(), out);
+        return (int) out.lines().filter(l -> !l.isBlank()).count();
+    }
+
+    private static String exchange(Socket socket, String message) throws IOException {
+        byte[] bytes = message.getBytes(StandardCharsets.US_ASCII);
+        OutputStream out = socket.getOutputStream();
+        out.write(bytes);
+        out.flush();
+        InputStream in = socket.getInputStream();
+        byte[] reply = in.readNBytes(bytes.length);
+        return new String(reply, StandardCharsets.US_ASCII);
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("timed out waiting until " + what);
+            Thread.sleep(20);
+        }
+    }
+
+    private static int freeTcpPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Echoes every connection's bytes and closes it after the client's end of stream. */
+    private static final class EchoServer implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0, 64, LOOPBACK);
+        private final Thread thread = new Thread(this::serve, "tcp-nat-test-echo");
+
+        EchoServer() throws IOException {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        private void serve() {
+            while (!socket.isClosed()) {
+                try (Socket s = socket.accept()) {
+                    s.getInputStream().transferTo(s.getOutputStream());
+                } catch (IOException e) {
+                    // closed, or a client gone: next
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
