@@ -37,13 +37,16 @@ final class BadRequestLog {
             return;
         }
         long now = System.nanoTime();
-        if (lastLogged == Long.MIN_VALUE || now - lastLogged >= intervalNanos) {
+        if (suppressed == 0 && (lastLogged == Long.MIN_VALUE || now - lastLogged >= intervalNanos)) {
             lastLogged = now;
             sink.accept("bad control request: " + reason);
             return;
         }
+        // Counted; the one pending flush writes the line, so lines stay at least an interval apart.
         lastReason = reason;
-        if (suppressed++ == 0) loop.schedule(this::flush, lastLogged + intervalNanos - now, TimeUnit.NANOSECONDS);
+        if (suppressed++ == 0) {
+            loop.schedule(this::flush, Math.max(0, lastLogged + intervalNanos - now), TimeUnit.NANOSECONDS);
+        }
     }
 
     private void flush() {

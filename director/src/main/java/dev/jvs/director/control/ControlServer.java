@@ -105,6 +105,10 @@ public final class ControlServer implements AutoCloseable {
             }
             Files.delete(path); // left over by a director that did not shut down cleanly
         }
+        if (!io.netty.channel.epoll.Epoll.isAvailable()) {
+            throw new IOException("the control socket needs Netty's native epoll transport: "
+                    + io.netty.channel.epoll.Epoll.unavailabilityCause());
+        }
         loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("jvs-control", true), EpollIoHandler.newFactory());
         requests = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "jvs-control-request");

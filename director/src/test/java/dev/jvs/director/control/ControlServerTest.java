@@ -157,7 +157,15 @@ class ControlServerTest {
 
     @Test
     void aFloodOfBadRequestsLogsOneLinePerInterval() throws Exception {
-        start(new ControlServer.Limits(1 << 20, Duration.ofSeconds(30), 64, Duration.ofSeconds(1)));
+        List<Long> when = new CopyOnWriteArrayList<>();
+        logged.clear();
+        RuleTable rules = new RuleTable();
+        server = new ControlServer(dir.resolve("jvs.sock"), new CommandExecutor(rules, new ConnectionTable(12, rules::timeouts)),
+                new ControlServer.Limits(1 << 20, Duration.ofSeconds(30), 64, Duration.ofSeconds(1)), line -> {
+                    when.add(System.nanoTime());
+                    logged.add(line);
+                });
+        server.start();
         long start = System.nanoTime();
         int sent = 0;
         while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1500)) {
@@ -168,7 +176,11 @@ class ControlServerTest {
         int total = sent;
         await(() -> logged.stream().mapToInt(ControlServerTest::countOf).sum() == total, "every bad request is counted");
         assertTrue(sent > 20, "a flood: " + sent);
-        assertTrue(logged.size() <= 3, "at most one line per second: " + logged);
+        assertTrue(logged.size() < sent / 5, logged.size() + " lines for " + sent + " bad requests: " + logged);
+        for (int i = 1; i < when.size(); i++) {
+            long gap = TimeUnit.NANOSECONDS.toMillis(when.get(i) - when.get(i - 1));
+            assertTrue(gap >= 990, "lines at least an interval apart: " + gap + " ms in " + logged);
+        }
         assertEquals("bad control request: not a JVS control request", logged.get(0));
         assertTrue(logged.get(1).matches("[0-9]+ more bad control requests in the last 1.0 s \\(the last: not a JVS control request\\)"),
                 logged.get(1));
