@@ -47,6 +47,17 @@ final class DatabaseLab {
         }
     }
 
+    /** The command's path: from PATH, else /usr/sbin or /sbin (where Debian puts mariadbd, not always on PATH). */
+    static String which(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, command))) return Path.of(dir, command).toString();
+        }
+        for (String dir : List.of("/usr/sbin", "/sbin")) {
+            if (Files.isExecutable(Path.of(dir, command))) return Path.of(dir, command).toString();
+        }
+        return command;
+    }
+
     /** Whether the system has this user (from /etc/passwd, as the director's script runner looks it up). */
     static boolean userExists(String name) throws IOException {
         return Files.readAllLines(Path.of("/etc/passwd")).stream().anyMatch(l -> l.startsWith(name + ":"));

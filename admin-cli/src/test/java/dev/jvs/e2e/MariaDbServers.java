@@ -33,7 +33,7 @@ final class MariaDbServers implements AutoCloseable {
     static MariaDbServers start(Path dir, List<String> addresses, int port) throws Exception {
         Path template = Files.createDirectory(dir.resolve("template"));
         sh("chown", "mysql:mysql", template.toString());
-        Shell.Run install = Shell.run("mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir=" + template,
+        Shell.Run install = Shell.run(DatabaseLab.which("mariadb-install-db"), "--no-defaults", "--user=mysql", "--datadir=" + template,
                 "--auth-root-authentication-method=socket", "--skip-test-db",
                 "--innodb-log-file-size=8M", "--innodb-buffer-pool-size=16M");
         assertEquals(0, install.status(), () -> "mariadb-install-db failed: " + install.output());
@@ -42,7 +42,7 @@ final class MariaDbServers implements AutoCloseable {
             for (int i = 1; i <= addresses.size(); i++) {
                 sh("cp", "-a", template.toString(), servers.dataDir(i).toString());
                 // --log-basename first: it would override a --log-error given before it.
-                servers.processes.add(new ProcessBuilder("mariadbd", "--no-defaults", "--log-basename=db" + i, "--user=mysql",
+                servers.processes.add(new ProcessBuilder(DatabaseLab.which("mariadbd"), "--no-defaults", "--log-basename=db" + i, "--user=mysql",
                         "--datadir=" + servers.dataDir(i), "--socket=" + servers.socket(i),
                         "--pid-file=" + servers.dataDir(i).resolve("mariadbd.pid"),
                         "--log-error=" + servers.errorLog(i),
