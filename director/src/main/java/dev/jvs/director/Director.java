@@ -140,6 +140,10 @@ public final class Director implements Callable<Integer> {
             description = "Connection sync without multicast: the master sync daemon also sends to this director (repeatable; default port: the daemon's --mcast-port). A backup always accepts unicast on its sync port.")
     List<String> syncPeers = new ArrayList<>();
 
+    @Option(names = "--sloppy-tcp",
+            description = "Like the sloppy_tcp sysctl: -g/-i services schedule a TCP segment without SYN for a flow they do not know (needed behind ECMP routers, which may move a flow to another director; default: off).")
+    boolean sloppyTcp;
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -201,6 +205,7 @@ public final class Director implements Callable<Integer> {
         PacketPath packets = new PacketPath(rules, scheduling,
                 new PacketPath.Settings(PacketPath.distinct(interfaces), backend, Math.max(1, maxFlows)),
                 Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
+        packets.sloppyTcp(sloppyTcp);
         // A backup offers each record to the packet path first (DR/TUN flows), then to the connection table.
         SyncDaemons sync = new SyncDaemons(List.of(packets.installer(), new TableInstaller(rules, connections, clock)),
                 peers, clock);

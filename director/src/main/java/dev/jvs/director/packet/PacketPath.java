@@ -94,6 +94,11 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         forwarder.announcer = announcer;
     }
 
+    /** The kernel's {@code sloppy_tcp}: schedule mid-flow TCP segments of unknown flows (off by default). */
+    public void sloppyTcp(boolean on) {
+        forwarder.sloppyTcp = on;
+    }
+
     /**
      * Where a backup sync daemon installs records of the services forwarded here (ahead of the connection
      * table's installer, which takes the rest).
