@@ -1,6 +1,8 @@
 package dev.jvs.director;
 
 import dev.jvs.control.ControlSocket;
+import dev.jvs.director.announce.Drain;
+import dev.jvs.director.announce.VipAnnouncer;
 import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.sched.Schedulers;
@@ -14,6 +16,7 @@ import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.packet.PacketPath;
 import dev.jvs.os.Firewall;
+import dev.jvs.os.InterfaceAddresses;
 import dev.jvs.os.Neighbours;
 import dev.jvs.os.PacketBackend;
 import dev.jvs.os.Privileges;
@@ -144,6 +147,18 @@ public final class Director implements Callable<Integer> {
             description = "Like the sloppy_tcp sysctl: -g/-i services schedule a TCP segment without SYN for a flow they do not know (needed behind ECMP routers, which may move a flow to another director; default: off).")
     boolean sloppyTcp;
 
+    @Option(names = "--announce-interface", paramLabel = "IF",
+            description = "Keep each VIP that should be announced (data path running, enough real servers, not draining) as a /32 or /128 on IF, for a routing daemon (BIRD, FRR, GoBGP) to announce by BGP; only addresses JVS added are removed.")
+    String announceInterface;
+
+    @Option(names = "--announce-quorum", paramLabel = "N", defaultValue = "1",
+            description = "With --announce-interface: a VIP needs a service with at least N available real servers (weight > 0) to be announced (default: ${DEFAULT-VALUE}).")
+    int announceQuorum;
+
+    @Option(names = "--drain-delay", paramLabel = "SECONDS", defaultValue = "5",
+            description = "With --announce-interface: on SIGTERM, withdraw every VIP, keep forwarding for SECONDS while the routers move new flows elsewhere, then stop (default: ${DEFAULT-VALUE}).")
+    int drainDelay;
+
     private final CountDownLatch stop = new CountDownLatch(1);
 
     public static void main(String[] args) {
@@ -171,6 +186,10 @@ public final class Director implements Callable<Integer> {
         }
         if (connTabBits < 8 || connTabBits > 20) {
             System.err.println("jvs-director: --conn-tab-bits must be between 8 and 20");
+            return 2;
+        }
+        if (announceQuorum < 1 || drainDelay < 0) {
+            System.err.println("jvs-director: --announce-quorum must be at least 1 and --drain-delay at least 0");
             return 2;
         }
         Transport net;
@@ -259,6 +278,7 @@ public final class Director implements Callable<Integer> {
         ControlServer control = null;
         HealthChecks health = null;
         VrrpService vrrp = null;
+        VipAnnouncer announcer = null;
         try {
             nat.announcer(sync.announcer());
             packets.announcer(sync.announcer());
@@ -297,7 +317,21 @@ public final class Director implements Callable<Integer> {
                 if (vrrpConfig.globals().lvsSyncDaemon() != null) LvsSyncDaemonRole.follow(vrrp, vrrpConfig, sync);
                 vrrp.start();
             }
-            Signal.handle(new Signal("TERM"), sig -> stop.countDown());
+            if (announceInterface != null) {
+                announcer = new VipAnnouncer(announceInterface, announceQuorum, InterfaceAddresses.system(),
+                        rules::services, vs -> packets.isForwarding(vs.key()) || nat.isListening(vs.key()));
+                announcer.start();
+            }
+            VipAnnouncer draining = announcer;
+            java.util.concurrent.atomic.AtomicBoolean drainStarted = new java.util.concurrent.atomic.AtomicBoolean();
+            Signal.handle(new Signal("TERM"), sig -> {
+                if (draining == null) {
+                    stop.countDown();
+                } else if (drainStarted.compareAndSet(false, true)) {
+                    // Off the signal thread: withdraw, keep forwarding while the routers move flows, then stop.
+                    new Thread(() -> Drain.run(draining, drainDelay, stop::countDown), "jvs-drain").start();
+                }
+            });
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
             log.info("jvs-director ready");
             stop.await();
@@ -312,6 +346,7 @@ public final class Director implements Callable<Integer> {
         } finally {
             // VRRP first: a master hands over (priority 0) and drops its VIPs before anything else stops.
             if (vrrp != null) vrrp.close();
+            if (announcer != null) announcer.close();
             if (health != null) health.close();
             sync.close();
             if (control != null) control.close();
