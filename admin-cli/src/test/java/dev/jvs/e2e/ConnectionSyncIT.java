@@ -180,7 +180,7 @@ class ConnectionSyncIT {
         Set<String> backupTemplates = awaitTemplates(backup, masterTemplates);
         assertEquals(masterTemplates, backupTemplates, "backup -Lnc:\n" + backup.ok("-Lnc") + "\n" + backup.log());
         for (String client : CLIENTS) {
-            String row = "TCP NONE " + client + ":0 " + VIP + ":80 " + REAL_SERVER_IP + ":" + servedBy.get(client);
+            String row = "TCP ASSURED " + client + ":0 " + VIP + ":80 " + REAL_SERVER_IP + ":" + servedBy.get(client);
             assertEquals(true, backupTemplates.contains(row), row + " in " + backupTemplates);
         }
 
@@ -204,7 +204,7 @@ class ConnectionSyncIT {
         Set<String> rows = new TreeSet<>();
         for (String line : director.ok("-Lnc").split("\n")) {
             String[] f = line.trim().split("\\s+");
-            if (f.length == 6 && f[3].endsWith(":0") && f[2].equals("NONE")) {
+            if (f.length == 6 && f[3].endsWith(":0") && (f[2].equals("NONE") || f[2].equals("ASSURED"))) {
                 rows.add(f[0] + " " + f[2] + " " + f[3] + " " + f[4] + " " + f[5]);
             }
         }

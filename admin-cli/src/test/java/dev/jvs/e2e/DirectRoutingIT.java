@@ -148,7 +148,7 @@ class DirectRoutingIT {
         assertTrue(first.equals("RS1") || first.equals("RS2"), answers + "\n" + director.log());
         assertEquals(List.of(first, first, first, first), answers, "rr alone would alternate");
         String connections = director.ok("-Lnc");
-        assertTrue(connections.matches("(?s).*TCP +\\S+ +NONE +10\\." + Namespaces.NET
+        assertTrue(connections.matches("(?s).*TCP +\\S+ +ASSURED +10\\." + Namespaces.NET
                 + "\\.0\\.10:0 +" + Namespaces.VIP.replace(".", "\\.") + ":80 .*"),
                 "the persistence template is listed:\n" + connections);
         String persistent = director.ok("-Ln", "--persistent-conn");

@@ -238,7 +238,7 @@ class DirectorFailoverIT {
             String server = first.split(" ")[0];
             String template = VrrpLab.SUBNET + CLIENT + ":0";
             awaitTrue("the template is synced to B", 10_000, () -> b.ok("-Lnc").lines()
-                    .anyMatch(l -> l.contains(" NONE ") && l.contains(template) && l.contains(address(server))));
+                    .anyMatch(l -> l.contains(" ASSURED ") && l.contains(template) && l.contains(address(server))));
 
             crashAAndAwaitB(lab, a, b);
             for (int i = 0; i < 4; i++) {

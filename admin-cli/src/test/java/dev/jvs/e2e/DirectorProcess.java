@@ -156,6 +156,11 @@ final class DirectorProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** SIGTERM without waiting: the test watches what happens before the director exits. */
+    void sigterm() {
+        process.destroy();
+    }
+
     /** SIGKILL: a crash, with no chance to clean up (no priority-0 advert, VIPs left behind). */
     void kill() throws InterruptedException {
         process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);

@@ -51,7 +51,7 @@ class SchedulingIT {
             List<String> first = new ArrayList<>();
             for (int i = 0; i < 6; i++) first.add(get(vip, "127.0.0.2"));
             assertEquals(1, new HashSet<>(first).size(), "one client, one real server: " + first);
-            assertTrue(director.ok("-L", "-n", "-c").contains("NONE        127.0.0.2:0"), "the template is listed");
+            assertTrue(director.ok("-L", "-n", "-c").contains("ASSURED     127.0.0.2:0"), "the template is listed (ASSURED: its connection was established)");
             String other = get(vip, "127.0.0.3");
             assertTrue(!other.equals(first.get(0)), "rr moves the next new client on");
         }

@@ -1,6 +1,8 @@
 package dev.jvs.director;
 
 import dev.jvs.control.ControlSocket;
+import dev.jvs.director.announce.Drain;
+import dev.jvs.director.announce.VipAnnouncer;
 import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.conn.Housekeeping;
 import dev.jvs.director.conn.Scheduling;
@@ -21,6 +23,7 @@ import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.packet.PacketPath;
 import dev.jvs.os.Firewall;
+import dev.jvs.os.InterfaceAddresses;
 import dev.jvs.os.Neighbours;
 import dev.jvs.os.PacketBackend;
 import dev.jvs.os.Privileges;
@@ -158,6 +161,22 @@ public final class Director implements Callable<Integer> {
             description = "Serve Prometheus metrics (/metrics) and a read-only status page (/, /status.json) here, e.g. 127.0.0.1:9101 or [::1]:9101 (default: off).")
     InetSocketAddress metricsListen;
 
+    @Option(names = "--sloppy-tcp",
+            description = "Like the sloppy_tcp sysctl: -g/-i services schedule a TCP segment without SYN for a flow they do not know (needed behind ECMP routers, which may move a flow to another director; default: off).")
+    boolean sloppyTcp;
+
+    @Option(names = "--announce-interface", paramLabel = "IF",
+            description = "Keep each VIP that should be announced (data path running, enough real servers, not draining) as a /32 or /128 on IF, for a routing daemon (BIRD, FRR, GoBGP) to announce by BGP; only addresses JVS added are removed.")
+    String announceInterface;
+
+    @Option(names = "--announce-quorum", paramLabel = "N", defaultValue = "1", converter = OptionConverters.AtLeastOne.class,
+            description = "With --announce-interface: a VIP needs a service with at least N available real servers (weight > 0) to be announced (default: ${DEFAULT-VALUE}).")
+    int announceQuorum;
+
+    @Option(names = "--drain-delay", paramLabel = "SECONDS", defaultValue = "5", converter = OptionConverters.NotNegative.class,
+            description = "With --announce-interface: on SIGTERM, withdraw every VIP, keep forwarding for SECONDS while the routers move new flows elsewhere, then stop (default: ${DEFAULT-VALUE}).")
+    int drainDelay;
+
     private final CountDownLatch stop = new CountDownLatch(1);
     private final SystemdState systemd = SystemdState.fromEnvironment();
     /** Held (referenced) for the whole run: a collected lock would close its descriptor and release it. */
@@ -191,7 +210,8 @@ public final class Director implements Callable<Integer> {
             HealthChecks health = startControlPlane(core, configs, data, socketPath, shutdown);
             VrrpService vrrp = startDaemons(core, configs, shutdown);
             startObservability(core, health, vrrp, shutdown);
-            Signal.handle(new Signal("TERM"), sig -> stop.countDown());
+            VipAnnouncer announcer = startAnnouncer(core, data, shutdown);
+            handleTerm(announcer);
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
             if (awaitListeners(data.nat())) {
                 log.info("jvs-director ready");
@@ -246,6 +266,7 @@ public final class Director implements Callable<Integer> {
         PacketPath packets = new PacketPath(rules, scheduling,
                 new PacketPath.Settings(PacketPath.distinct(interfaces), packetBackend, Math.max(1, maxFlows)),
                 Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
+        packets.sloppyTcp(sloppyTcp);
         // A backup offers each record to the packet path first (DR/TUN flows), then to the connection table.
         SyncDaemons sync = new SyncDaemons(List.of(packets.installer(), new TableInstaller(rules, connections, clock)),
                 syncPeers, clock);
@@ -398,6 +419,35 @@ public final class Director implements Callable<Integer> {
         } catch (IOException e) {
             throw new StartupFailure("--metrics-listen " + metricsListen + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Step 7: route announcement (off unless {@code --announce-interface}): each VIP that should be announced is
+     * kept as a host address on that interface for a routing daemon to export.
+     */
+    private VipAnnouncer startAnnouncer(Core core, DataPlane data, Shutdown shutdown) {
+        if (announceInterface == null) return null;
+        VipAnnouncer announcer = new VipAnnouncer(announceInterface, announceQuorum, InterfaceAddresses.system(),
+                core.rules()::services,
+                vs -> core.packets().isForwarding(vs.key()) || data.nat().isListening(vs.key()));
+        shutdown.onClose(announcer);
+        announcer.start();
+        return announcer;
+    }
+
+    /** SIGTERM stops at once, or, when announcing, drains first: withdraw, keep forwarding, then stop. */
+    private void handleTerm(VipAnnouncer announcer) {
+        if (announcer == null) {
+            Signal.handle(new Signal("TERM"), sig -> stop.countDown());
+            return;
+        }
+        java.util.concurrent.atomic.AtomicBoolean drainStarted = new java.util.concurrent.atomic.AtomicBoolean();
+        Signal.handle(new Signal("TERM"), sig -> {
+            if (drainStarted.compareAndSet(false, true)) {
+                // Off the signal thread: withdraw, keep forwarding while the routers move flows, then stop.
+                new Thread(() -> Drain.run(announcer, drainDelay, stop::countDown), "jvs-drain").start();
+            }
+        });
     }
 
     /** Waits until every NAT listener the table asks for is bound (they retry on their own) or a stop signal. */

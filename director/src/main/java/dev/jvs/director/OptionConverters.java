@@ -83,4 +83,24 @@ final class OptionConverters {
             }
         }
     }
+
+    /** A whole number of at least 1 ({@code --announce-quorum}). */
+    static final class AtLeastOne implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            int n = Integer.parseInt(value);
+            if (n < 1) throw new TypeConversionException("must be at least 1");
+            return n;
+        }
+    }
+
+    /** A whole number of at least 0 ({@code --drain-delay}). */
+    static final class NotNegative implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            int n = Integer.parseInt(value);
+            if (n < 0) throw new TypeConversionException("must be at least 0");
+            return n;
+        }
+    }
 }

@@ -47,7 +47,8 @@ public interface InterfaceAddresses {
             if (address instanceof Inet6Address) cmd.add("nodad"); // usable at once, as a VIP must be
             String error = run(cmd);
             if (error == null) return true;
-            if (error.contains("File exists")) return false;
+            // iproute2 says "File exists", newer kernels "Address already assigned"
+            if (error.contains("File exists") || error.contains("already assigned")) return false;
             throw new IOException(String.join(" ", cmd) + ": " + error);
         }
 

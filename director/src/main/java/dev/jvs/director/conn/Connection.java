@@ -44,6 +44,9 @@ public final class Connection implements SyncedConnection {
 
     /** Persistence templates only: their own timeout, and how many live connections they control. */
     private final boolean template;
+    private static final int TEMPLATE_ASSURED = 1;
+    /** Templates: NONE (false) or ASSURED, as the kernel's IP_VS_CTPL_S_* state. */
+    private volatile boolean assured;
     private long templateTimeoutNanos; // guarded by this
     private int controlled;            // guarded by this
     /** The template this connection was created from (the kernel's "controlled by"), or null; set once. */
@@ -149,7 +152,8 @@ public final class Connection implements SyncedConnection {
 
     /**
      * A persistence template bound to {@code dest} (counted in its persistconns): key {@code (protocol,
-     * masked client:0, virtual)}, shown by {@code -Lc} as state NONE (TCP) or UDP.
+     * masked client:0, virtual)}, shown by {@code -Lc} as state NONE, then ASSURED once a connection it controls
+     * was established (as the kernel shows templates of any protocol).
      *
      * @param destinationPort the server port, or 0 for templates of FTP, fwmark and port-0 services
      */
@@ -177,6 +181,7 @@ public final class Connection implements SyncedConnection {
 
     @Override
     public int syncState() {
+        if (template) return assured ? TEMPLATE_ASSURED : 0;
         return key.protocol() == Protocol.TCP ? state().ordinal() : 0; // TcpState is in the kernel's order
     }
 
@@ -301,6 +306,7 @@ public final class Connection implements SyncedConnection {
 
     /** The state as {@code ipvsadm -Lc} names it: the TCP state, or {@code UDP}. */
     public String stateName() {
+        if (template) return assured ? "ASSURED" : "NONE"; // the kernel's template states, whatever the protocol
         return key.protocol() == Protocol.UDP ? "UDP" : state().label();
     }
 
@@ -325,8 +331,27 @@ public final class Connection implements SyncedConnection {
                 dest.moveToInactive();
             }
         }
+        if (next == TcpState.ESTABLISHED && state != next && controller != null) controller.assure();
         state = next;
         return next;
+    }
+
+    /**
+     * Templates: a connection it controls became ESTABLISHED, so the kernel's template state goes from NONE to
+     * ASSURED (listed by {@code -Lc}, sent in sync records as state 1). A plain write: the packet thread calls it.
+     */
+    public void assure() {
+        if (template && !assured) assured = true;
+    }
+
+    /** Templates: whether {@link #assure} happened (or a sync record said so). */
+    public boolean assured() {
+        return assured;
+    }
+
+    /** Templates, on a backup: the template state a sync record carries (0 NONE, 1 ASSURED). */
+    public void syncedTemplateState(int state) {
+        if (template) assured = state == TEMPLATE_ASSURED;
     }
 
     /**

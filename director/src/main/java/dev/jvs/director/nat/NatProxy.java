@@ -87,6 +87,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.announcer = java.util.Objects.requireNonNull(announcer, "announcer");
     }
 
+    /** Whether a listener for this service is bound. */
+    public synchronized boolean isListening(ServiceKey key) {
+        return listeners.containsKey(key);
+    }
+
     @Override
     public synchronized void rulesChanged(List<VirtualService> services) {
         Set<ServiceKey> wanted = new HashSet<>();

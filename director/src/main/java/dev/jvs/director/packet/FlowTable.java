@@ -179,8 +179,10 @@ public final class FlowTable {
      * server's counters across the active/inactive boundary and re-arms the timer for the new state.
      */
     public TcpState onTcpSegment(int slot, TcpEvent event, long nowNanos, Timeouts timeouts) {
-        TcpState next = TCP_STATES[states[slot]].next(Direction.INPUT_ONLY, event);
+        TcpState old = TCP_STATES[states[slot]];
+        TcpState next = old.next(Direction.INPUT_ONLY, event);
         moveTo(slot, next);
+        if (next == TcpState.ESTABLISHED && old != next && templates[slot] != null) templates[slot].assure();
         expiresAt[slot] = nowNanos + timeoutNanos(states[slot], timeouts);
         return next;
     }

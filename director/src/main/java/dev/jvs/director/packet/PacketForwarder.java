@@ -50,6 +50,11 @@ final class PacketForwarder implements FrameHandler {
     volatile ForwardingPlan plan = ForwardingPlan.EMPTY;
     /** Where each flow's packets are reported for connection sync; a no-op while no master daemon runs. */
     volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
+    /**
+     * The kernel's {@code sloppy_tcp}: a TCP segment without SYN (but not a RST) for an unknown flow is scheduled
+     * too, so a flow that a router moves to this director mid-way (ECMP) is taken on instead of dropped.
+     */
+    volatile boolean sloppyTcp;
     /** Set by the loop before each batch: one clock read per batch, and tests inject their own. */
     long now;
     /** The port the current batch came from. */
@@ -241,11 +246,11 @@ final class PacketForwarder implements FrameHandler {
         }
         if (slot < 0) {
             if (tcp) {
-                if ((flags & (TCP_SYN | TCP_RST)) != TCP_SYN) {
+                if ((flags & TCP_RST) != 0 || (flags & TCP_SYN) == 0 && !sloppyTcp) {
                     counters.noFlowNotSyn++;
                     return;
                 }
-                if ((flags & TCP_FIN) != 0) {
+                if ((flags & (TCP_SYN | TCP_FIN)) == (TCP_SYN | TCP_FIN)) {
                     counters.oddTcpFlags++;
                     return;
                 }

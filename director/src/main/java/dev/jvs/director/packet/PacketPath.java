@@ -72,6 +72,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     private boolean unprivilegedExplained;
     private Thread thread;
     private volatile boolean running;
+    private volatile Set<ServiceKey> forwardedKeys = Set.of();
 
     /**
      * @param unprivilegedReason null when the process may open packet sockets and change the firewall, else why
@@ -92,6 +93,16 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     /** Where flows are reported for connection sync (the sync daemons' announcer, which follows the master). */
     public void announcer(ConnectionAnnouncer announcer) {
         forwarder.announcer = announcer;
+    }
+
+    /** Whether this service's packets are being forwarded here now (its ports open, the packet thread running). */
+    public boolean isForwarding(ServiceKey key) {
+        return running && forwarder.plan.ports.length > 0 && forwardedKeys.contains(key);
+    }
+
+    /** The kernel's {@code sloppy_tcp}: schedule mid-flow TCP segments of unknown flows (off by default). */
+    public void sloppyTcp(boolean on) {
+        forwarder.sloppyTcp = on;
     }
 
     /**
@@ -139,6 +150,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
             }
             firewall.ignoreLocally(endpoints);
             if (thread == null && !forwarded.isEmpty()) start();
+            forwardedKeys = forwarded.stream().map(VirtualService::key).collect(java.util.stream.Collectors.toSet());
         } catch (IOException | RuntimeException e) {
             log.error("packet path not updated: {}", e.getMessage());
         }

@@ -74,6 +74,7 @@ public final class TableInstaller implements ConnectionInstaller {
             if (existing != null) {
                 // A template keeps its real server, as in IPVS; both take the record's state and timeout.
                 existing.applySynced(state, timeout, now);
+                if (r.template()) existing.syncedTemplateState(r.state());
                 return true;
             }
             Connection entry = r.template()
@@ -81,6 +82,7 @@ public final class TableInstaller implements ConnectionInstaller {
                     timeout, now)
                     : Connection.synced(protocol, client, virtual, dest, destination, state, table.timeouts(),
                     timeout, now);
+            if (r.template()) entry.syncedTemplateState(r.state());
             if (table.insert(entry)) {
                 return true;
             }

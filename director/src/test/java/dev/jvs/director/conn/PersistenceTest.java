@@ -62,6 +62,22 @@ class PersistenceTest {
     }
 
     @Test
+    void aTemplateBecomesAssuredOnceAConnectionItControlsIsEstablishedAsInTheKernel() {
+        VirtualService vs = persistentRr(360, ServiceConfig.IPV4_HOST_MASK);
+        Connection c = connect(vs, "192.0.2.7", 1024);
+        Connection template = templateOf(vs, "192.0.2.7");
+        c.tcpEvent(Direction.INPUT, TcpEvent.SYN);
+        assertEquals("NONE", template.stateName());
+        assertEquals(0, template.syncState());
+        c.tcpEvent(Direction.INPUT, TcpEvent.ACK);
+        assertEquals(TcpState.ESTABLISHED, c.state());
+        assertEquals("ASSURED", template.stateName(), "listed as -Lnc shows a kernel template");
+        assertEquals(1, template.syncState(), "sent as IP_VS_CTPL_S_ASSURED");
+        c.tcpEvent(Direction.INPUT, TcpEvent.FIN);
+        assertEquals("ASSURED", template.stateName(), "and stays so");
+    }
+
+    @Test
     void aNetmaskGroupsClientsOfOneSubnetAndAnotherSubnetMayMove() {
         VirtualService vs = persistentRr(360, 0xFFFFFF00);
         Dest d = connect(vs, "192.0.2.7", 1000).dest();
