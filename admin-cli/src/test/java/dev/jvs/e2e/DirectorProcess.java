@@ -58,7 +58,12 @@ final class DirectorProcess implements AutoCloseable {
                 .redirectOutput(dir.resolve("director.log").toFile())
                 .start();
         DirectorProcess director = new DirectorProcess(dir, p);
-        director.awaitReady();
+        try {
+            director.awaitReady();
+        } catch (Throwable notReady) {
+            p.destroyForcibly(); // the caller never gets it to close: do not leave it running
+            throw notReady;
+        }
         return director;
     }
 
