@@ -50,7 +50,12 @@ final class DirectorProcess implements AutoCloseable {
     static DirectorProcess startWith(Path dir, List<String> launcher, String... extraArgs)
             throws IOException, InterruptedException {
         DirectorProcess director = launch(dir, launcher, extraArgs);
-        director.awaitReady();
+        try {
+            director.awaitReady();
+        } catch (Throwable notReady) {
+            director.process.destroyForcibly(); // the caller never gets it to close: do not leave it running
+            throw notReady;
+        }
         return director;
     }
 

@@ -49,9 +49,12 @@ class MysqlFailoverIT {
     private Path dir;
     private MariaDbServers db;
     private DirectorProcess director;
+    /** The clients run while this is set; cleared at the end of the drill or when it fails. */
+    private final AtomicBoolean running = new AtomicBoolean(true);
 
     @AfterEach
     void cleanUp() throws Exception {
+        running.set(false);
         try {
             if (director != null) director.close();
         } finally {
@@ -127,7 +130,6 @@ class MysqlFailoverIT {
         // The reader: a fresh connection every 50 ms, as a pool of short-lived readers would, answering @@server_id.
         List<Read> reads = new CopyOnWriteArrayList<>();
         List<Write> writes = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
         Thread readerClient = new Thread(() -> {
             while (running.get()) {
                 long start = System.nanoTime();

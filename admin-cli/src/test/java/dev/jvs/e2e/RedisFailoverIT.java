@@ -45,9 +45,12 @@ class RedisFailoverIT {
     private Path dir;
     private final List<Process> redis = new ArrayList<>();
     private final List<DirectorProcess> directors = new ArrayList<>();
+    /** The client runs while this is set; cleared at the end of the drill or when it fails. */
+    private final AtomicBoolean running = new AtomicBoolean(true);
 
     @AfterEach
     void cleanUp() throws Exception {
+        running.set(false);
         try {
             for (DirectorProcess d : directors) d.close();
         } finally {
@@ -211,7 +214,6 @@ class RedisFailoverIT {
                        RedisConnection heldReader, long t0, long ready) throws Exception {
         // The client: one write every 50 ms through the master VIP, reconnecting after an error.
         List<Write> writes = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
         Thread client = new Thread(() -> {
             RedisConnection c = null;
             String server = null;
