@@ -84,6 +84,21 @@ class DirectRoutingIT {
         assertEquals(Integer.toString(4 * 1024 * 1024), size.trim());
     }
 
+    /** The one test with offloads off everywhere, as older setups and guides have it: plain frames still flow. */
+    @Test
+    void withEveryOffloadTurnedOffRequestsAndABigDownloadStillGoThrough() throws Exception {
+        assumeTrue(Namespaces.onPath("ethtool"), "skipped: needs ethtool on the PATH");
+        for (String ns : List.of("c", "d", "r1", "r2")) {
+            net.run(net.exec(ns, "ethtool", "-K", "eth0", "tso", "off", "gso", "off", "gro", "off", "tx", "off")
+                    .toArray(new String[0]));
+        }
+        drService("80", "rr");
+        assertEquals(List.of("RS2", "RS1"), List.of(net.curl("/"), net.curl("/")), director.log());
+        String size = net.runIn("c", "curl", "-s", "-m", "20", "-o", "/dev/null", "-w", "%{size_download}",
+                "http://" + Namespaces.VIP + "/big");
+        assertEquals(Integer.toString(4 * 1024 * 1024), size.trim());
+    }
+
     @Test
     void withTheDirectorStoppedNoClientTrafficReachesTheRealServers() throws Exception {
         drService("80", "rr");

@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** The ways JVS can move raw frames; {@link #AF_PACKET_RING} is the fast default, {@link #PCAP} the portable one. */
 public enum PacketBackend {
-    /** Linux AF_PACKET socket with memory-mapped TPACKET_V2 receive and transmit rings. */
+    /** Linux AF_PACKET socket with memory-mapped TPACKET_V2 receive and transmit rings and the virtio-net header. */
     AF_PACKET_RING,
     /** libpcap through pcap4j: slower (a copy per frame), works wherever libpcap does. */
     PCAP;
@@ -12,8 +12,7 @@ public enum PacketBackend {
     /** Opens a port on {@code interfaceName} (needs CAP_NET_RAW). */
     public PacketPort open(String interfaceName) throws java.io.IOException {
         return switch (this) {
-            case AF_PACKET_RING -> AfPacketRingPort.open(interfaceName, AfPacketRingPort.DEFAULT_FRAME_SIZE,
-                    AfPacketRingPort.DEFAULT_FRAME_COUNT);
+            case AF_PACKET_RING -> AfPacketRingPort.open(interfaceName);
             case PCAP -> PcapPort.open(interfaceName);
         };
     }

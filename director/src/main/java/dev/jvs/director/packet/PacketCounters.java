@@ -20,6 +20,10 @@ public final class PacketCounters {
     public long icmpErrorsForwarded;
     public long fragmentationNeededSent;
     public long tooBigWithoutDf;
+    /** TCP aggregates cut into segments here (tunnels, ports without offload support). */
+    public long aggregatesSegmented;
+    /** TCP aggregates handed to the kernel whole, to be segmented on the way out. */
+    public long aggregatesForwardedWhole;
 
     /** Every drop of a frame addressed to a packet service. */
     public long dropped() {
@@ -37,6 +41,7 @@ public final class PacketCounters {
                 + " flowTableFull=" + flowTableFull + " deadDestination=" + deadDestination
                 + " awaitingNeighbour=" + awaitingNeighbour + " noEgress=" + noEgress
                 + " transmitQueueFull=" + transmitQueueFull + " icmpErrorsForwarded=" + icmpErrorsForwarded
-                + " fragmentationNeededSent=" + fragmentationNeededSent + " tooBigWithoutDf=" + tooBigWithoutDf;
+                + " fragmentationNeededSent=" + fragmentationNeededSent + " tooBigWithoutDf=" + tooBigWithoutDf
+                + " aggregatesSegmented=" + aggregatesSegmented + " aggregatesForwardedWhole=" + aggregatesForwardedWhole;
     }
 }
