@@ -11,10 +11,12 @@ import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
 import dev.jvs.os.Firewall;
+import dev.jvs.os.Interfaces;
 import dev.jvs.os.Neighbours;
 import dev.jvs.os.PacketBackend;
 import dev.jvs.os.PacketPort;
 import dev.jvs.os.Routing;
+import dev.jvs.os.SocketFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +38,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The packet data path for direct-routing ({@code -g}) and tunnelled ({@code -i}) real servers: one thread owns
  * the ports, the flow table and the forwarder; the rule table's writer publishes a new {@link ForwardingPlan}
  * after each change, and listings run as tasks on the packet thread.
+ *
+ * <p>Without {@code --interface} the director listens on every interface where the VIPs' traffic may arrive
+ * ({@link Interfaces#receiving()}), as IPVS sees traffic wherever it comes in. A control thread notices
+ * interfaces that come and go (within a second) and looks next hops up in the kernel's neighbour table, so the
+ * packet thread never reads a file or starts a process.
  */
 public final class PacketPath implements RuleListener, AutoCloseable {
 
@@ -67,9 +76,12 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     private final ByteBuffer requestFrame = ByteBuffer.allocate(128);
 
     // writer side (rulesChanged, synchronized)
-    private final List<PacketPort> ports = new ArrayList<>();
+    private List<PacketPort> ports = new ArrayList<>();
     private final Set<ServiceKey> explained = new HashSet<>();
     private boolean unprivilegedExplained;
+    private boolean filterTooLongExplained;
+    private List<VirtualService> forwardedNow = List.of();
+    private ScheduledExecutorService control;
     private Thread thread;
     private volatile boolean running;
 
@@ -121,6 +133,15 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                 log.warn("{}: SCTP services are not forwarded by this JVS release", describe(vs.key()));
             }
         }
+        forwardedNow = forwarded;
+        update(forwarded, true);
+    }
+
+    /**
+     * Builds and publishes the plan for {@code forwarded} on the interfaces there are now; with
+     * {@code servicesChanged}, the kernel's firewall follows the services too. Callers hold this object's lock.
+     */
+    private void update(List<VirtualService> forwarded, boolean servicesChanged) {
         if (forwarded.isEmpty() && thread == null) return;
         if (unprivilegedReason != null) {
             if (!unprivilegedExplained) {
@@ -130,27 +151,97 @@ public final class PacketPath implements RuleListener, AutoCloseable {
             return;
         }
         try {
+            List<PacketPort> previous = ports;
             ForwardingPlan plan = plan(forwarded);
+            filter(forwarded);
             forwarder.plan = plan;
-            List<Firewall.Endpoint> endpoints = new ArrayList<>();
-            for (VirtualService vs : forwarded) {
-                ServiceKey key = vs.key();
-                endpoints.add(new Firewall.Endpoint(key.protocol().name().toLowerCase(), key.address(), key.port()));
+            release(previous);
+            if (servicesChanged) {
+                List<Firewall.Endpoint> endpoints = new ArrayList<>();
+                for (VirtualService vs : forwarded) {
+                    ServiceKey key = vs.key();
+                    endpoints.add(new Firewall.Endpoint(key.protocol().name().toLowerCase(), key.address(),
+                            key.port()));
+                }
+                firewall.ignoreLocally(endpoints);
             }
-            firewall.ignoreLocally(endpoints);
             if (thread == null && !forwarded.isEmpty()) start();
         } catch (IOException | RuntimeException e) {
             log.error("packet path not updated: {}", e.getMessage());
         }
     }
 
+    /** Only frames of the forwarded services (and ARP/NDP) reach the rings: the kernel drops the rest. */
+    private void filter(List<VirtualService> forwarded) throws IOException {
+        List<SocketFilter.Service> services = new ArrayList<>();
+        for (VirtualService vs : forwarded) {
+            ServiceKey key = vs.key();
+            services.add(new SocketFilter.Service(key.address(), key.protocol() == Protocol.TCP ? 6 : 17, key.port()));
+        }
+        byte[] program = SocketFilter.program(services);
+        if (program == null && !filterTooLongExplained) {
+            filterTooLongExplained = true;
+            log.warn("too many packet services for one socket filter: every frame goes to the packet path");
+        }
+        for (PacketPort port : ports) port.filter(program);
+    }
+
+    /** Closes the ports of {@code previous} the new plan no longer uses, once the packet thread has let go. */
+    private void release(List<PacketPort> previous) {
+        for (PacketPort port : previous) {
+            if (ports.contains(port)) continue;
+            log.info("packet path released {}: {}", port.interfaceName(),
+                    Interfaces.exists(port.interfaceName()) ? "no longer used" : "it is gone");
+            if (thread != null) {
+                tasks.add(port::close); // runs after the batch that may still hold the old plan
+            } else {
+                port.close();
+            }
+        }
+    }
+
+    /** Control thread, every second: interfaces that came or went change the plan. */
+    private synchronized void watchInterfaces() {
+        if (!settings.interfaces().isEmpty() || thread == null) return;
+        List<String> now = Interfaces.receiving();
+        boolean changed = false;
+        for (String name : now) changed |= find(name) == null;
+        for (PacketPort port : ports) {
+            changed |= !Interfaces.exists(port.interfaceName())
+                    || Interfaces.indexOrZero(port.interfaceName()) != port.interfaceIndex();
+        }
+        if (changed) update(forwardedNow, false);
+    }
+
     private ForwardingPlan plan(List<VirtualService> forwarded) throws IOException {
-        for (String name : settings.interfaces()) portIndex(name);
+        List<PacketPort> previous = ports;
+        ports = new ArrayList<>();
+        try {
+            return plan(forwarded, previous);
+        } catch (IOException | RuntimeException e) {
+            for (PacketPort port : ports) if (!previous.contains(port)) port.close();
+            ports = previous;
+            throw e;
+        }
+    }
+
+    private ForwardingPlan plan(List<VirtualService> forwarded, List<PacketPort> previous) throws IOException {
+        // Listening everywhere: a VIP on lo or on one interface is still reached through any of them.
+        if (!settings.interfaces().isEmpty()) {
+            for (String name : settings.interfaces()) portIndex(name, previous);
+        } else {
+            for (String name : Interfaces.receiving()) {
+                try {
+                    portIndex(name, previous);
+                } catch (IOException | RuntimeException e) {
+                    log.warn("packet path cannot listen on {}: {}", name, e.getMessage());
+                }
+            }
+        }
         Map<Dest, Egress> old = forwarder.plan.egress;
         Map<InetAddress, Routing.Route> routes = new HashMap<>();
         IdentityHashMap<Dest, Egress> egress = new IdentityHashMap<>();
         for (VirtualService vs : forwarded) {
-            if (settings.interfaces().isEmpty()) listenWhereTheVipLives(vs.key().address());
             for (Dest d : vs.dests()) {
                 InetAddress rs = d.config().address();
                 Routing.Route route = routes.get(rs);
@@ -158,7 +249,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                     route = routing.routeTo(rs);
                     routes.put(rs, route);
                 }
-                int index = portIndex(route.interfaceName());
+                int index = portIndex(route.interfaceName(), previous);
                 InetAddress nextHop = route.nextHop(rs);
                 boolean tunnel = d.method() == ForwardMethod.TUNNEL;
                 if (tunnel && !(rs instanceof Inet4Address)) {
@@ -169,9 +260,9 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                 InetAddress local = route.source() != null ? route.source() : vs.key().address();
                 if (rs instanceof Inet6Address) local = solicitationSource(local, addressesOf(route.interfaceName()));
                 Egress e = new Egress(d, index, ports.get(index).macAddress(), nextHop, local, route.mtu(), tunnel);
-                Egress previous = old.get(d);
-                if (previous != null && previous.resolved && previous.nextHop.equals(nextHop)) {
-                    e.learn(previous.mac, 0);
+                Egress before = old.get(d);
+                if (before != null && before.resolved && before.nextHop.equals(nextHop)) {
+                    e.learn(before.mac, 0);
                 } else {
                     byte[] mac = neighbours.lookup(nextHop, route.interfaceName());
                     if (mac != null) e.learn(mac, 0);
@@ -212,18 +303,22 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         }
     }
 
-    private void listenWhereTheVipLives(InetAddress vip) {
-        try {
-            NetworkInterface nic = NetworkInterface.getByInetAddress(vip);
-            if (nic != null && !nic.isLoopback()) portIndex(nic.getName());
-        } catch (IOException e) {
-            log.warn("cannot find the interface of {}: {}", vip.getHostAddress(), e.getMessage());
-        }
+    private PacketPort find(String interfaceName) {
+        for (PacketPort port : ports) if (port.interfaceName().equals(interfaceName)) return port;
+        return null;
     }
 
-    private int portIndex(String interfaceName) throws IOException {
+    /** The port on {@code interfaceName} in the plan being built: kept from {@code previous}, or opened. */
+    private int portIndex(String interfaceName, List<PacketPort> previous) throws IOException {
         for (int i = 0; i < ports.size(); i++) {
             if (ports.get(i).interfaceName().equals(interfaceName)) return i;
+        }
+        int index = Interfaces.indexOrZero(interfaceName);
+        for (PacketPort port : previous) {
+            if (port.interfaceName().equals(interfaceName) && port.interfaceIndex() == index) {
+                ports.add(port);
+                return ports.size() - 1;
+            }
         }
         PacketPort port = settings.backend().open(interfaceName);
         ports.add(port);
@@ -236,6 +331,30 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         thread = new Thread(this::run, "jvs-packet");
         thread.setDaemon(true);
         thread.start();
+        control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jvs-packet-control");
+            t.setDaemon(true);
+            return t;
+        });
+        control.scheduleWithFixedDelay(this::lookUpNeighbours, 250, 250, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(this::watchInterfaces, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Control thread: next hops still unresolved may be in the kernel's neighbour table by now (it reads a file
+     * or runs {@code ip}); what it finds is handed to the packet thread.
+     */
+    private void lookUpNeighbours() {
+        try {
+            ForwardingPlan plan = forwarder.plan;
+            for (Egress e : plan.allEgress) {
+                if (e.resolved) continue;
+                byte[] mac = neighbours.lookup(e.nextHop, plan.ports[e.portIndex].interfaceName());
+                if (mac != null) tasks.add(() -> e.learn(mac, 0));
+            }
+        } catch (RuntimeException e) {
+            log.warn("neighbour lookup failed: {}", e.toString());
+        }
     }
 
     private void run() {
@@ -261,23 +380,17 @@ public final class PacketPath implements RuleListener, AutoCloseable {
             if (now - lastHousekeeping >= SECOND / 4) {
                 lastHousekeeping = now;
                 forwarder.flows.expire(now);
-                resolveNeighbours(now);
+                solicitNeighbours(now);
             }
             for (Runnable task; (task = tasks.poll()) != null; ) task.run();
         }
     }
 
-    /** Unresolved next hops: the kernel may know them by now; else ask the wire ourselves (at most 1/s each). */
-    private void resolveNeighbours(long now) {
+    /** Unresolved next hops: ask the wire ourselves (at most once a second each). */
+    private void solicitNeighbours(long now) {
         ForwardingPlan plan = forwarder.plan;
         for (Egress e : plan.allEgress) {
-            if (e.resolved) continue;
-            byte[] mac = neighbours.lookup(e.nextHop, plan.ports[e.portIndex].interfaceName());
-            if (mac != null) {
-                e.learn(mac, 0);
-            } else {
-                requestNeighbour(e, now);
-            }
+            if (!e.resolved) requestNeighbour(e, now);
         }
         for (PacketPort port : plan.ports) port.flush();
     }
@@ -333,6 +446,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     @Override
     public synchronized void close() {
         running = false;
+        if (control != null) control.shutdownNow();
         if (thread != null) {
             try {
                 thread.join(2000);
