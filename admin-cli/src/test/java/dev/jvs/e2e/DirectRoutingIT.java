@@ -139,6 +139,36 @@ class DirectRoutingIT {
         return Long.parseLong(net.runIn("d", "cat", "/sys/class/net/eth0/statistics/rx_packets").trim());
     }
 
+    /**
+     * Two packet threads share the traffic by flow hash: a persistent client's connections land on both, yet all
+     * go to one real server (the template is shared), and -Lnc lists each connection once.
+     */
+    @Test
+    void withTwoPacketThreadsAPersistentClientStaysOnOneServerAndEachFlowIsListedOnce() throws Exception {
+        director.stop();
+        director = DirectorProcess.startWith(dir, net.exec("d"), "--packet-threads", "2");
+        director.ok("-A", "-t", Namespaces.VIP + ":80", "-s", "rr", "-p", "60");
+        director.ok("-a", "-t", Namespaces.VIP + ":80", "-r", Namespaces.RS1, "-g");
+        director.ok("-a", "-t", Namespaces.VIP + ":80", "-r", Namespaces.RS2, "-g");
+        java.util.Set<String> answers = new java.util.TreeSet<>();
+        int connections = 30;
+        for (int i = 0; i < connections; i++) answers.add(net.curl("/"));
+        assertEquals(1, answers.size(), "one real server for the client: " + answers + "\n" + director.log());
+        String listing = director.ok("-Lnc");
+        List<String> flows = listing.lines().filter(l -> l.startsWith("TCP") && !l.contains(" NONE ")).toList();
+        assertEquals(connections, flows.size(), listing);
+        assertEquals(connections, flows.stream().map(l -> l.split("\\s+")[3]).distinct().count(),
+                "each client port once:\n" + listing);
+        assertEquals(0, director.stop());
+        String log = director.log();
+        director = null;
+        for (int lane = 0; lane < 2; lane++) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("packet thread " + lane
+                    + ": seen=\\d+ forwarded=\\d+ newFlows=(\\d+)").matcher(log);
+            assertTrue(m.find() && Integer.parseInt(m.group(1)) > 0, "thread " + lane + " had flows:\n" + log);
+        }
+    }
+
     @Test
     void withTheDirectorStoppedNoClientTrafficReachesTheRealServers() throws Exception {
         drService("80", "rr");

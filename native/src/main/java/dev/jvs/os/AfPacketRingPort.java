@@ -41,6 +41,8 @@ final class AfPacketRingPort implements PacketPort {
     private static final int PACKET_VERSION = 10;
     private static final int PACKET_TX_RING = 13;
     private static final int PACKET_VNET_HDR = 15;
+    private static final int PACKET_FANOUT = 18;
+    private static final int PACKET_FANOUT_HASH = 0;
     private static final int PACKET_QDISC_BYPASS = 20;
     private static final int PACKET_IGNORE_OUTGOING = 23;
     private static final int TPACKET_V2 = 1;
@@ -111,6 +113,24 @@ final class AfPacketRingPort implements PacketPort {
     /** Opens a port with aggregate-sized slots and the virtio-net header (the director's forwarding port). */
     static AfPacketRingPort open(String interfaceName) throws IOException {
         return open(interfaceName, AGGREGATE_FRAME_SIZE, DEFAULT_RX_FRAMES, DEFAULT_TX_FRAMES, true);
+    }
+
+    /**
+     * The same, as one of {@code members} ports of fan-out group {@code group} (PACKET_FANOUT_HASH: a flow stays
+     * on one port); each gets its share of the rings, at least four blocks in and two out.
+     */
+    static AfPacketRingPort open(String interfaceName, int group, int members) throws IOException {
+        int perBlock = BLOCK_SIZE / AGGREGATE_FRAME_SIZE;
+        AfPacketRingPort port = open(interfaceName, AGGREGATE_FRAME_SIZE,
+                Math.max(4 * perBlock, DEFAULT_RX_FRAMES / members), Math.max(2 * perBlock, DEFAULT_TX_FRAMES / members),
+                true);
+        int value = (group & 0xffff) | PACKET_FANOUT_HASH << 16;
+        if (Libc.functions().setsockopt(port.fd, SOL_PACKET, PACKET_FANOUT, new int[] {value}, Integer.BYTES) != 0) {
+            IOException e = failure("setsockopt(PACKET_FANOUT) on " + interfaceName);
+            port.close();
+            throw e;
+        }
+        return port;
     }
 
     /**

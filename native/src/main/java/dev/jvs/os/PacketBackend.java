@@ -17,6 +17,19 @@ public enum PacketBackend {
         };
     }
 
+    /**
+     * Opens one of several ports on {@code interfaceName} that share its frames: the kernel hands each flow (by
+     * its hash) to one port of fan-out group {@code group} of {@code members} ports, whose rings share the
+     * memory one port would have. pcap cannot share: it refuses.
+     */
+    public PacketPort open(String interfaceName, int group, int members) throws java.io.IOException {
+        return switch (this) {
+            case AF_PACKET_RING -> AfPacketRingPort.open(interfaceName, group, members);
+            case PCAP -> throw new java.io.IOException("the pcap backend runs one packet thread: use "
+                    + "--packet-threads 1, or the af_packet backend");
+        };
+    }
+
     /** Parses "af_packet" / "pcap" (as given to {@code --packet-backend}). */
     public static PacketBackend named(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {

@@ -73,6 +73,10 @@ final class PacketForwarder implements FrameHandler {
     /** Asks for the MAC of a next hop (ARP or neighbour solicitation), rate-limited by the caller's policy. */
     interface NeighbourRequests {
         void request(Egress egress, long nowNanos);
+
+        /** The wire told us a next hop's MAC that was unknown (other lanes may not see that frame). */
+        default void learned(Egress egress) {
+        }
     }
 
     @Override
@@ -470,7 +474,9 @@ final class PacketForwarder implements FrameHandler {
             if (e.nextHop instanceof java.net.Inet4Address && Bytes.ipv4(e.nextHop) == sender) {
                 byte[] mac = new byte[6];
                 b.get(a + 8, mac);
+                boolean known = e.resolved;
                 e.learn(mac, 0);
+                if (!known) neighbourRequests.learned(e);
             }
         }
     }
@@ -487,7 +493,9 @@ final class PacketForwarder implements FrameHandler {
                     && Bytes.low(e.nextHop) == targetLo) {
                 byte[] mac = new byte[6];
                 b.get(icmp + 26, mac);
+                boolean known = e.resolved;
                 e.learn(mac, 0);
+                if (!known) neighbourRequests.learned(e);
             }
         }
     }
