@@ -50,7 +50,7 @@ class DirectRoutingIpv6IT {
         Shell.sh(net.exec("d", "ip", "-6", "neigh", "flush", "all").toArray(new String[0]));
         // Frames the director sends from its packet socket bypass its own taps: watch them arrive at the client,
         // which sees every solicitation (they are multicast).
-        Process solicitations = new ProcessBuilder(net.exec("c", "timeout", "8", "tcpdump", "-elni", "eth0", "-c",
+        Process solicitations = new ProcessBuilder(net.exec("c", "timeout", "60", "tcpdump", "-elni", "eth0", "-c",
                 "100", "icmp6 and ip6[40] == 135")).redirectErrorStream(true).start();
         Thread.sleep(1000);
         String vip = "[" + Namespaces.VIP6 + "]:80";
@@ -62,8 +62,9 @@ class DirectRoutingIpv6IT {
         Thread.sleep(1000);
         List<String> answers = new ArrayList<>();
         for (int i = 0; i < 4; i++) answers.add(net.curl6("/"));
-        String capturedReplies = output(replies);
-        String capturedSolicitations = output(solicitations);
+        // Captures end when the requests are done, however long the commands before them took.
+        String capturedReplies = stopAndRead(replies);
+        String capturedSolicitations = stopAndRead(solicitations);
         String directorMac = mac("d");
 
         // newest first, as the kernel's list: RS2, RS1, RS2, RS1
@@ -102,8 +103,14 @@ class DirectRoutingIpv6IT {
     }
 
     private Process capture(String filter) throws Exception {
-        return new ProcessBuilder(net.exec("d", "timeout", "8", "tcpdump", "-lni", "eth0", "-c", "100", filter))
+        return new ProcessBuilder(net.exec("d", "timeout", "60", "tcpdump", "-lni", "eth0", "-c", "100", filter))
                 .redirectErrorStream(true).start();
+    }
+
+    /** Stops a capture (timeout passes the signal on; tcpdump prints its counts and exits) and reads it. */
+    private static String stopAndRead(Process capture) throws Exception {
+        capture.toHandle().destroy(); // SIGTERM, leaving our end of its output open (Process.destroy closes it)
+        return output(capture);
     }
 
     private static String output(Process capture) throws Exception {

@@ -84,10 +84,6 @@ class FailoverDrill {
         List<String> lines = new ArrayList<>();
 
         try (VrrpLab lab = new VrrpLab(5)) {
-            for (int node = 1; node <= 5; node++) {
-                DirectorFailoverIT.run(lab, node, "ethtool", "-K", "eth0", "tso", "off", "gso", "off", "gro", "off",
-                        "tx", "off");
-            }
             DirectorFailoverIT.realServer(lab, RS1, "RS1", dir);
             DirectorFailoverIT.realServer(lab, RS2, "RS2", dir);
             DirectorProcess[] directors = new DirectorProcess[3];

@@ -30,7 +30,7 @@ final class Namespaces implements AutoCloseable {
 
     /** A line server: answers each received line with the server's name, connection kept open. */
     private static final String LINE_SERVER = """
-            import socketserver, sys
+            import hashlib, socketserver, sys
             name = sys.argv[1].encode()
             class H(socketserver.StreamRequestHandler):
                 def handle(self):
@@ -42,6 +42,15 @@ final class Namespaces implements AutoCloseable {
                                 if not chunk: break
                                 got += len(chunk)
                             self.wfile.write(name + b" " + str(got).encode() + b"\\n"); self.wfile.flush()
+                            continue
+                        if line.startswith(b"sha256 "):
+                            want = int(line.split()[1]); got = 0; digest = hashlib.sha256()
+                            while got < want:
+                                chunk = self.rfile.read(min(65536, want - got))
+                                if not chunk: break
+                                got += len(chunk); digest.update(chunk)
+                            self.wfile.write(name + b" " + str(got).encode() + b" " + digest.hexdigest().encode()
+                                             + b"\\n"); self.wfile.flush()
                             continue
                         self.wfile.write(name + b"\\n"); self.wfile.flush()
             socketserver.ThreadingTCPServer.allow_reuse_address = True
@@ -70,7 +79,7 @@ final class Namespaces implements AutoCloseable {
         return null;
     }
 
-    private static boolean onPath(String tool) {
+    static boolean onPath(String tool) {
         for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
             if (Files.isExecutable(Path.of(d, tool))) return true;
         }
@@ -181,6 +190,23 @@ final class Namespaces implements AutoCloseable {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor(60, TimeUnit.SECONDS);
         return out;
+    }
+
+    /**
+     * Uploads {@code bytes} of random data from the client to VIP:7000 and has the real server hash what it
+     * received: "sent-sha256 RSn received-bytes received-sha256".
+     */
+    String uploadWithDigest(int bytes) throws IOException, InterruptedException {
+        return runIn("c", "python3", "-c", """
+                import hashlib, os, socket, sys
+                n = int(sys.argv[2]); digest = hashlib.sha256()
+                s = socket.create_connection((sys.argv[1], 7000), timeout=60)
+                s.sendall(b"sha256 %d\\n" % n)
+                left = n
+                while left:
+                    chunk = os.urandom(min(1 << 20, left)); digest.update(chunk); s.sendall(chunk); left -= len(chunk)
+                print(digest.hexdigest(), s.makefile().readline().strip())
+                """, VIP, Integer.toString(bytes)).trim();
     }
 
     /** {@code curl} from the client to the VIP; the body, or "" when it failed. */

@@ -27,6 +27,7 @@ import dev.jvs.os.InterfaceAddresses;
 import dev.jvs.os.Neighbours;
 import dev.jvs.os.PacketBackend;
 import dev.jvs.os.Privileges;
+import dev.jvs.os.RouteNetlink;
 import dev.jvs.os.Routing;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
@@ -124,14 +125,19 @@ public final class Director implements Callable<Integer> {
     boolean noRedispatch;
 
     @Option(names = "--interface", paramLabel = "IF",
-            description = "Receive and send direct-routing/tunnel traffic on IF (repeatable; default: the interface"
-                    + " holding each VIP and the one that routes to each -g/-i real server).")
+            description = "Receive and send direct-routing/tunnel traffic on IF (repeatable; default: every interface"
+                    + " that is up, plus the one that routes to each -g/-i real server).")
     List<String> interfaces = new ArrayList<>();
 
     @Option(names = "--packet-backend", paramLabel = "af_packet|pcap", defaultValue = "af_packet",
             converter = OptionConverters.BackendName.class,
             description = "Raw frame I/O for -g/-i services: af_packet (memory-mapped rings, default) or pcap (libpcap).")
     PacketBackend packetBackend;
+
+    @Option(names = "--packet-threads", paramLabel = "N", converter = OptionConverters.AtLeastOne.class,
+            description = "Forwarding threads of the -g/-i packet path, sharing the traffic by flow (default: one per"
+                    + " CPU; 1 with pcap).")
+    Integer packetThreads;
 
     @Option(names = "--max-flows", paramLabel = "N", defaultValue = "262144",
             description = "At most N packet flows (-g/-i) tracked at once; new flows beyond it are dropped and counted"
@@ -263,9 +269,14 @@ public final class Director implements Callable<Integer> {
         connections.expireNodestConn(expireNodestConn);
         Scheduling scheduling = new Scheduling(connections, clock);
         scheduling.expireQuiescentTemplate(expireQuiescentTemplate);
+        // Route and neighbour lookups over netlink; iproute2 and /proc only where netlink cannot be opened.
+        RouteNetlink netlink = RouteNetlink.openOrNull();
         PacketPath packets = new PacketPath(rules, scheduling,
-                new PacketPath.Settings(PacketPath.distinct(interfaces), packetBackend, Math.max(1, maxFlows)),
-                Routing.kernel(), Neighbours.kernel(), Firewall.nftables("jvs"), missingPacketPrivileges());
+                new PacketPath.Settings(PacketPath.distinct(interfaces), packetBackend, Math.max(1, maxFlows),
+                        packetThreads != null ? packetThreads
+                                : packetBackend == PacketBackend.PCAP ? 1 : Runtime.getRuntime().availableProcessors()),
+                netlink != null ? netlink : Routing.kernel(), netlink != null ? netlink : Neighbours.kernel(),
+                Firewall.nftables("jvs"), missingPacketPrivileges());
         packets.sloppyTcp(sloppyTcp);
         // A backup offers each record to the packet path first (DR/TUN flows), then to the connection table.
         SyncDaemons sync = new SyncDaemons(List.of(packets.installer(), new TableInstaller(rules, connections, clock)),

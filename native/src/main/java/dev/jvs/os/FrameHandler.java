@@ -14,4 +14,12 @@ public interface FrameHandler {
      *               receive slot (the handler should drop such a frame: it is incomplete)
      */
     void onFrame(ByteBuffer frame, int offset, int length, int wireLength);
+
+    /**
+     * The same, with the frame's offload state ({@link Offload}): ports that learn it from the kernel call this
+     * one. Handlers that forward frames override it; the rest see only finished frames' bytes.
+     */
+    default void onFrame(ByteBuffer frame, int offset, int length, int wireLength, long offload) {
+        onFrame(frame, offset, length, wireLength);
+    }
 }

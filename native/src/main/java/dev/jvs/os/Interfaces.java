@@ -34,6 +34,16 @@ public final class Interfaces {
         return index;
     }
 
+    /** Whether an interface of that name exists now. */
+    public static boolean exists(String ifName) {
+        return indexOrZero(ifName) != 0;
+    }
+
+    /** The kernel index of {@code ifName}, or 0 when there is no such interface. */
+    public static int indexOrZero(String ifName) {
+        return ifName == null || ifName.isEmpty() ? 0 : Libc.functions().if_nametoindex(ifName);
+    }
+
     /**
      * The name of the interface with kernel index {@code index} ({@code if_indextoname}).
      *
@@ -51,6 +61,33 @@ public final class Interfaces {
         int length = 0;
         while (length < buffer.length && buffer[length] != 0) length++;
         return new String(buffer, 0, length, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The interfaces where traffic for a local address can arrive from the wire, by name: Ethernet-type
+     * interfaces that are up, not loopback, and not enslaved to a bridge or bond (their frames reach the host
+     * again through the master, which is listed itself). Read from sysfs: for control threads only.
+     */
+    public static java.util.List<String> receiving() {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        try (var entries = Files.list(Path.of("/sys/class/net"))) {
+            for (Path dir : (Iterable<Path>) entries.sorted()::iterator) {
+                try {
+                    int type = Integer.parseInt(Files.readString(dir.resolve("type")).trim());
+                    int flags = Integer.decode(Files.readString(dir.resolve("flags")).trim());
+                    boolean up = (flags & 0x1) != 0;        // IFF_UP
+                    boolean loopback = (flags & 0x8) != 0;  // IFF_LOOPBACK
+                    if (type == 1 && up && !loopback && !Files.exists(dir.resolve("master"))) {
+                        names.add(dir.getFileName().toString());
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // vanished while we looked, or not a regular interface: not one to listen on
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list /sys/class/net", e);
+        }
+        return names;
     }
 
     /** The interface's hardware (MAC) address, as the kernel publishes it in sysfs. */

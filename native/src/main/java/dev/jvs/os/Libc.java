@@ -31,6 +31,9 @@ final class Libc {
         int setsockopt(int fd, int level, int optName, @In byte[] optValue, int optLength);
 
         @SaveError
+        int setsockopt(int fd, int level, int optName, Pointer optValue, int optLength);
+
+        @SaveError
         int socket(int domain, int type, int protocol);
 
         @SaveError

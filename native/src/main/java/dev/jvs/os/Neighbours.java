@@ -13,6 +13,19 @@ public interface Neighbours {
     /** The MAC of {@code address} on {@code interfaceName}, or null when the kernel has no complete entry. */
     byte[] lookup(InetAddress address, String interfaceName);
 
+    /** Told of every neighbour entry the kernel completes or changes, on the watcher's own thread. */
+    interface Listener {
+        void changed(InetAddress address, String interfaceName, byte[] mac);
+    }
+
+    /**
+     * Calls {@code listener} for each neighbour entry the kernel adds or changes from now on, until closed.
+     * Sources that cannot watch return a watch that does nothing (callers keep polling {@link #lookup}).
+     */
+    default AutoCloseable watch(Listener listener) {
+        return () -> { };
+    }
+
     /** IPv4 from /proc/net/arp, IPv6 from {@code ip -6 neigh}. */
     static Neighbours kernel() {
         return (address, interfaceName) -> {

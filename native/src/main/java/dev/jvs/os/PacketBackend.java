@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** The ways JVS can move raw frames; {@link #AF_PACKET_RING} is the fast default, {@link #PCAP} the portable one. */
 public enum PacketBackend {
-    /** Linux AF_PACKET socket with memory-mapped TPACKET_V2 receive and transmit rings. */
+    /** Linux AF_PACKET socket with memory-mapped TPACKET_V2 receive and transmit rings and the virtio-net header. */
     AF_PACKET_RING,
     /** libpcap through pcap4j: slower (a copy per frame), works wherever libpcap does. */
     PCAP;
@@ -12,9 +12,21 @@ public enum PacketBackend {
     /** Opens a port on {@code interfaceName} (needs CAP_NET_RAW). */
     public PacketPort open(String interfaceName) throws java.io.IOException {
         return switch (this) {
-            case AF_PACKET_RING -> AfPacketRingPort.open(interfaceName, AfPacketRingPort.DEFAULT_FRAME_SIZE,
-                    AfPacketRingPort.DEFAULT_FRAME_COUNT);
+            case AF_PACKET_RING -> AfPacketRingPort.open(interfaceName);
             case PCAP -> PcapPort.open(interfaceName);
+        };
+    }
+
+    /**
+     * Opens one of several ports on {@code interfaceName} that share its frames: the kernel hands each flow (by
+     * its hash) to one port of fan-out group {@code group} of {@code members} ports, whose rings share the
+     * memory one port would have. pcap cannot share: it refuses.
+     */
+    public PacketPort open(String interfaceName, int group, int members) throws java.io.IOException {
+        return switch (this) {
+            case AF_PACKET_RING -> AfPacketRingPort.open(interfaceName, group, members);
+            case PCAP -> throw new java.io.IOException("the pcap backend runs one packet thread: use "
+                    + "--packet-threads 1, or the af_packet backend");
         };
     }
 

@@ -33,7 +33,31 @@ public interface PacketPort extends AutoCloseable {
      *
      * @return false (the frame is dropped) when the transmit queue is full
      */
-    boolean send(ByteBuffer frame, int offset, int length);
+    default boolean send(ByteBuffer frame, int offset, int length) {
+        return send(frame, offset, length, Offload.NONE);
+    }
+
+    /**
+     * Queues a copy of the frame with its offload state ({@link Offload}): the kernel finishes the checksum and
+     * cuts the aggregate into segments on the way out. Only for ports that {@link #acceptsOffload()}; others take
+     * only {@link Offload#NONE}.
+     */
+    boolean send(ByteBuffer frame, int offset, int length, long offload);
+
+    /**
+     * Whether {@link #send(ByteBuffer, int, int, long)} hands offload state to the kernel, and received frames
+     * carry theirs. When false, a forwarder must finish checksums and cut aggregates itself.
+     */
+    default boolean acceptsOffload() {
+        return false;
+    }
+
+    /**
+     * Lets only frames this program accepts reach {@link #receive} ({@link SocketFilter#program}); replaces the
+     * previous filter at once. Null lets everything through. Ports without kernel filtering ignore it.
+     */
+    default void filter(byte[] program) throws java.io.IOException {
+    }
 
     /** Asks the kernel to transmit everything queued. */
     void flush();

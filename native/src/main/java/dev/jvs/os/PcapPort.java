@@ -14,6 +14,10 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The portable backend: libpcap through pcap4j. Every frame is copied into a Java array and sent with its own
  * system call, so it is several times slower than the rings, but it needs nothing beyond libpcap.
+ *
+ * <p>libpcap does not pass on the kernel's virtio-net header, so each frame's offload state is inferred from its
+ * bytes ({@link OffloadInference}) and the forwarder finishes checksums and cuts aggregates itself: this port
+ * never {@link #acceptsOffload() accepts} offloaded frames for sending.
  */
 final class PcapPort implements PacketPort {
 
@@ -28,6 +32,7 @@ final class PcapPort implements PacketPort {
     private final int interfaceIndex;
     private final byte[] mac;
     private final PcapHandle handle;
+    private final int mtu;
     private final byte[] sendBuffer = new byte[65536];
     private boolean closed;
 
@@ -36,6 +41,7 @@ final class PcapPort implements PacketPort {
         this.interfaceIndex = Interfaces.index(interfaceName);
         this.mac = Interfaces.macAddress(interfaceName);
         this.handle = handle;
+        this.mtu = Interfaces.mtu(interfaceName);
     }
 
     static PcapPort open(String interfaceName) throws IOException {
@@ -96,7 +102,9 @@ final class PcapPort implements PacketPort {
                     LockSupport.parkNanos(IDLE_WAIT_NANOS); // no selectable descriptor through pcap4j
                     continue;
                 }
-                handler.onFrame(ByteBuffer.wrap(frame), 0, frame.length, frame.length);
+                ByteBuffer buffer = ByteBuffer.wrap(frame);
+                handler.onFrame(buffer, 0, frame.length, frame.length,
+                        OffloadInference.infer(buffer, 0, frame.length, mtu));
                 handled++;
             }
         } catch (NotOpenException e) {
@@ -106,8 +114,8 @@ final class PcapPort implements PacketPort {
     }
 
     @Override
-    public boolean send(ByteBuffer frame, int offset, int length) {
-        if (length > sendBuffer.length) return false;
+    public boolean send(ByteBuffer frame, int offset, int length, long offload) {
+        if (length > sendBuffer.length || offload != Offload.NONE) return false;
         frame.get(offset, sendBuffer, 0, length);
         try {
             handle.sendPacket(sendBuffer, length);

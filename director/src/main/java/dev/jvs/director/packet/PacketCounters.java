@@ -1,6 +1,6 @@
 package dev.jvs.director.packet;
 
-/** Why frames were forwarded or dropped; written by the packet thread only, read (racily) for logs and tests. */
+/** Why frames were forwarded or dropped; written by one lane's thread only, read (racily) for logs and tests. */
 public final class PacketCounters {
     public long framesSeen;
     public long forwarded;
@@ -20,6 +20,34 @@ public final class PacketCounters {
     public long icmpErrorsForwarded;
     public long fragmentationNeededSent;
     public long tooBigWithoutDf;
+    /** TCP aggregates cut into segments here (tunnels, ports without offload support). */
+    public long aggregatesSegmented;
+    /** TCP aggregates handed to the kernel whole, to be segmented on the way out. */
+    public long aggregatesForwardedWhole;
+
+    /** Adds another lane's counters to these. */
+    void add(PacketCounters o) {
+        framesSeen += o.framesSeen;
+        forwarded += o.forwarded;
+        newFlows += o.newFlows;
+        truncated += o.truncated;
+        badIpHeader += o.badIpHeader;
+        nonFirstFragments += o.nonFirstFragments;
+        unsupportedHeaders += o.unsupportedHeaders;
+        noFlowNotSyn += o.noFlowNotSyn;
+        oddTcpFlags += o.oddTcpFlags;
+        noDestination += o.noDestination;
+        flowTableFull += o.flowTableFull;
+        deadDestination += o.deadDestination;
+        awaitingNeighbour += o.awaitingNeighbour;
+        noEgress += o.noEgress;
+        transmitQueueFull += o.transmitQueueFull;
+        icmpErrorsForwarded += o.icmpErrorsForwarded;
+        fragmentationNeededSent += o.fragmentationNeededSent;
+        tooBigWithoutDf += o.tooBigWithoutDf;
+        aggregatesSegmented += o.aggregatesSegmented;
+        aggregatesForwardedWhole += o.aggregatesForwardedWhole;
+    }
 
     /** Every drop of a frame addressed to a packet service. */
     public long dropped() {
@@ -37,6 +65,7 @@ public final class PacketCounters {
                 + " flowTableFull=" + flowTableFull + " deadDestination=" + deadDestination
                 + " awaitingNeighbour=" + awaitingNeighbour + " noEgress=" + noEgress
                 + " transmitQueueFull=" + transmitQueueFull + " icmpErrorsForwarded=" + icmpErrorsForwarded
-                + " fragmentationNeededSent=" + fragmentationNeededSent + " tooBigWithoutDf=" + tooBigWithoutDf;
+                + " fragmentationNeededSent=" + fragmentationNeededSent + " tooBigWithoutDf=" + tooBigWithoutDf
+                + " aggregatesSegmented=" + aggregatesSegmented + " aggregatesForwardedWhole=" + aggregatesForwardedWhole;
     }
 }

@@ -10,6 +10,7 @@ import dev.jvs.director.sync.ConnectionAnnouncer;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.Timeouts;
 import dev.jvs.os.FrameHandler;
+import dev.jvs.os.Offload;
 import dev.jvs.os.PacketPort;
 
 import java.net.InetSocketAddress;
@@ -46,6 +47,8 @@ final class PacketForwarder implements FrameHandler {
     private final NeighbourRequests neighbourRequests;
     private final FlowSyncView syncView;
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(65536 + 64);
+    /** The offload state of the frame being handled ({@link Offload}). */
+    private long offload;
 
     volatile ForwardingPlan plan = ForwardingPlan.EMPTY;
     /** Where each flow's packets are reported for connection sync; a no-op while no master daemon runs. */
@@ -75,10 +78,20 @@ final class PacketForwarder implements FrameHandler {
     /** Asks for the MAC of a next hop (ARP or neighbour solicitation), rate-limited by the caller's policy. */
     interface NeighbourRequests {
         void request(Egress egress, long nowNanos);
+
+        /** The wire told us a next hop's MAC that was unknown (other lanes may not see that frame). */
+        default void learned(Egress egress) {
+        }
     }
 
     @Override
     public void onFrame(ByteBuffer b, int off, int len, int wireLength) {
+        onFrame(b, off, len, wireLength, Offload.NONE);
+    }
+
+    @Override
+    public void onFrame(ByteBuffer b, int off, int len, int wireLength, long offload) {
+        this.offload = offload;
         counters.framesSeen++;
         if (len < ETH_HEADER) {
             counters.truncated++;
@@ -317,12 +330,61 @@ final class PacketForwarder implements FrameHandler {
             return false;
         }
         PacketPort port = p.ports[e.portIndex];
+        long o = offload;
+        if (Offload.segmented(o) && !Segments.canSegment(b, off + ETH_HEADER, o)) {
+            counters.unsupportedHeaders++; // an aggregate of a kind the kernel does not hand to packet sockets
+            return false;
+        }
         if (!e.tunnel) {
             b.put(off, e.mac);
             b.put(off + 6, e.sourceMac);
-            return transmit(port, b, off, frameLength);
+            if (o == Offload.NONE) return transmit(port, b, off, frameLength, Offload.NONE);
+            if (port.acceptsOffload()) {
+                if (Offload.segmented(o)) counters.aggregatesForwardedWhole++;
+                return transmit(port, b, off, frameLength, Segments.forHandOver(b, off, o));
+            }
         }
-        return encapsulate(port, e, b, off, ipLength);
+        if (Offload.segmented(o)) return sendSegments(port, e, b, off, ipLength, o);
+        if (Offload.needsChecksum(o) && !Segments.finishChecksum(b, off, frameLength, o)) {
+            counters.badIpHeader++;
+            return false;
+        }
+        return e.tunnel ? encapsulate(port, e, b, off, ipLength) : transmit(port, b, off, frameLength, Offload.NONE);
+    }
+
+    /**
+     * Cuts a TCP aggregate into segments and sends each one (in a tunnel: inside its own outer header). Each
+     * segment is built in the scratch buffer, checksums finished; "fragmentation needed" is judged by the size of
+     * one segment, as the kernel judges a GSO packet.
+     */
+    private boolean sendSegments(PacketPort port, Egress e, ByteBuffer b, int off, int ipLength, long o) {
+        int ip = off + ETH_HEADER;
+        int headers = Segments.headerLength(b, ip);
+        int mss = Offload.segmentSize(o);
+        int count = Segments.count(ipLength, headers, mss);
+        int largest = headers + Math.min(mss, ipLength - headers);
+        int outer = e.tunnel ? 20 : 0;
+        if (e.tunnel && largest + outer > e.mtu) {
+            if ((b.getShort(ip + 6) & IP_DF) != 0) {
+                fragmentationNeeded(b, off, e.mtu - outer);
+            } else {
+                counters.tooBigWithoutDf++;
+            }
+            return false;
+        }
+        ByteBuffer s = scratch;
+        boolean sent = true;
+        for (int k = 0; k < count; k++) {
+            int segment = Segments.write(b, ip, ipLength, headers, mss, k, s, ETH_HEADER + outer);
+            if (e.tunnel) {
+                outerHeader(s, e, segment, s.get(ETH_HEADER + outer + 1), (s.getShort(ETH_HEADER + outer + 6) & IP_DF) != 0);
+            } else {
+                s.put(0, b, off, ETH_HEADER);
+            }
+            sent &= transmit(port, s, 0, ETH_HEADER + outer + segment, Offload.NONE);
+        }
+        counters.aggregatesSegmented++;
+        return sent;
     }
 
     private boolean encapsulate(PacketPort port, Egress e, ByteBuffer b, int off, int ipLength) {
@@ -342,13 +404,20 @@ final class PacketForwarder implements FrameHandler {
             return false;
         }
         ByteBuffer s = scratch;
+        s.put(ETH_HEADER + 20, b, inner, ipLength);
+        outerHeader(s, e, ipLength, b.get(inner + 1), dontFragment);
+        return transmit(port, s, 0, ETH_HEADER + 20 + ipLength, Offload.NONE);
+    }
+
+    /** Ethernet and outer IPv4 (protocol 4) headers at the start of the scratch buffer, before an inner packet. */
+    private void outerHeader(ByteBuffer s, Egress e, int innerLength, byte tos, boolean dontFragment) {
         s.put(0, e.mac);
         s.put(6, e.sourceMac);
         s.putShort(12, (short) ETHERTYPE_IPV4);
         int outer = ETH_HEADER;
         s.put(outer, (byte) 0x45);
-        s.put(outer + 1, b.get(inner + 1)); // TOS copied, as the kernel does
-        s.putShort(outer + 2, (short) (ipLength + 20));
+        s.put(outer + 1, tos); // TOS copied, as the kernel does
+        s.putShort(outer + 2, (short) (innerLength + 20));
         s.putShort(outer + 4, (short) ipId++);
         s.putShort(outer + 6, (short) (dontFragment ? IP_DF : 0));
         s.put(outer + 8, (byte) 64);
@@ -357,8 +426,6 @@ final class PacketForwarder implements FrameHandler {
         s.putInt(outer + 12, e.localIpv4);
         s.putInt(outer + 16, e.realServerIpv4);
         s.putShort(outer + 10, (short) Bytes.checksum(s, outer, 20));
-        s.put(outer + 20, b, inner, ipLength);
-        return transmit(port, s, 0, ETH_HEADER + 20 + ipLength);
     }
 
     /** ICMP "fragmentation needed" back to the client, from the virtual address, quoting the packet's start. */
@@ -391,11 +458,11 @@ final class PacketForwarder implements FrameHandler {
         s.putShort(icmp + 6, (short) mtu);
         s.put(icmp + 8, b, inner, quoted);
         s.putShort(icmp + 2, (short) Bytes.checksum(s, icmp, 8 + quoted));
-        if (transmit(ingress, s, 0, ETH_HEADER + total)) counters.fragmentationNeededSent++;
+        if (transmit(ingress, s, 0, ETH_HEADER + total, Offload.NONE)) counters.fragmentationNeededSent++;
     }
 
-    private boolean transmit(PacketPort port, ByteBuffer b, int off, int length) {
-        if (port.send(b, off, length)) return true;
+    private boolean transmit(PacketPort port, ByteBuffer b, int off, int length, long frameOffload) {
+        if (port.send(b, off, length, frameOffload)) return true;
         counters.transmitQueueFull++;
         return false;
     }
@@ -412,7 +479,9 @@ final class PacketForwarder implements FrameHandler {
             if (e.nextHop instanceof java.net.Inet4Address && Bytes.ipv4(e.nextHop) == sender) {
                 byte[] mac = new byte[6];
                 b.get(a + 8, mac);
+                boolean known = e.resolved;
                 e.learn(mac, 0);
+                if (!known) neighbourRequests.learned(e);
             }
         }
     }
@@ -429,7 +498,9 @@ final class PacketForwarder implements FrameHandler {
                     && Bytes.low(e.nextHop) == targetLo) {
                 byte[] mac = new byte[6];
                 b.get(icmp + 26, mac);
+                boolean known = e.resolved;
                 e.learn(mac, 0);
+                if (!known) neighbourRequests.learned(e);
             }
         }
     }

@@ -11,10 +11,12 @@ import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
 import dev.jvs.os.Firewall;
+import dev.jvs.os.Interfaces;
 import dev.jvs.os.Neighbours;
 import dev.jvs.os.PacketBackend;
 import dev.jvs.os.PacketPort;
 import dev.jvs.os.Routing;
+import dev.jvs.os.SocketFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,12 +38,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The packet data path for direct-routing ({@code -g}) and tunnelled ({@code -i}) real servers: one thread owns
- * the ports, the flow table and the forwarder; the rule table's writer publishes a new {@link ForwardingPlan}
- * after each change, and listings run as tasks on the packet thread.
+ * The packet data path for direct-routing ({@code -g}) and tunnelled ({@code -i}) real servers: {@code
+ * --packet-threads} lanes ({@link Lane}), each a thread owning its sockets (one fan-out group per interface: a
+ * flow always reaches the same lane), its shard of the flow table and its forwarder; after each rule change a new
+ * {@link ForwardingPlan} is published to every lane, and listings run as tasks on the lanes' threads.
+ *
+ * <p>Without {@code --interface} the director listens on every interface where the VIPs' traffic may arrive
+ * ({@link Interfaces#receiving()}), as IPVS sees traffic wherever it comes in. A control thread notices
+ * interfaces that come and go (within a second) and looks next hops up in the kernel's neighbour table, so the
+ * packet thread never reads a file or starts a process.
  */
 public final class PacketPath implements RuleListener, AutoCloseable {
 
@@ -49,8 +59,15 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
     private static final int BATCH = 256;
 
-    /** Settings from the command line. */
-    public record Settings(List<String> interfaces, PacketBackend backend, int maxFlows) {}
+    /**
+     * Settings from the command line: {@code threads} forwarding threads (lanes), each with its own sockets in
+     * one fan-out group per interface and its own shard of {@code maxFlows / threads} flows.
+     */
+    public record Settings(List<String> interfaces, PacketBackend backend, int maxFlows, int threads) {
+        public Settings(List<String> interfaces, PacketBackend backend, int maxFlows) {
+            this(interfaces, backend, maxFlows, 1);
+        }
+    }
 
     /** One row of {@code ipvsadm -Lc}. */
     public record FlowRow(Protocol protocol, long expiresInSeconds, String state, InetSocketAddress client,
@@ -62,16 +79,17 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     private final Neighbours neighbours;
     private final Firewall firewall;
     private final String unprivilegedReason;
-    private final PacketForwarder forwarder;
-    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    private final ByteBuffer requestFrame = ByteBuffer.allocate(128);
+    private final List<Lane> lanes = new ArrayList<>();
 
     // writer side (rulesChanged, synchronized)
-    private final List<PacketPort> ports = new ArrayList<>();
     private final Set<ServiceKey> explained = new HashSet<>();
     private boolean unprivilegedExplained;
-    private Thread thread;
-    private volatile boolean running;
+    private boolean filterTooLongExplained;
+    private List<VirtualService> forwardedNow = List.of();
+    private ScheduledExecutorService control;
+    private AutoCloseable neighbourWatch;
+    private boolean started;
+    /** The services forwarded now (published after their plan is in place; read by the VIP announcer). */
     private volatile Set<ServiceKey> forwardedKeys = Set.of();
 
     /**
@@ -86,23 +104,38 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         this.neighbours = neighbours;
         this.firewall = firewall;
         this.unprivilegedReason = unprivilegedReason;
-        this.forwarder = new PacketForwarder(new FlowTable(settings.maxFlows()), rules::timeouts, scheduling,
-                this::requestNeighbour);
+        int threads = Math.max(1, settings.threads());
+        int shard = Math.max(1, settings.maxFlows() / threads);
+        for (int i = 0; i < threads; i++) {
+            lanes.add(new Lane(i, requests -> new PacketForwarder(new FlowTable(shard), rules::timeouts, scheduling,
+                    requests), this::learnedOnTheWire));
+        }
+    }
+
+    /** A lane saw a next hop's MAC on the wire; the others may never see that frame (fan-out sends it to one). */
+    private void learnedOnTheWire(Lane from, Egress e) {
+        String interfaceName = from.forwarder.plan.ports[e.portIndex].interfaceName();
+        byte[] mac = e.mac.clone();
+        for (Lane lane : lanes) if (lane != from) lane.learn(e.nextHop, interfaceName, mac, false);
     }
 
     /** Where flows are reported for connection sync (the sync daemons' announcer, which follows the master). */
     public void announcer(ConnectionAnnouncer announcer) {
-        forwarder.announcer = announcer;
+        for (Lane lane : lanes) lane.forwarder.announcer = announcer;
     }
 
-    /** Whether this service's packets are being forwarded here now (its ports open, the packet thread running). */
+    /** Whether this service's packets are being forwarded here now (its ports open, a packet thread running). */
     public boolean isForwarding(ServiceKey key) {
-        return running && forwarder.plan.ports.length > 0 && forwardedKeys.contains(key);
+        if (!forwardedKeys.contains(key)) return false;
+        for (Lane lane : lanes) {
+            if (lane.started() && lane.forwarder.plan.ports.length > 0) return true;
+        }
+        return false;
     }
 
     /** The kernel's {@code sloppy_tcp}: schedule mid-flow TCP segments of unknown flows (off by default). */
     public void sloppyTcp(boolean on) {
-        forwarder.sloppyTcp = on;
+        for (Lane lane : lanes) lane.forwarder.sloppyTcp = on;
     }
 
     /**
@@ -110,7 +143,15 @@ public final class PacketPath implements RuleListener, AutoCloseable {
      * table's installer, which takes the rest).
      */
     public ConnectionInstaller installer() {
-        return new FlowInstaller(forwarder, tasks::add);
+        // Which lane the kernel will hand a synced flow to is its hash's secret: every lane gets the record
+        // (listings show it once), and the lanes that never see its packets let it expire.
+        List<ConnectionInstaller> each = new ArrayList<>();
+        for (Lane lane : lanes) each.add(new FlowInstaller(lane.forwarder, lane.tasks::add));
+        return r -> {
+            boolean taken = false;
+            for (ConnectionInstaller installer : each) taken |= installer.install(r);
+            return taken;
+        };
     }
 
     /** A service is forwarded here when it is a TCP or UDP address service whose real servers are all -g or -i. */
@@ -132,7 +173,16 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                 log.warn("{}: SCTP services are not forwarded by this JVS release", describe(vs.key()));
             }
         }
-        if (forwarded.isEmpty() && thread == null) return;
+        forwardedNow = forwarded;
+        update(forwarded, true);
+    }
+
+    /**
+     * Builds and publishes the plan for {@code forwarded} on the interfaces there are now; with
+     * {@code servicesChanged}, the kernel's firewall follows the services too. Callers hold this object's lock.
+     */
+    private void update(List<VirtualService> forwarded, boolean servicesChanged) {
+        if (forwarded.isEmpty() && !started) return;
         if (unprivilegedReason != null) {
             if (!unprivilegedExplained) {
                 unprivilegedExplained = true;
@@ -141,36 +191,124 @@ public final class PacketPath implements RuleListener, AutoCloseable {
             return;
         }
         try {
-            ForwardingPlan plan = plan(forwarded);
-            forwarder.plan = plan;
-            List<Firewall.Endpoint> endpoints = new ArrayList<>();
-            for (VirtualService vs : forwarded) {
-                ServiceKey key = vs.key();
-                endpoints.add(new Firewall.Endpoint(key.protocol().name().toLowerCase(), key.address(), key.port()));
+            Map<InetAddress, Routing.Route> routes = routes(forwarded);
+            byte[] program = filterProgram(forwarded);
+            for (Lane lane : lanes) {
+                List<PacketPort> previous = lane.ports;
+                ForwardingPlan plan = plan(lane, forwarded, routes);
+                for (PacketPort port : lane.ports) port.filter(program);
+                lane.forwarder.plan = plan;
+                release(lane, previous);
             }
-            firewall.ignoreLocally(endpoints);
-            if (thread == null && !forwarded.isEmpty()) start();
-            forwardedKeys = forwarded.stream().map(VirtualService::key).collect(java.util.stream.Collectors.toSet());
+            if (servicesChanged) {
+                List<Firewall.Endpoint> endpoints = new ArrayList<>();
+                for (VirtualService vs : forwarded) {
+                    ServiceKey key = vs.key();
+                    endpoints.add(new Firewall.Endpoint(key.protocol().name().toLowerCase(), key.address(),
+                            key.port()));
+                }
+                firewall.ignoreLocally(endpoints);
+            }
+            if (!started && !forwarded.isEmpty()) start();
+            forwardedKeys = forwarded.stream().map(VirtualService::key)
+                    .collect(java.util.stream.Collectors.toUnmodifiableSet());
         } catch (IOException | RuntimeException e) {
             log.error("packet path not updated: {}", e.getMessage());
         }
     }
 
-    private ForwardingPlan plan(List<VirtualService> forwarded) throws IOException {
-        for (String name : settings.interfaces()) portIndex(name);
-        Map<Dest, Egress> old = forwarder.plan.egress;
+    /** Where each real server is reached, asked once for all lanes (a control-side lookup). */
+    private Map<InetAddress, Routing.Route> routes(List<VirtualService> forwarded) throws IOException {
         Map<InetAddress, Routing.Route> routes = new HashMap<>();
+        for (VirtualService vs : forwarded) {
+            for (Dest d : vs.dests()) {
+                InetAddress rs = d.config().address();
+                if (!routes.containsKey(rs)) routes.put(rs, routing.routeTo(rs));
+            }
+        }
+        return routes;
+    }
+
+    /** Only frames of the forwarded services (and ARP/NDP) reach the rings: the kernel drops the rest. */
+    private byte[] filterProgram(List<VirtualService> forwarded) {
+        List<SocketFilter.Service> services = new ArrayList<>();
+        for (VirtualService vs : forwarded) {
+            ServiceKey key = vs.key();
+            services.add(new SocketFilter.Service(key.address(), key.protocol() == Protocol.TCP ? 6 : 17, key.port()));
+        }
+        byte[] program = SocketFilter.program(services);
+        if (program == null && !filterTooLongExplained) {
+            filterTooLongExplained = true;
+            log.warn("too many packet services for one socket filter: every frame goes to the packet path");
+        }
+        return program;
+    }
+
+    /** Closes the ports of {@code previous} the new plan no longer uses, once the packet thread has let go. */
+    private void release(Lane lane, List<PacketPort> previous) {
+        for (PacketPort port : previous) {
+            if (lane.ports.contains(port)) continue;
+            if (lane.number == 0) {
+                log.info("packet path released {}: {}", port.interfaceName(),
+                        Interfaces.exists(port.interfaceName()) ? "no longer used" : "it is gone");
+            }
+            if (lane.started()) {
+                lane.tasks.add(port::close); // runs after the batch that may still hold the old plan
+            } else {
+                port.close();
+            }
+        }
+    }
+
+    /** Control thread, every second: interfaces that came or went change the plan. */
+    private synchronized void watchInterfaces() {
+        if (!settings.interfaces().isEmpty() || !started) return;
+        List<String> now = Interfaces.receiving();
+        boolean changed = false;
+        Lane first = lanes.get(0);
+        for (String name : now) changed |= find(first, name) == null;
+        for (PacketPort port : first.ports) {
+            changed |= !Interfaces.exists(port.interfaceName())
+                    || Interfaces.indexOrZero(port.interfaceName()) != port.interfaceIndex();
+        }
+        if (changed) update(forwardedNow, false);
+    }
+
+    /** The lane's plan, on the lane's own ports (kept, or opened now). */
+    private ForwardingPlan plan(Lane lane, List<VirtualService> forwarded, Map<InetAddress, Routing.Route> routes)
+            throws IOException {
+        List<PacketPort> previous = lane.ports;
+        lane.ports = new ArrayList<>();
+        try {
+            return plan(lane, forwarded, routes, previous);
+        } catch (IOException | RuntimeException e) {
+            for (PacketPort port : lane.ports) if (!previous.contains(port)) port.close();
+            lane.ports = previous;
+            throw e;
+        }
+    }
+
+    private ForwardingPlan plan(Lane lane, List<VirtualService> forwarded, Map<InetAddress, Routing.Route> routes,
+                                List<PacketPort> previous) throws IOException {
+        // Listening everywhere: a VIP on lo or on one interface is still reached through any of them.
+        if (!settings.interfaces().isEmpty()) {
+            for (String name : settings.interfaces()) portIndex(lane, name, previous);
+        } else {
+            for (String name : Interfaces.receiving()) {
+                try {
+                    portIndex(lane, name, previous);
+                } catch (IOException | RuntimeException e) {
+                    if (lane.number == 0) log.warn("packet path cannot listen on {}: {}", name, e.getMessage());
+                }
+            }
+        }
+        Map<Dest, Egress> old = lane.forwarder.plan.egress;
         IdentityHashMap<Dest, Egress> egress = new IdentityHashMap<>();
         for (VirtualService vs : forwarded) {
-            if (settings.interfaces().isEmpty()) listenWhereTheVipLives(vs.key().address());
             for (Dest d : vs.dests()) {
                 InetAddress rs = d.config().address();
                 Routing.Route route = routes.get(rs);
-                if (route == null) {
-                    route = routing.routeTo(rs);
-                    routes.put(rs, route);
-                }
-                int index = portIndex(route.interfaceName());
+                int index = portIndex(lane, route.interfaceName(), previous);
                 InetAddress nextHop = route.nextHop(rs);
                 boolean tunnel = d.method() == ForwardMethod.TUNNEL;
                 if (tunnel && !(rs instanceof Inet4Address)) {
@@ -180,10 +318,11 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                 }
                 InetAddress local = route.source() != null ? route.source() : vs.key().address();
                 if (rs instanceof Inet6Address) local = solicitationSource(local, addressesOf(route.interfaceName()));
-                Egress e = new Egress(d, index, ports.get(index).macAddress(), nextHop, local, route.mtu(), tunnel);
-                Egress previous = old.get(d);
-                if (previous != null && previous.resolved && previous.nextHop.equals(nextHop)) {
-                    e.learn(previous.mac, 0);
+                Egress e = new Egress(d, index, lane.ports.get(index).macAddress(), nextHop, local, route.mtu(),
+                        tunnel);
+                Egress before = old.get(d);
+                if (before != null && before.resolved && before.nextHop.equals(nextHop)) {
+                    e.learn(before.mac, 0);
                 } else {
                     byte[] mac = neighbours.lookup(nextHop, route.interfaceName());
                     if (mac != null) e.learn(mac, 0);
@@ -191,7 +330,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                 egress.put(d, e);
             }
         }
-        return new ForwardingPlan(new ServiceIndex(forwarded), egress, ports.toArray(new PacketPort[0]));
+        return new ForwardingPlan(new ServiceIndex(forwarded), egress, lane.ports.toArray(new PacketPort[0]));
     }
 
     /**
@@ -224,159 +363,151 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         }
     }
 
-    private void listenWhereTheVipLives(InetAddress vip) {
-        try {
-            NetworkInterface nic = NetworkInterface.getByInetAddress(vip);
-            if (nic != null && !nic.isLoopback()) portIndex(nic.getName());
-        } catch (IOException e) {
-            log.warn("cannot find the interface of {}: {}", vip.getHostAddress(), e.getMessage());
-        }
+    private static PacketPort find(Lane lane, String interfaceName) {
+        for (PacketPort port : lane.ports) if (port.interfaceName().equals(interfaceName)) return port;
+        return null;
     }
 
-    private int portIndex(String interfaceName) throws IOException {
+    /** The lane's port on {@code interfaceName} in the plan being built: kept from {@code previous}, or opened. */
+    private int portIndex(Lane lane, String interfaceName, List<PacketPort> previous) throws IOException {
+        List<PacketPort> ports = lane.ports;
         for (int i = 0; i < ports.size(); i++) {
             if (ports.get(i).interfaceName().equals(interfaceName)) return i;
         }
-        PacketPort port = settings.backend().open(interfaceName);
+        int index = Interfaces.indexOrZero(interfaceName);
+        for (PacketPort port : previous) {
+            if (port.interfaceName().equals(interfaceName) && port.interfaceIndex() == index) {
+                ports.add(port);
+                return ports.size() - 1;
+            }
+        }
+        PacketPort port = lanes.size() == 1 ? settings.backend().open(interfaceName)
+                : settings.backend().open(interfaceName, fanoutGroup(index), lanes.size());
         ports.add(port);
-        log.info("packet path on {} ({})", interfaceName, port.backendName());
+        if (lane.number == 0) {
+            log.info("packet path on {} ({}{})", interfaceName, port.backendName(),
+                    lanes.size() == 1 ? "" : ", " + lanes.size() + " threads");
+        }
         return ports.size() - 1;
     }
 
-    private void start() {
-        running = true;
-        thread = new Thread(this::run, "jvs-packet");
-        thread.setDaemon(true);
-        thread.start();
+    /** One fan-out group per interface, distinct from other processes' (the kernel's ids are per namespace). */
+    private static int fanoutGroup(int interfaceIndex) {
+        return (int) ((ProcessHandle.current().pid() * 31 + interfaceIndex) & 0xffff);
     }
 
-    private void run() {
-        long lastHousekeeping = System.nanoTime();
-        while (running) {
-            PacketPort[] active = forwarder.plan.ports;
-            if (active.length == 0) {
-                sleepMillis(10);
-            }
-            int timeout = active.length == 1 ? 5 : 1;
-            for (PacketPort port : active) {
-                forwarder.now = System.nanoTime();
-                forwarder.ingress = port;
-                forwarder.ingressMac = port.macAddress();
-                try {
-                    port.receive(forwarder, BATCH, timeout);
-                } catch (RuntimeException e) {
-                    log.error("packet path: frame handling failed on {}", port.interfaceName(), e);
+    private void start() {
+        started = true;
+        for (Lane lane : lanes) lane.start();
+        control = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "jvs-packet-control");
+            t.setDaemon(true);
+            return t;
+        });
+        // Neighbour changes as the kernel announces them; the lookups every 250 ms catch what was missed.
+        neighbourWatch = neighbours.watch((address, interfaceName, mac) -> {
+            for (Lane lane : lanes) lane.learn(address, interfaceName, mac, true);
+        });
+        control.scheduleWithFixedDelay(this::lookUpNeighbours, 250, 250, TimeUnit.MILLISECONDS);
+        control.scheduleWithFixedDelay(this::watchInterfaces, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Control thread: next hops still unresolved may be in the kernel's neighbour table by now (it reads a file
+     * or runs {@code ip}); what it finds is handed to the packet thread.
+     */
+    private void lookUpNeighbours() {
+        try {
+            for (Lane lane : lanes) {
+                ForwardingPlan plan = lane.forwarder.plan;
+                for (Egress e : plan.allEgress) {
+                    if (e.resolved) continue;
+                    String interfaceName = plan.ports[e.portIndex].interfaceName();
+                    byte[] mac = neighbours.lookup(e.nextHop, interfaceName);
+                    if (mac != null) lane.learn(e.nextHop, interfaceName, mac, false);
                 }
             }
-            for (PacketPort port : active) port.flush();
-            long now = System.nanoTime();
-            if (now - lastHousekeeping >= SECOND / 4) {
-                lastHousekeeping = now;
-                forwarder.flows.expire(now);
-                resolveNeighbours(now);
-            }
-            for (Runnable task; (task = tasks.poll()) != null; ) task.run();
+        } catch (RuntimeException e) {
+            log.warn("neighbour lookup failed: {}", e.toString());
         }
     }
 
-    /** Unresolved next hops: the kernel may know them by now; else ask the wire ourselves (at most 1/s each). */
-    private void resolveNeighbours(long now) {
-        ForwardingPlan plan = forwarder.plan;
-        for (Egress e : plan.allEgress) {
-            if (e.resolved) continue;
-            byte[] mac = neighbours.lookup(e.nextHop, plan.ports[e.portIndex].interfaceName());
-            if (mac != null) {
-                e.learn(mac, 0);
-            } else {
-                requestNeighbour(e, now);
-            }
-        }
-        for (PacketPort port : plan.ports) port.flush();
-    }
-
-    private void requestNeighbour(Egress e, long now) {
-        if (e.lastRequestNanos != 0 && now - e.lastRequestNanos < SECOND) return;
-        e.lastRequestNanos = now;
-        PacketPort port = forwarder.plan.ports[e.portIndex];
-        int length = e.nextHop instanceof Inet6Address
-                ? NeighbourFrames.solicitation(requestFrame, e.sourceMac, e.localAddress, e.nextHop)
-                : NeighbourFrames.arpRequest(requestFrame, e.sourceMac, e.localAddress, e.nextHop);
-        if (length > 0) port.send(requestFrame, 0, length);
-    }
-
-    /** The packet flows for {@code ipvsadm -Lc}, gathered on the packet thread. */
+    /**
+     * The packet flows for {@code ipvsadm -Lc}, gathered on each lane's thread: every shard, as one table. A flow
+     * a sync backup installed in every lane is listed once (the copy with the longest time left).
+     */
     public List<FlowRow> flows(long nowNanos) {
-        if (!running) return List.of();
-        CompletableFuture<List<FlowRow>> rows = new CompletableFuture<>();
-        tasks.add(() -> rows.complete(snapshot(nowNanos)));
-        try {
-            return rows.get(2, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return List.of();
+        if (!started) return List.of();
+        List<CompletableFuture<List<FlowRow>>> parts = new ArrayList<>();
+        for (Lane lane : lanes) {
+            CompletableFuture<List<FlowRow>> rows = new CompletableFuture<>();
+            lane.tasks.add(() -> rows.complete(lane.snapshot(nowNanos)));
+            parts.add(rows);
         }
+        Map<List<Object>, FlowRow> merged = new java.util.LinkedHashMap<>();
+        for (CompletableFuture<List<FlowRow>> part : parts) {
+            try {
+                for (FlowRow row : part.get(2, TimeUnit.SECONDS)) {
+                    merged.merge(List.of(row.protocol(), row.client(), row.virtual()), row,
+                            (a, b) -> a.expiresInSeconds() >= b.expiresInSeconds() ? a : b);
+                }
+            } catch (Exception e) {
+                // a lane that does not answer in time is left out of this listing
+            }
+        }
+        return new ArrayList<>(merged.values());
     }
 
-    private List<FlowRow> snapshot(long nowNanos) {
-        FlowTable t = forwarder.flows;
-        List<FlowRow> rows = new ArrayList<>(t.size());
-        t.forEachSlot(slot -> {
-            long ports = t.keyWord(slot, 4);
-            boolean ipv6 = ((ports >>> 32) & 1) != 0;
-            Protocol protocol = ((ports >>> 40) & 0xff) == 6 ? Protocol.TCP : Protocol.UDP;
-            InetAddress client = Bytes.address(ipv6, t.keyWord(slot, 0), t.keyWord(slot, 1));
-            InetAddress virtual = Bytes.address(ipv6, t.keyWord(slot, 2), t.keyWord(slot, 3));
-            int virtualPort = (int) (ports & 0xffff);
-            Dest d = t.dest(slot);
-            int port = d.config().port() == 0 ? virtualPort : d.config().port();
-            long left = Math.max(0, t.expiresAtNanos(slot) - nowNanos);
-            rows.add(new FlowRow(protocol, (left + SECOND - 1) / SECOND, t.stateName(slot),
-                    new InetSocketAddress(client, (int) ((ports >>> 16) & 0xffff)),
-                    new InetSocketAddress(virtual, virtualPort),
-                    new InetSocketAddress(d.config().address(), port)));
-        });
-        return rows;
-    }
-
-    /** Flows tracked now (read racily, for metrics). */
+    /** Flows tracked now in all lanes (read racily, for metrics). */
     public int flowCount() {
-        return forwarder.flows.size();
+        int n = 0;
+        for (Lane lane : lanes) n += lane.forwarder.flows.size();
+        return n;
     }
 
-    /** The flow table's bound ({@code --max-flows}). */
+    /** The flow table's bound ({@code --max-flows}, split over the lanes). */
     public int maxFlows() {
-        return forwarder.flows.maxFlows();
+        int n = 0;
+        for (Lane lane : lanes) n += lane.forwarder.flows.maxFlows();
+        return n;
     }
 
-    /** Drop and forwarding counters (read racily, for logs and metrics). */
+    /** Drop and forwarding counters of all lanes added up (read racily, for logs and metrics). */
     public PacketCounters counters() {
-        return forwarder.counters;
+        PacketCounters sum = new PacketCounters();
+        for (Lane lane : lanes) sum.add(lane.forwarder.counters);
+        return sum;
     }
 
     @Override
     public synchronized void close() {
-        running = false;
-        if (thread != null) {
+        if (control != null) control.shutdownNow();
+        if (neighbourWatch != null) {
             try {
-                thread.join(2000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                neighbourWatch.close();
+            } catch (Exception e) {
+                log.debug("neighbour watch: {}", e.toString());
             }
-            log.info("packet path stopped: {}", forwarder.counters);
         }
-        for (PacketPort port : ports) port.close();
-        ports.clear();
+        for (Lane lane : lanes) lane.stop();
+        if (started) {
+            log.info("packet path stopped: {}", counters());
+            if (lanes.size() > 1) {
+                for (Lane lane : lanes) {
+                    PacketCounters c = lane.forwarder.counters;
+                    log.info("packet thread {}: seen={} forwarded={} newFlows={}", lane.number, c.framesSeen,
+                            c.forwarded, c.newFlows);
+                }
+            }
+        }
+        for (Lane lane : lanes) {
+            for (PacketPort port : lane.ports) port.close();
+            lane.ports.clear();
+        }
         try {
             firewall.close();
         } catch (IOException e) {
             log.warn("cannot remove the JVS nftables table: {}", e.getMessage());
-        }
-    }
-
-    private static void sleepMillis(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

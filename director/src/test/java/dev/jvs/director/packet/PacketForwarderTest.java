@@ -24,6 +24,7 @@ import dev.jvs.model.ForwardMethod;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.RealServerConfig;
 import dev.jvs.model.ServiceConfig;
+import dev.jvs.os.Offload;
 import dev.jvs.os.PacketPort;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
@@ -200,6 +201,100 @@ class PacketForwarderTest {
         feed(b.array());
         assertEquals(2, port.sent.size());
         assertEquals(1, forwarder.counters.icmpErrorsForwarded);
+    }
+
+    /** A TCP aggregate as GRO/TSO hands it over: the payload counts up, the checksum field holds the pseudo sum. */
+    private static byte[] aggregate(int payload) {
+        byte[] frame = tcpFrame(40000, ACK | 0x08, payload);
+        ByteBuffer b = ByteBuffer.wrap(frame);
+        for (int i = 0; i < payload; i++) b.put(54 + i, (byte) (i * 7));
+        b.putShort(14 + 20 + 16, (short) (~Bytes.fold(Segments.pseudoHeaderSum(b, 14, false, 6, 20 + payload))));
+        return frame;
+    }
+
+    private static long aggregateOffload(int mss) {
+        return Offload.of(Offload.NEEDS_CSUM, Offload.GSO_TCPV4, mss, 34, 16);
+    }
+
+    private void feed(byte[] frame, long offload) {
+        forwarder.onFrame(ByteBuffer.wrap(frame), 0, frame.length, frame.length, offload);
+    }
+
+    @Test
+    void directRoutingHandsAnAggregateOverWholeWithItsOffloadState() throws Exception {
+        setUp(ForwardMethod.ROUTE, 64, 1500);
+        feed(tcpFrame(40000, SYN, 0));
+        byte[] big = aggregate(20_000);
+        feed(big, aggregateOffload(1448));
+        assertEquals(2, port.sent.size());
+        assertEquals(14 + 40 + 20_000, port.sent.get(1).length, "one frame: the kernel segments it");
+        assertEquals(aggregateOffload(1448), port.offloads.get(1));
+        assertArrayEquals(RS_MAC, java.util.Arrays.copyOfRange(port.sent.get(1), 0, 6));
+    }
+
+    @Test
+    void withoutOffloadSupportAnAggregateIsCutIntoCheckedSegmentsCarryingThePayloadInOrder() throws Exception {
+        setUp(ForwardMethod.ROUTE, 64, 1500);
+        port.acceptsOffload = false;
+        feed(tcpFrame(40000, SYN, 0));
+        feed(aggregate(5000), aggregateOffload(1448));
+        List<byte[]> segments = port.sent.subList(1, port.sent.size());
+        assertEquals(4, segments.size(), "1448 * 3 + 656");
+        int expectedSeq = 1000;
+        int payloadByte = 0;
+        for (int k = 0; k < segments.size(); k++) {
+            ByteBuffer s = ByteBuffer.wrap(segments.get(k));
+            int ipLength = s.getShort(16) & 0xffff;
+            assertEquals(s.limit() - 14, ipLength);
+            assertEquals(0, Bytes.checksum(s, 14, 20), "IPv4 header checksum of segment " + k);
+            assertEquals(0, Bytes.fold(Bytes.sum(s, 34, ipLength - 20,
+                    Segments.pseudoHeaderSum(s, 14, false, 6, ipLength - 20))), "TCP checksum of segment " + k);
+            assertEquals(expectedSeq, s.getInt(34 + 4));
+            assertEquals(k == segments.size() - 1 ? 0x18 : 0x10, s.get(34 + 13), "PSH only on the last");
+            for (int i = 54; i < s.limit(); i++) assertEquals((byte) (payloadByte++ * 7), s.get(i));
+            expectedSeq += ipLength - 40;
+            assertEquals(Offload.NONE, port.offloads.get(k + 1));
+        }
+        assertEquals(5000, payloadByte);
+        assertEquals(1, forwarder.counters.aggregatesSegmented);
+    }
+
+    @Test
+    void aTunnelledAggregateBecomesIpipPacketsThatEachFitTheTunnel() throws Exception {
+        setUp(ForwardMethod.TUNNEL, 64, 1500);
+        feed(tcpFrame(40000, SYN, 0));
+        feed(aggregate(3000), aggregateOffload(1400)); // 1440-byte segments, 1460 inside the tunnel
+        List<byte[]> packets = port.sent.subList(1, port.sent.size());
+        assertEquals(3, packets.size());
+        for (byte[] p : packets) {
+            ByteBuffer s = ByteBuffer.wrap(p);
+            assertEquals(4, p[23], "IPIP");
+            assertTrue(s.limit() - 14 <= 1500, "fits the MTU");
+            assertEquals(0, Bytes.checksum(s, 14, 20), "outer header checksum");
+            assertEquals(0, Bytes.checksum(s, 34, 20), "inner header checksum");
+            int inner = s.getShort(36) & 0xffff;
+            assertEquals(0, Bytes.fold(Bytes.sum(s, 54, inner - 20,
+                    Segments.pseudoHeaderSum(s, 34, false, 6, inner - 20))), "inner TCP checksum");
+        }
+    }
+
+    @Test
+    void aTunnelledAggregateWhoseSegmentsCannotFitIsAnsweredWithFragmentationNeeded() throws Exception {
+        setUp(ForwardMethod.TUNNEL, 64, 1500);
+        feed(tcpFrame(40000, SYN, 0));
+        feed(aggregate(4000), aggregateOffload(1460)); // 1500-byte segments: 1520 inside the tunnel
+        assertEquals(2, port.sent.size());
+        assertEquals(1, port.sent.get(1)[23], "ICMP back to the client");
+        assertEquals(1480, ByteBuffer.wrap(port.sent.get(1)).getShort(40));
+    }
+
+    @Test
+    void anUnfinishedChecksumIsFinishedBeforeEncapsulation() throws Exception {
+        setUp(ForwardMethod.TUNNEL, 64, 1500);
+        feed(tcpFrame(40000, SYN, 0));
+        feed(aggregate(500), Offload.of(Offload.NEEDS_CSUM, Offload.GSO_NONE, 0, 34, 16));
+        ByteBuffer s = ByteBuffer.wrap(port.sent.get(1));
+        assertEquals(0, Bytes.fold(Bytes.sum(s, 54, 520, Segments.pseudoHeaderSum(s, 34, false, 6, 520))));
     }
 
     @Test
