@@ -146,6 +146,8 @@ class TcpNatTest {
                 assertEquals("round" + round, exchange(client, "round" + round));
             }
             apply(rules, deleteService(vip));
+            // The proxy follows the table on its own thread: wait until it has taken the deletion in, as ipvsadm does.
+            assertTrue(rules.awaitDataPaths(rules.version(), 5_000), "the NAT proxy took the deletion in");
             assertEquals(0, listeningSockets(), "no listener is left after the service is deleted");
         }
     }
@@ -153,7 +155,8 @@ class TcpNatTest {
     private void addServiceWithBackend() throws Exception {
         apply(rules, addService(vip, "rr"));
         apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, backend.port(), ForwardMethod.MASQ, 1)));
-        awaitTrue(() -> nat.listening(vip), "the listener is bound");
+        assertTrue(rules.awaitDataPaths(rules.version(), 5_000), "the NAT proxy took the change in");
+        assertTrue(nat.listening(vip), "the listener is bound once the change is taken in");
     }
 
     private Connection onlyEntry() {
