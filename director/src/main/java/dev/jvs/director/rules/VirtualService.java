@@ -29,6 +29,8 @@ public final class VirtualService {
 
     private volatile ServiceConfig config;
     private volatile List<Dest> dests = List.of();
+    /** {@link #dests} with the numbers the schedulers scan laid out flat; rebuilt with the list. */
+    private volatile DestArray array = DestArray.EMPTY;
     private volatile boolean removed;
     private Scheduler scheduler; // guarded by schedLock
     private final ScheduleContext context = new ScheduleContext(); // guarded by schedLock, refilled per decision
@@ -50,6 +52,11 @@ public final class VirtualService {
     /** The destinations in kernel order: the most recently added first. Immutable. */
     public List<Dest> dests() {
         return dests;
+    }
+
+    /** {@link #dests()} with the numbers the schedulers scan laid out flat. */
+    DestArray array() {
+        return array;
     }
 
     /** True once the service was deleted or flushed. */
@@ -81,7 +88,7 @@ public final class VirtualService {
                 return null;
             }
             ServiceConfig c = config;
-            return scheduler.schedule(context.fill(this, dests, clientAddress, clientPort,
+            return scheduler.schedule(context.fill(this, dests, array, clientAddress, clientPort,
                     destinationAddress != null ? destinationAddress : NO_DESTINATION, c.schedFlags()));
         } finally {
             schedLock.unlock();
@@ -164,6 +171,7 @@ public final class VirtualService {
             next.add(dest);
             next.addAll(dests);
             dests = List.copyOf(next);
+            placeAll();
             scheduler.addDest(dests, dest);
         } finally {
             schedLock.unlock();
@@ -187,6 +195,8 @@ public final class VirtualService {
             List<Dest> next = new ArrayList<>(dests);
             next.remove(index);
             dests = List.copyOf(next);
+            placeAll();
+            dest.placeAt(null);
             dest.markUnavailable();
             scheduler.delDest(dests, dest, index);
         } finally {
@@ -202,13 +212,24 @@ public final class VirtualService {
             scheduler.doneService();
             removed = true;
             dests = List.of();
+            array = DestArray.EMPTY;
             for (Dest d : old) {
+                d.placeAt(null);
                 d.markUnavailable();
             }
             return old;
         } finally {
             schedLock.unlock();
         }
+    }
+
+    /** Lays the current list out flat and points every Dest at its new position (under the lock). */
+    private void placeAll() {
+        DestArray next = new DestArray(dests);
+        for (int i = 0; i < next.size(); i++) {
+            next.dest(i).placeAt(new DestArray.Placement(next, i));
+        }
+        array = next;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 import dev.jvs.director.rules.VirtualService;
 
 import java.net.InetAddress;
@@ -14,6 +15,7 @@ public final class ScheduleContext {
 
     private VirtualService service;
     private List<Dest> dests = List.of();
+    private DestArray array;
     private InetAddress clientAddress;
     private int clientPort;
     private InetAddress destinationAddress;
@@ -21,15 +23,17 @@ public final class ScheduleContext {
 
     /**
      * @param dests              the service's destination list, kernel order (newest first), immutable
+     * @param array              the same list with weights, counts and overload flags laid out flat
      * @param clientAddress      the packet's source address (sh and mh key on it)
      * @param clientPort         the packet's source port (used by sh-port / mh-port)
      * @param destinationAddress the packet's destination address (dh, lblc and lblcr key on it)
      * @param serviceFlags       the service's SCHED1/SCHED2 flag bits from {@code -b}
      */
-    public ScheduleContext fill(VirtualService service, List<Dest> dests, InetAddress clientAddress, int clientPort,
-                                InetAddress destinationAddress, int serviceFlags) {
+    public ScheduleContext fill(VirtualService service, List<Dest> dests, DestArray array, InetAddress clientAddress,
+                                int clientPort, InetAddress destinationAddress, int serviceFlags) {
         this.service = service;
         this.dests = dests;
+        this.array = array;
         this.clientAddress = clientAddress;
         this.clientPort = clientPort;
         this.destinationAddress = destinationAddress;
@@ -43,6 +47,11 @@ public final class ScheduleContext {
 
     public List<Dest> dests() {
         return dests;
+    }
+
+    /** {@link #dests()} laid out flat: what the scanning schedulers read. */
+    public DestArray array() {
+        return array;
     }
 
     public InetAddress clientAddress() {
