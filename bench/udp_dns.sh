@@ -63,7 +63,10 @@ start_group() {
     PGIDS+=($!)
 }
 
-answers() { dig @127.0.0.1 -p "$1" example.test +short +tries=1 +time=1 2>/dev/null || true; }
+# The address that 127.0.0.1:PORT answers for example.test, or nothing (dig prints its errors on stdout too).
+answers() {
+    dig @127.0.0.1 -p "$1" example.test +short +tries=1 +time=1 2>/dev/null | grep -E '^[0-9.]+$' || true
+}
 await_answer() {
     for _ in $(seq 100); do
         [ -n "$(answers "$1")" ] && return 0
