@@ -36,6 +36,9 @@ public final class Dest {
             AtomicIntegerFieldUpdater.newUpdater(Dest.class, "persistConns");
     private final StatsCounters stats = new StatsCounters();
 
+    /** Where the schedulers' flat copy of weight, counts and flag lives; null while in no service. */
+    private volatile DestArray.Placement placement;
+
     /** Writer thread only: when the trash first saw this Dest idle, 0 if not idle. */
     long idleSinceNanos;
 
@@ -116,6 +119,7 @@ public final class Dest {
         stats.conns.increment();
         service.stats.conns.increment();
         checkUpperThreshold();
+        publishLoad();
     }
 
     /**
@@ -125,33 +129,39 @@ public final class Dest {
     public void bindSyncedConnection() {
         INACTIVE.incrementAndGet(this);
         checkUpperThreshold();
+        publishLoad();
     }
 
     /** A persistence template was bound here: counted in persistconns, not in the connection stats. */
     public void bindTemplate() {
         PERSIST.incrementAndGet(this);
         checkUpperThreshold();
+        publishLoad();
     }
 
     public void moveToActive() {
         INACTIVE.decrementAndGet(this);
         ACTIVE.incrementAndGet(this);
+        publishLoad();
     }
 
     public void moveToInactive() {
         ACTIVE.decrementAndGet(this);
         INACTIVE.incrementAndGet(this);
+        publishLoad();
     }
 
     /** A connection ended; {@code wasActive} says which counter it was in. */
     public void unbind(boolean wasActive) {
         (wasActive ? ACTIVE : INACTIVE).decrementAndGet(this);
         checkLowerThreshold();
+        publishLoad();
     }
 
     public void unbindTemplate() {
         PERSIST.decrementAndGet(this);
         checkLowerThreshold();
+        publishLoad();
     }
 
     public void countIn(long bytes) {
@@ -202,6 +212,32 @@ public final class Dest {
         config = newConfig;
         weight = newConfig.weight();
         available = true;
+        publishLoad();
+    }
+
+    /** Mirrors this Dest into its position of a new flat array (null: it left its service). */
+    void placeAt(DestArray.Placement p) {
+        placement = p;
+        publishLoad();
+    }
+
+    /**
+     * Copies weight, counts and overload flag into the schedulers' flat array. Counters move on many threads at
+     * once, so one thread's copy may land after a newer one: every copier checks afterwards that the array holds
+     * the current numbers, in the array the Dest is placed in now, and copies again if not. The last copier's
+     * check therefore leaves the final numbers in place, with no lock.
+     */
+    private void publishLoad() {
+        for (;;) {
+            DestArray.Placement p = placement;
+            if (p == null) {
+                return;
+            }
+            p.write(weight, activeConns, inactiveConns, overloaded);
+            if (placement == p && p.holds(weight, activeConns, inactiveConns, overloaded)) {
+                return;
+            }
+        }
     }
 
     void rebind(ServiceCore owner) {

@@ -32,6 +32,8 @@ final class ServiceCore {
     // guarded by lock
     private Scheduler scheduler;
     private List<Dest> dests = List.of();
+    /** {@link #dests} with the numbers the schedulers scan laid out flat; rebuilt with the list. */
+    private DestArray array = DestArray.EMPTY;
     private int schedFlags;
     private boolean removed;
     private ServiceCore successor;
@@ -54,7 +56,7 @@ final class ServiceCore {
             core.lock.lock();
             try {
                 if (!core.removed) {
-                    return core.scheduler.schedule(core.context.fill(core.dests, clientAddress, clientPort,
+                    return core.scheduler.schedule(core.context.fill(core.dests, core.array, clientAddress, clientPort,
                             destination, core.schedFlags));
                 }
                 next = core.successor;
@@ -64,6 +66,15 @@ final class ServiceCore {
             core = next;
         }
         return null;
+    }
+
+    DestArray array() {
+        lock.lock();
+        try {
+            return array;
+        } finally {
+            lock.unlock();
+        }
     }
 
     boolean removed() {
@@ -104,6 +115,7 @@ final class ServiceCore {
         next.add(dest);
         next.addAll(dests);
         dests = List.copyOf(next);
+        placeAll();
         scheduler.addDest(dests, dest);
     }
 
@@ -117,6 +129,8 @@ final class ServiceCore {
         List<Dest> next = new ArrayList<>(dests);
         next.remove(index);
         dests = List.copyOf(next);
+        placeAll();
+        dest.placeAt(null);
         scheduler.delDest(dests, dest, index);
     }
 
@@ -124,7 +138,18 @@ final class ServiceCore {
     void retire() {
         scheduler.doneService();
         removed = true;
+        for (Dest d : dests) d.placeAt(null);
         dests = List.of();
+        array = DestArray.EMPTY;
+    }
+
+    /** Lays the current list out flat and points every Dest at its new position (under the lock). */
+    private void placeAll() {
+        DestArray next = new DestArray(dests);
+        for (int i = 0; i < next.size(); i++) {
+            next.dest(i).placeAt(new DestArray.Placement(next, i));
+        }
+        array = next;
     }
 
     /** Decisions asked of this retired core go to {@code next} (the service of the same key in the new table). */

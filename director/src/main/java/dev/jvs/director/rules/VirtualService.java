@@ -42,6 +42,11 @@ public final class VirtualService {
         return dests;
     }
 
+    /** The service's newest destination list laid out flat, as the schedulers scan it (tests). */
+    DestArray array() {
+        return core.array();
+    }
+
     /** True once the service was deleted or flushed (it may have been re-created since, as another one). */
     public boolean removed() {
         return core.removed();

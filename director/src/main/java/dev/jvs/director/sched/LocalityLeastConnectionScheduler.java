@@ -1,6 +1,7 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -44,17 +45,17 @@ final class LocalityLeastConnectionScheduler implements Scheduler {
     @Override
     public Dest schedule(ScheduleContext ctx) {
         long now = cache.now();
-        List<Dest> dests = ctx.dests();
+        DestArray array = ctx.array();
         InetAddress address = ctx.destinationAddress();
         CachedServer entry = cache.get(address);
         if (entry != null) {
             entry.lastUse = now;
             Dest d = entry.dest;
-            if (d.available() && d.weight() > 0 && !overloaded(d, dests)) {
+            if (d.available() && d.weight() > 0 && !overloaded(d, array)) {
                 return d;
             }
         }
-        Dest d = WeightedLeastConnectionScheduler.leastLoaded(dests);
+        Dest d = WeightedLeastConnectionScheduler.leastLoaded(array);
         if (d == null) {
             return null;
         }
@@ -68,11 +69,11 @@ final class LocalityLeastConnectionScheduler implements Scheduler {
     }
 
     /** lblc's overload test: more active connections than weight while some server is under half its weight. */
-    static boolean overloaded(Dest d, List<Dest> dests) {
+    static boolean overloaded(Dest d, DestArray array) {
         if (d.activeConns() > d.weight()) {
-            for (int i = 0, n = dests.size(); i < n; i++) {
-                Dest s = dests.get(i);
-                if ((long) s.activeConns() * 2 < s.weight()) {
+            long[] c = array.cells();
+            for (int p = 0; p < c.length; p += DestArray.STRIDE) {
+                if (c[p + DestArray.ACTIVE] * 2 < c[p + DestArray.WEIGHT]) {
                     return true;
                 }
             }

@@ -1,6 +1,7 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -60,11 +61,11 @@ final class LocalityReplicatedScheduler implements Scheduler {
     @Override
     public Dest schedule(ScheduleContext ctx) {
         long now = cache.now();
-        List<Dest> dests = ctx.dests();
+        DestArray array = ctx.array();
         InetAddress address = ctx.destinationAddress();
         ServerSet set = cache.get(address);
         if (set == null) {
-            Dest d = WeightedLeastConnectionScheduler.leastLoaded(dests);
+            Dest d = WeightedLeastConnectionScheduler.leastLoaded(array);
             if (d != null) {
                 set = new ServerSet(address, now);
                 set.insert(d, now);
@@ -80,10 +81,10 @@ final class LocalityReplicatedScheduler implements Scheduler {
                 set.erase(most, now); // may be d itself; it is still returned below, as the kernel does
             }
         }
-        if (d != null && !LocalityLeastConnectionScheduler.overloaded(d, dests)) {
+        if (d != null && !LocalityLeastConnectionScheduler.overloaded(d, array)) {
             return d;
         }
-        d = WeightedLeastConnectionScheduler.leastLoaded(dests);
+        d = WeightedLeastConnectionScheduler.leastLoaded(array);
         if (d != null) {
             set.insert(d, now);
         }

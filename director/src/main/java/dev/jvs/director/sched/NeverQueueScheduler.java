@@ -1,8 +1,11 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
-import java.util.List;
+import static dev.jvs.director.rules.DestArray.ACTIVE;
+import static dev.jvs.director.rules.DestArray.STRIDE;
+import static dev.jvs.director.rules.DestArray.USABLE_WEIGHT;
 
 /**
  * nq: the first idle server (no active connection) in list order wins outright; otherwise sed's rule,
@@ -19,27 +22,34 @@ final class NeverQueueScheduler implements Scheduler {
 
     @Override
     public Dest schedule(ScheduleContext ctx) {
-        List<Dest> dests = ctx.dests();
-        Dest least = null;
-        long leastCost = 0;
-        long leastWeight = 0;
-        for (int i = 0, n = dests.size(); i < n; i++) {
-            Dest d = dests.get(i);
-            int weight = d.weight();
-            if (d.overloaded() || weight == 0) {
-                continue;
+        DestArray array = ctx.array();
+        long[] c = array.cells();
+        int p = 0;
+        while (p < c.length && c[p + USABLE_WEIGHT] <= 0) {
+            p += STRIDE;
+        }
+        if (p >= c.length) {
+            return null;
+        }
+        int least = p;
+        long leastCost = c[p + ACTIVE] + 1;
+        long leastWeight = c[p + USABLE_WEIGHT];
+        if (leastCost == 1) {
+            return array.dest(p / STRIDE);
+        }
+        for (p += STRIDE; p < c.length; p += STRIDE) {
+            long weight = c[p + USABLE_WEIGHT];
+            long cost = c[p + ACTIVE] + 1;
+            if (cost == 1 && weight != 0) {
+                return array.dest(p / STRIDE); // idle: wins outright
             }
-            int active = d.activeConns();
-            if (active == 0) {
-                return d;
-            }
-            long cost = active + 1L;
-            if (least == null || leastCost * weight > cost * leastWeight) {
-                least = d;
+            // a weight-0 or overloaded server (usable weight 0) never wins the strict comparison
+            if (leastCost * weight > cost * leastWeight) {
+                least = p;
                 leastCost = cost;
                 leastWeight = weight;
             }
         }
-        return least;
+        return array.dest(least / STRIDE);
     }
 }

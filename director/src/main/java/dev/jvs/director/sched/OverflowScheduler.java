@@ -1,8 +1,11 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
-import java.util.List;
+import static dev.jvs.director.rules.DestArray.ACTIVE;
+import static dev.jvs.director.rules.DestArray.STRIDE;
+import static dev.jvs.director.rules.DestArray.USABLE_WEIGHT;
 
 /**
  * ovf: the highest-weight server that still has room, ties to the earlier one. A server has room while its
@@ -19,20 +22,17 @@ final class OverflowScheduler implements Scheduler {
 
     @Override
     public Dest schedule(ScheduleContext ctx) {
-        List<Dest> dests = ctx.dests();
-        Dest highest = null;
-        int highestWeight = 0;
-        for (int i = 0, n = dests.size(); i < n; i++) {
-            Dest d = dests.get(i);
-            int weight = d.weight();
-            if (d.overloaded() || weight == 0 || d.activeConns() > weight) {
-                continue;
-            }
-            if (highest == null || weight > highestWeight) {
-                highest = d;
+        DestArray array = ctx.array();
+        long[] c = array.cells();
+        int highest = -1;
+        long highestWeight = 0; // a winner needs a positive weight (0 also stands for overloaded)
+        for (int p = 0; p < c.length; p += STRIDE) {
+            long weight = c[p + USABLE_WEIGHT];
+            if (weight > highestWeight && c[p + ACTIVE] <= weight) {
+                highest = p;
                 highestWeight = weight;
             }
         }
-        return highest;
+        return highest < 0 ? null : array.dest(highest / STRIDE);
     }
 }

@@ -1,6 +1,7 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
 import java.util.List;
 
@@ -45,16 +46,15 @@ final class RoundRobinScheduler implements Scheduler {
 
     @Override
     public Dest schedule(ScheduleContext ctx) {
-        List<Dest> dests = ctx.dests();
-        int n = dests.size();
+        DestArray array = ctx.array();
+        int n = array.size();
         // Starting "before the head" visits 0..n-1, which is the same walk as starting at n-1.
-        int start = cursor == HEAD ? n - 1 : cursor;
+        int i = cursor == HEAD ? n - 1 : cursor;
         for (int step = 1; step <= n; step++) {
-            int i = (start + step) % n;
-            Dest d = dests.get(i);
-            if (d.weight() > 0 && !d.overloaded()) {
+            i = i + 1 == n ? 0 : i + 1;
+            if (array.usableWeight(i) > 0) {
                 cursor = i;
-                return d;
+                return array.dest(i);
             }
         }
         return null;

@@ -1,13 +1,16 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
-import java.util.List;
+import static dev.jvs.director.rules.DestArray.ACTIVE;
+import static dev.jvs.director.rules.DestArray.STRIDE;
+import static dev.jvs.director.rules.DestArray.USABLE_WEIGHT;
 
 /**
  * sed: wlc's procedure with the expected delay (active + 1) / weight as the cost; inactive connections do not
- * count. The first non-overloaded server with a positive weight seeds the search; later weight-0 servers can
- * never win the strict cross-multiplied comparison.
+ * count. The first non-overloaded server with a positive weight seeds the search; later weight-0 or overloaded
+ * servers (usable weight 0) can never win the strict cross-multiplied comparison.
  */
 final class ShortestExpectedDelayScheduler implements Scheduler {
 
@@ -20,35 +23,27 @@ final class ShortestExpectedDelayScheduler implements Scheduler {
 
     @Override
     public Dest schedule(ScheduleContext ctx) {
-        List<Dest> dests = ctx.dests();
-        int n = dests.size();
-        int i = 0;
-        Dest least = null;
-        for (; i < n; i++) {
-            Dest d = dests.get(i);
-            if (!d.overloaded() && d.weight() > 0) {
-                least = d;
-                break;
-            }
+        DestArray array = ctx.array();
+        long[] c = array.cells();
+        int p = 0;
+        while (p < c.length && c[p + USABLE_WEIGHT] <= 0) {
+            p += STRIDE;
         }
-        if (least == null) {
+        if (p >= c.length) {
             return null;
         }
-        long leastCost = least.activeConns() + 1L;
-        long leastWeight = least.weight();
-        for (i = i + 1; i < n; i++) {
-            Dest d = dests.get(i);
-            if (d.overloaded()) {
-                continue;
-            }
-            long cost = d.activeConns() + 1L;
-            long weight = d.weight();
+        int least = p;
+        long leastCost = c[p + ACTIVE] + 1;
+        long leastWeight = c[p + USABLE_WEIGHT];
+        for (p += STRIDE; p < c.length; p += STRIDE) {
+            long cost = c[p + ACTIVE] + 1;
+            long weight = c[p + USABLE_WEIGHT];
             if (leastCost * weight > cost * leastWeight) {
-                least = d;
+                least = p;
                 leastCost = cost;
                 leastWeight = weight;
             }
         }
-        return least;
+        return array.dest(least / STRIDE);
     }
 }

@@ -1,9 +1,13 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
-import java.util.List;
 import java.util.SplittableRandom;
+
+import static dev.jvs.director.rules.DestArray.OVERHEAD;
+import static dev.jvs.director.rules.DestArray.STRIDE;
+import static dev.jvs.director.rules.DestArray.USABLE_WEIGHT;
 
 /**
  * twos, power of two choices: two servers are drawn by weight, each from a uniform number in 0..total
@@ -15,6 +19,10 @@ final class TwoChoicesScheduler implements Scheduler {
     static final String NAME = "twos";
 
     private final SplittableRandom random;
+    /** Running sums of the usable weights of {@link #summed}, valid while its weights have not changed. */
+    private long[] sums = new long[8];
+    private DestArray summed;
+    private int summedChanges;
 
     TwoChoicesScheduler(SplittableRandom random) {
         this.random = random;
@@ -27,49 +35,61 @@ final class TwoChoicesScheduler implements Scheduler {
 
     @Override
     public Dest schedule(ScheduleContext ctx) {
-        List<Dest> dests = ctx.dests();
-        int n = dests.size();
-        long total = 0;
-        for (int i = 0; i < n; i++) {
-            Dest d = dests.get(i);
-            if (eligible(d)) {
-                total += d.weight();
-            }
+        DestArray array = ctx.array();
+        long[] c = array.cells();
+        if (array != summed || array.usableWeightChanges() != summedChanges) {
+            sumWeights(array);
         }
+        int n = array.size();
+        long total = n == 0 ? 0 : sums[n - 1];
         if (total == 0) {
             return null;
         }
-        long draw1 = nextUnsigned() % (total + 1);
-        long draw2 = nextUnsigned() % (total + 1);
-        Dest choice1 = null;
-        Dest choice2 = null;
-        for (int i = 0; i < n && (choice1 == null || choice2 == null); i++) {
-            Dest d = dests.get(i);
-            if (!eligible(d)) {
-                continue;
-            }
-            int weight = d.weight();
-            draw1 -= weight;
-            draw2 -= weight;
-            if (draw1 <= 0 && choice1 == null) {
-                choice1 = d;
-            }
-            if (draw2 <= 0 && choice2 == null) {
-                choice2 = d;
-            }
+        int choice1 = firstReaching(nextUnsigned() % (total + 1), n);
+        int choice2 = firstReaching(nextUnsigned() % (total + 1), n);
+        int p1 = choice1 * STRIDE;
+        int p2 = choice2 * STRIDE;
+        long weight1 = c[p1 + USABLE_WEIGHT];
+        long weight2 = c[p2 + USABLE_WEIGHT];
+        if (weight2 * c[p1 + OVERHEAD] > weight1 * c[p2 + OVERHEAD]) {
+            return array.dest(choice2);
         }
-        if (choice1 == null || choice2 == null) {
-            // an overload flag flipped between the two walks (connections move it from other threads)
-            return choice1 != null ? choice1 : choice2;
-        }
-        if ((long) choice2.weight() * choice1.overhead() > (long) choice1.weight() * choice2.overhead()) {
-            return choice2;
-        }
-        return choice1;
+        return array.dest(choice1);
     }
 
-    private static boolean eligible(Dest d) {
-        return !d.overloaded() && d.weight() > 0;
+    /** Running sums of the usable weights in list order, so a draw finds its server by binary search. */
+    private void sumWeights(DestArray array) {
+        int changes = array.usableWeightChanges(); // before the weights: a later change is seen next time
+        int n = array.size();
+        if (sums.length < n) {
+            sums = new long[Math.max(n, 2 * sums.length)];
+        }
+        long[] c = array.cells();
+        long sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += c[i * STRIDE + USABLE_WEIGHT];
+            sums[i] = sum;
+        }
+        summed = array;
+        summedChanges = changes;
+    }
+
+    /**
+     * The server the kernel's walk stops at: it subtracts each usable weight from the draw and takes the first
+     * server that brings it to 0 or below, i.e. the first whose running sum reaches the draw (at least 1, so a
+     * draw of 0 takes the first usable server, not a weight-0 one before it).
+     */
+    private int firstReaching(long draw, int n) {
+        long target = Math.max(draw, 1);
+        // Binary search with a fixed number of steps and a select instead of a branch: the draws are random, so
+        // a branching search would mispredict at every other step.
+        int base = 0;
+        for (int len = n; len > 1; ) {
+            int half = len >>> 1;
+            base = sums[base + half] < target ? base + half : base;
+            len -= half;
+        }
+        return sums[base] < target ? base + 1 : base;
     }
 
     /** A uniform unsigned 32-bit draw, like get_random_u32(). */

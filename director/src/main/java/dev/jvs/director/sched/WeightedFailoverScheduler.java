@@ -1,8 +1,10 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
-import java.util.List;
+import static dev.jvs.director.rules.DestArray.STRIDE;
+import static dev.jvs.director.rules.DestArray.USABLE_WEIGHT;
 
 /** fo: the non-overloaded server with the highest weight; ties keep the earlier one; loads are ignored. */
 final class WeightedFailoverScheduler implements Scheduler {
@@ -16,17 +18,17 @@ final class WeightedFailoverScheduler implements Scheduler {
 
     @Override
     public Dest schedule(ScheduleContext ctx) {
-        List<Dest> dests = ctx.dests();
-        Dest highest = null;
-        int highestWeight = 0; // so a winner needs a positive weight
-        for (int i = 0, n = dests.size(); i < n; i++) {
-            Dest d = dests.get(i);
-            int weight = d.weight();
-            if (!d.overloaded() && weight > highestWeight) {
-                highest = d;
+        DestArray array = ctx.array();
+        long[] c = array.cells();
+        int highest = -1;
+        long highestWeight = 0; // so a winner needs a positive weight
+        for (int p = 0; p < c.length; p += STRIDE) {
+            long weight = c[p + USABLE_WEIGHT];
+            if (weight > highestWeight) {
+                highest = p;
                 highestWeight = weight;
             }
         }
-        return highest;
+        return highest < 0 ? null : array.dest(highest / STRIDE);
     }
 }

@@ -1,12 +1,16 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
-import java.util.List;
+import static dev.jvs.director.rules.DestArray.OVERHEAD;
+import static dev.jvs.director.rules.DestArray.STRIDE;
+import static dev.jvs.director.rules.DestArray.USABLE_WEIGHT;
 
 /**
  * wlc: the smallest overhead/weight wins, compared by cross-multiplying in 64 bits. Only the first candidate
- * needs a positive weight; a later weight-0 server can never win the strict comparison.
+ * needs a positive weight; a later weight-0 server can never win the strict comparison, and neither can an
+ * overloaded one, whose usable weight is 0.
  */
 final class WeightedLeastConnectionScheduler implements Scheduler {
 
@@ -19,39 +23,31 @@ final class WeightedLeastConnectionScheduler implements Scheduler {
 
     @Override
     public Dest schedule(ScheduleContext ctx) {
-        return leastLoaded(ctx.dests());
+        return leastLoaded(ctx.array());
     }
 
     /** The wlc rule over a whole list; lblc and lblcr fall back to it. */
-    static Dest leastLoaded(List<Dest> dests) {
-        int n = dests.size();
-        int i = 0;
-        Dest least = null;
-        for (; i < n; i++) {
-            Dest d = dests.get(i);
-            if (!d.overloaded() && d.weight() > 0) {
-                least = d;
-                break;
-            }
+    static Dest leastLoaded(DestArray array) {
+        long[] c = array.cells();
+        int p = 0;
+        while (p < c.length && c[p + USABLE_WEIGHT] <= 0) {
+            p += STRIDE;
         }
-        if (least == null) {
+        if (p >= c.length) {
             return null;
         }
-        long leastOverhead = least.overhead();
-        long leastWeight = least.weight();
-        for (i = i + 1; i < n; i++) {
-            Dest d = dests.get(i);
-            if (d.overloaded()) {
-                continue;
-            }
-            long overhead = d.overhead();
-            long weight = d.weight();
+        int least = p;
+        long leastOverhead = c[p + OVERHEAD];
+        long leastWeight = c[p + USABLE_WEIGHT];
+        for (p += STRIDE; p < c.length; p += STRIDE) {
+            long overhead = c[p + OVERHEAD];
+            long weight = c[p + USABLE_WEIGHT];
             if (leastOverhead * weight > overhead * leastWeight) {
-                least = d;
+                least = p;
                 leastOverhead = overhead;
                 leastWeight = weight;
             }
         }
-        return least;
+        return array.dest(least / STRIDE);
     }
 }

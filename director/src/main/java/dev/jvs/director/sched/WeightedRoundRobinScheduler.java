@@ -1,6 +1,7 @@
 package dev.jvs.director.sched;
 
 import dev.jvs.director.rules.Dest;
+import dev.jvs.director.rules.DestArray;
 
 import java.util.List;
 
@@ -65,8 +66,8 @@ final class WeightedRoundRobinScheduler implements Scheduler {
         if (mw == 0) {
             return null;
         }
-        List<Dest> dests = ctx.dests();
-        int n = dests.size();
+        DestArray array = ctx.array();
+        int n = array.size();
         int last = cursor;
         int stop = NO_STOP;
         boolean lastPass = false;
@@ -74,10 +75,9 @@ final class WeightedRoundRobinScheduler implements Scheduler {
         int i = cursor;
         while (true) {
             for (i = i + 1; i < n; i++) {
-                Dest d = dests.get(i);
-                if (!d.overloaded() && d.weight() >= cw) {
+                if (array.usableWeight(i) >= cw) { // cw >= 1: an overloaded server (usable 0) never qualifies
                     cursor = i;
-                    return d;
+                    return array.dest(i);
                 }
                 if (i == stop) {
                     cursor = i;

@@ -46,9 +46,13 @@ class UdpNatTest {
     private ServiceKey vip;
     private NatProxy nat;
 
+    private static final int WORKERS = 2;
+    private Transport transport;
+
     private void start(Transport transport) throws IOException {
+        this.transport = transport;
         EventLoopGroup acceptors = transport.newGroup(1);
-        EventLoopGroup workers = transport.newGroup(2);
+        EventLoopGroup workers = transport.newGroup(WORKERS);
         closeLast.add(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         closeLast.add(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         nat = new NatProxy(transport, acceptors, workers, rules, connections,
@@ -160,6 +164,63 @@ class UdpNatTest {
     }
 
     @Test
+    void onePacketReusesItsUpstreamSocketsInsteadOfOpeningOnePerDatagram() throws Exception {
+        start(Transport.best());
+        apply(rules, addService(new ServiceConfig(vip, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null,
+                true, 0)));
+        addServers("A", "B");
+        try (Client client = new Client()) {
+            client.ask("warm-up");
+            long fdsBefore = openFds();
+            for (int i = 0; i < 1000; i++) {
+                client.ask("q" + i);
+            }
+            // One client, one datagram at a time: one upstream socket per real server carries them all.
+            assertEquals(1, servers.get(0).sourcePorts.size(), "A saw " + servers.get(0).sourcePorts);
+            assertEquals(1, servers.get(1).sourcePorts.size(), "B saw " + servers.get(1).sourcePorts);
+            assertTrue(openFds() <= fdsBefore + 2, "open fds: " + fdsBefore + " before, " + openFds() + " after");
+        }
+        assertEquals(500, dest("A").stats().conns(), "rr alternates, one connection per datagram");
+        assertEquals(501, dest("B").stats().conns());
+        assertEquals(0, dest("A").inactiveConns() + dest("B").inactiveConns());
+    }
+
+    @Test
+    void onePacketRepliesReachTheirOwnClientsUnderConcurrency() throws Exception {
+        start(Transport.best());
+        apply(rules, addService(new ServiceConfig(vip, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null,
+                true, 0)));
+        addServers("A", "B");
+        // awaitBound saw one SO_REUSEPORT socket per event loop (io_uring, epoll) on the VIP
+        int clients = 16;
+        int queries = 50;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
+        try {
+            List<java.util.concurrent.Future<Integer>> results = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int id = c;
+                results.add(pool.submit(() -> {
+                    try (Client client = new Client()) {
+                        for (int q = 0; q < queries; q++) {
+                            client.ask("client" + id + "-query" + q); // checks the reply echoes this very query
+                        }
+                    }
+                    return queries;
+                }));
+            }
+            int answered = 0;
+            for (java.util.concurrent.Future<Integer> r : results) answered += r.get(60, TimeUnit.SECONDS);
+            assertEquals(clients * queries, answered);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(clients * queries, dest("A").stats().conns() + dest("B").stats().conns());
+        assertEquals(0, dest("A").inactiveConns() + dest("B").inactiveConns());
+        int upstreamPorts = servers.get(0).sourcePorts.size() + servers.get(1).sourcePorts.size();
+        assertTrue(upstreamPorts <= 2 * 2 * clients, "at most one socket per datagram in flight: " + upstreamPorts);
+    }
+
+    @Test
     void aDeletedRealServerKeepsItsSessionsButGetsNoNewOnes() throws Exception {
         start(Transport.best());
         rrServiceWith("A", "B");
@@ -228,11 +289,14 @@ class UdpNatTest {
     }
 
     /**
-     * Waits until the listener is bound (binding is asynchronous). Asked of the proxy, not probed by binding
-     * the port: a probe holding the port for a moment could make the listener's own bind fail.
+     * Waits until the service's sockets are bound (binding is asynchronous): one per event loop with
+     * SO_REUSEPORT, one with NIO, as /proc/net/udp lists them. Asked of the proxy and the kernel, not probed by
+     * binding the port: a probe holding the port for a moment could make the listener's own bind fail.
      */
     private void awaitBound() throws InterruptedException {
-        awaitTrue(() -> nat.listening(vip), "the VIP is bound");
+        long sockets = transport == Transport.NIO ? 1 : WORKERS;
+        awaitTrue(() -> nat.listening(vip) && boundUdpSockets(vip.port()) == sockets,
+                "the VIP is bound by " + sockets + " socket(s)");
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
@@ -260,9 +324,34 @@ class UdpNatTest {
         }
     }
 
+    /** This JVM's open file descriptors (the director runs in it). */
+    private static long openFds() throws IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    /** UDP sockets bound to {@code port} on this host (the native transports open IPv6 sockets), from /proc. */
+    private static long boundUdpSockets(int port) {
+        String local = String.format(":%04X", port);
+        long n = 0;
+        for (String table : List.of("/proc/net/udp", "/proc/net/udp6")) {
+            try {
+                n += java.nio.file.Files.readAllLines(java.nio.file.Path.of(table)).stream()
+                        .filter(line -> line.trim().split("\\s+")[1].endsWith(local))
+                        .count();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        return n;
+    }
+
     /** A real server that answers every datagram with {@code NAME:payload}. */
     private static final class NamedServer implements AutoCloseable {
         final String name;
+        /** The source ports the director's datagrams came from. */
+        final java.util.Set<Integer> sourcePorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private final DatagramSocket socket;
         private final Thread thread;
 
@@ -284,6 +373,7 @@ class UdpNatTest {
                 try {
                     DatagramPacket in = new DatagramPacket(buf, buf.length);
                     socket.receive(in);
+                    sourcePorts.add(in.getPort());
                     byte[] answer = (name + ":" + new String(in.getData(), 0, in.getLength(), StandardCharsets.UTF_8))
                             .getBytes(StandardCharsets.UTF_8);
                     socket.send(new DatagramPacket(answer, answer.length, in.getSocketAddress()));
@@ -310,15 +400,20 @@ class UdpNatTest {
 
         /** Sends {@code payload} to the VIP; the name of the real server that answered. */
         String ask(String payload) throws IOException {
-            String answer = askOrNull(payload);
+            String answer = answerWithin(payload, 3000); // generous: the machine may be busy
             assertNotNull(answer, "no answer through the VIP");
             return answer;
         }
 
+        /** The answer, or null when none came within 1 s (what the tests of dropped datagrams wait). */
         String askOrNull(String payload) throws IOException {
+            return answerWithin(payload, 1000);
+        }
+
+        private String answerWithin(String payload, int millis) throws IOException {
             byte[] bytes = payload.getBytes(StandardCharsets.UTF_8);
             socket.send(new DatagramPacket(bytes, bytes.length, vipAddress()));
-            socket.setSoTimeout(1000);
+            socket.setSoTimeout(millis);
             byte[] buf = new byte[2048];
             DatagramPacket in = new DatagramPacket(buf, buf.length);
             try {

@@ -9,18 +9,28 @@ import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.sync.ConnectionAnnouncer;
 import dev.jvs.model.ServiceKey;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The UDP NAT data path of one virtual service: a datagram socket bound on VIP:port whose event loop owns
- * every client session of the service, so the session table needs no lock.
+ * The UDP NAT data path of one virtual service. With epoll or io_uring it is one datagram socket per worker event
+ * loop, all bound on VIP:port with {@code SO_REUSEPORT}: the kernel hashes each client (address and port) to one
+ * of them, so a client's datagrams always reach the same loop, which owns that client's session (or one-packet
+ * exchanges) with no lock. NIO cannot set {@code SO_REUSEPORT}: one socket on one loop.
  */
 public final class UdpNatListener {
 
@@ -29,22 +39,81 @@ public final class UdpNatListener {
 
     private UdpNatListener() {}
 
-    /** Binds the service's socket on one event loop of {@code workers}. */
+    /**
+     * Binds the service's sockets. The returned future is of one socket, bound last, once all others are bound,
+     * so that when it is active the kernel already spreads clients over the final set of sockets (a socket
+     * joining later would move some clients to another loop, and so to a second session). Closing that socket
+     * closes the others: the caller handles the service as one channel.
+     */
     public static ChannelFuture bind(ServiceKey key, Transport transport, EventLoopGroup workers, RuleTable rules,
                                      ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits,
                                      ConnectionAnnouncer announcer) {
+        InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
+        ChannelOption<Boolean> reusePort = reusePortOption(transport);
+        if (reusePort == null) {
+            return bootstrap(key, transport, workers, rules, connections, scheduling, limits, announcer).bind(vip);
+        }
+        List<EventLoop> loops = new ArrayList<>();
+        for (EventExecutor loop : workers) loops.add((EventLoop) loop);
+        ChannelFuture registered = bootstrap(key, transport, loops.get(0), rules, connections, scheduling, limits,
+                announcer).option(reusePort, true).register();
+        Channel last = registered.channel();
+        ChannelPromise all = last.newPromise();
+        List<ChannelFuture> others = new ArrayList<>();
+        for (EventLoop loop : loops.subList(1, loops.size())) {
+            others.add(bootstrap(key, transport, loop, rules, connections, scheduling, limits, announcer)
+                    .option(reusePort, true)
+                    .bind(vip));
+        }
+        last.closeFuture().addListener(f -> {
+            for (ChannelFuture other : others) other.channel().close();
+        });
+        AtomicInteger left = new AtomicInteger(others.size() + 1);
+        Runnable bindLast = () -> last.bind(vip).addListener(done -> {
+            if (done.isSuccess()) {
+                all.trySuccess();
+            } else {
+                all.tryFailure(done.cause());
+                last.close();
+            }
+        });
+        List<ChannelFuture> before = new ArrayList<>(others);
+        before.add(registered);
+        for (ChannelFuture f : before) {
+            f.addListener(done -> {
+                if (!done.isSuccess()) {
+                    if (all.tryFailure(done.cause())) last.close();
+                } else if (left.decrementAndGet() == 0) {
+                    bindLast.run();
+                }
+            });
+        }
+        return all;
+    }
+
+    private static Bootstrap bootstrap(ServiceKey key, Transport transport, EventLoopGroup group, RuleTable rules,
+                                       ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits,
+                                       ConnectionAnnouncer announcer) {
         Bootstrap b = new Bootstrap()
-                .group(workers)
+                .group(group)
                 .channel(transport.datagramChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
-                .handler(new UdpServiceHandler(key, rules, connections, scheduling, transport, limits,
-                        announcer));
+                .handler(new UdpServiceHandler(key, rules, connections, scheduling, transport, limits, announcer));
         if (transport.freebindOption() != null) {
             // As for TCP: the VIP need not be local yet.
             b.option(transport.freebindOption(), true);
         }
-        return b.bind(new InetSocketAddress(key.address(), key.port()));
+        return b;
+    }
+
+    /** The option that lets one socket per event loop share the address, or null (NIO). */
+    private static ChannelOption<Boolean> reusePortOption(Transport transport) {
+        return switch (transport) {
+            case EPOLL -> EpollChannelOption.SO_REUSEPORT;
+            case IO_URING -> IoUringChannelOption.SO_REUSEPORT;
+            case NIO -> null;
+        };
     }
 
     /** An upstream socket on {@code loop}, connected to {@code target}, reading replies into {@code handler}. */

@@ -22,6 +22,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Datagrams arriving on a UDP virtual service. The session table, keyed by client address, is only touched on
@@ -40,6 +42,8 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     private final Scheduling scheduling;
     private final ConnectionAnnouncer announcer;
     private final Map<InetSocketAddress, UdpSession> sessions = new HashMap<>();
+    private OnePacketRelay relay;
+    private ScheduledFuture<?> relaySweep;
 
     UdpServiceHandler(ServiceKey key, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
                       Transport transport, ConnectionLimits limits, ConnectionAnnouncer announcer) {
@@ -74,8 +78,7 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
                     packet.release();
                     return;
                 }
-                OnePacketExchange.start(ctx.channel(), client, dest, UdpNatListener.target(dest, vip.getPort()),
-                        packet.content(), transport, connections);
+                relay(ctx).forward(client, dest, packet.content(), now, replyWindowNanos());
                 return;
             }
             if (!limits.tryAcquire(key, service.config().maxConns())) {
@@ -93,6 +96,25 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
         }
         session.forward(packet.content(), now);
         announcer.packetIn(session.entry()); // each client datagram counts for sync (its template follows)
+    }
+
+    private OnePacketRelay relay(ChannelHandlerContext ctx) {
+        if (relay == null) {
+            relay = new OnePacketRelay(ctx.channel(), transport, vip.getPort());
+            relaySweep = ctx.channel().eventLoop().scheduleAtFixedRate(() -> relay.sweep(System.nanoTime()),
+                    1, 1, TimeUnit.SECONDS);
+        }
+        return relay;
+    }
+
+    private long replyWindowNanos() {
+        return TimeUnit.SECONDS.toNanos(Math.min(OnePacketRelay.REPLY_WINDOW_SECONDS,
+                connections.timeouts().get().udp()));
+    }
+
+    /** One-packet upstream sockets open on this service socket, for tests. */
+    int onePacketSockets() {
+        return relay == null ? 0 : relay.openSockets();
     }
 
     private UdpSession open(Channel listener, InetSocketAddress client, Connection entry, long now) {
@@ -114,6 +136,10 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         // The service was deleted (or stopped being a NAT service): its sessions end with it.
         for (UdpSession session : new ArrayList<>(sessions.values())) session.close();
+        if (relay != null) {
+            relaySweep.cancel(false);
+            relay.closeAll();
+        }
         ctx.fireChannelInactive();
     }
 
