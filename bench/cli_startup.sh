@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# CLI start-up: median wall time of N (default 50) `ipvsadm -Ln` calls against a running director, without the
-# class-data-sharing archive (JVS_CLI_CDS=0: the JDK's default archive only) and with it.
+# CLI start-up: median wall time and median CPU time (user+sys) of N (default 50) `ipvsadm -Ln` calls against a
+# running director, without the class-data-sharing archive (JVS_CLI_CDS=0: the JDK's default archive only) and
+# with it. CPU time says more than wall time on a busy machine.
 #
 #   bench/cli_startup.sh                         # bin/ipvsadm, 50 calls each way
 #   CALLS=20 IPVSADM=/usr/sbin/jvs-ipvsadm bench/cli_startup.sh
@@ -25,19 +26,19 @@ DIRECTOR_PID=$!
 for _ in $(seq 100); do grep -q "jvs-director ready" "$TMP/director.log" && break; sleep 0.1; done
 grep -q "jvs-director ready" "$TMP/director.log" || { cat "$TMP/director.log"; exit 1; }
 
-# median of CALLS wall times in milliseconds
+# "median wall ms, median CPU (user+sys) ms" of CALLS calls, from bash's own timing of each child
 measure() {
-    local times=()
+    local walls=() cpus=() r u s TIMEFORMAT='%3R %3U %3S'
     for _ in $(seq "$CALLS"); do
-        local start end
-        start=$(date +%s%N)
-        "$IPVSADM" -Ln > /dev/null
-        end=$(date +%s%N)
-        times+=($(( (end - start) / 1000000 )))
+        read -r r u s < <({ time "$IPVSADM" -Ln > /dev/null 2>&1; } 2>&1)
+        walls+=("$r") cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')")
     done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'
+    echo "$(median "${walls[@]}") $(median "${cpus[@]}")"
+}
+median() { # of seconds, printed in milliseconds
+    printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {printf "%.0f", 1000 * (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'
 }
 "$IPVSADM" -Ln > /dev/null   # page cache warm for both runs
-before=$(JVS_CLI_CDS=0 measure)
-after=$(measure)
-echo "cli_startup $(date +%Y%m%d-%H%M%S): median of $CALLS '$(basename "$IPVSADM") -Ln': without CLI archive ${before} ms, with it ${after} ms (load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"
+read -r before before_cpu < <(JVS_CLI_CDS=0 measure)
+read -r after after_cpu < <(measure)
+echo "cli_startup $(date +%Y%m%d-%H%M%S): median of $CALLS '$(basename "$IPVSADM") -Ln': without CLI archive ${before} ms (CPU ${before_cpu} ms), with it ${after} ms (CPU ${after_cpu} ms) (load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs)"

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -22,6 +23,10 @@ class CliArchiveIT {
         String log = classLoads("1");
         assertTrue(log.contains("dev.jvs.cli.Ipvsadm source: shared objects file"), log);
         assertTrue(log.contains("dev.jvs.ipvsadm.IpvsadmParser source: shared objects file"), log);
+        // The training covers the whole call: no class read from a jar (each costs a jar lookup and a bytecode
+        // check), and none of Netty (the CLI speaks over the JDK's own Unix socket channel).
+        assertFalse(log.contains("source: file:"), log);
+        assertFalse(log.contains("io.netty"), log);
         String without = classLoads("0");
         assertTrue(without.contains("dev.jvs.cli.Ipvsadm source: file:"), "JVS_CLI_CDS=0 runs without it:\n" + without);
     }

@@ -15,6 +15,10 @@ public final class ControlSocket {
      * {@code $XDG_RUNTIME_DIR/jvs.sock}; else {@code /tmp/jvs-$UID.sock}.
      */
     public static Path defaultPath() {
+        String explicit = System.getenv(ENV);
+        if (explicit != null && !explicit.isEmpty()) return Path.of(explicit);
+        // The uid only when $JVS_SOCKET is unset: finding it loads a JDK module's native library, which a
+        // short-lived ipvsadm call given the socket can skip.
         return defaultPath(System.getenv(), uid());
     }
 

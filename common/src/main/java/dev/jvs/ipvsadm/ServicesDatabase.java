@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.StringTokenizer;
 
 /**
  * The services database ({@code /etc/services}): port names for listings and for addresses such as
@@ -20,17 +21,26 @@ public final class ServicesDatabase {
 
     public static final Path SYSTEM_PATH = Path.of("/etc/services");
 
+    private static final ServicesDatabase SYSTEM = new ServicesDatabase();
+
     private final Map<String, Integer> portsByName = new HashMap<>();
     private final Map<String, String> namesByPort = new HashMap<>();
 
     private ServicesDatabase() {
     }
 
-    /** The system's database, read once on first use. */
-    public static ServicesDatabase system() { return SystemHolder.INSTANCE; }
+    /**
+     * The system's database. The file is read on the first lookup, not here: most ipvsadm calls ({@code -Ln},
+     * numeric addresses) never need it, and each call is a new JVM.
+     */
+    public static ServicesDatabase system() { return SYSTEM; }
 
     private static final class SystemHolder {
-        static final ServicesDatabase INSTANCE = load(SYSTEM_PATH);
+        static final ServicesDatabase LOADED = load(SYSTEM_PATH);
+    }
+
+    private ServicesDatabase tables() {
+        return this == SYSTEM ? SystemHolder.LOADED : this;
     }
 
     /** Reads a services file; a missing or unreadable file gives an empty database (everything numeric). */
@@ -47,7 +57,11 @@ public final class ServicesDatabase {
         ServicesDatabase db = new ServicesDatabase();
         for (String line : text.split("\n")) {
             int hash = line.indexOf('#');
-            String[] fields = (hash >= 0 ? line.substring(0, hash) : line).trim().split("\\s+");
+            // Whitespace-separated fields without a regex (String.split("\\s+") would start the JDK's
+            // method-handle machinery in every short-lived CLI call that names a port).
+            StringTokenizer tokens = new StringTokenizer(hash >= 0 ? line.substring(0, hash) : line, " \t\r\f\u000B");
+            String[] fields = new String[tokens.countTokens()];
+            for (int i = 0; i < fields.length; i++) fields[i] = tokens.nextToken();
             if (fields.length < 2) continue;
             int slash = fields[1].indexOf('/');
             if (slash <= 0) continue;
@@ -71,13 +85,13 @@ public final class ServicesDatabase {
     /** Port of a service name or alias for a protocol; empty for an unknown name or a null protocol. */
     public OptionalInt port(String name, Protocol protocol) {
         if (protocol == null) return OptionalInt.empty();
-        Integer port = portsByName.get(name + "/" + protocol.servicesName());
+        Integer port = tables().portsByName.get(name + "/" + protocol.servicesName());
         return port == null ? OptionalInt.empty() : OptionalInt.of(port);
     }
 
     /** Name of a port for a protocol; empty if none or the protocol is null (fwmark services). */
     public Optional<String> name(int port, Protocol protocol) {
         if (protocol == null) return Optional.empty();
-        return Optional.ofNullable(namesByPort.get(port + "/" + protocol.servicesName()));
+        return Optional.ofNullable(tables().namesByPort.get(port + "/" + protocol.servicesName()));
     }
 }

@@ -75,6 +75,14 @@ class NamesTest {
     }
 
     @Test
+    void servicesFieldsSplitOnAnyWhitespaceRun() {
+        ServicesDatabase db = ServicesDatabase.parse("  ssh \t 22/tcp  secure-shell\t\r\nftp\u000B21/tcp\f\n");
+        assertEquals(22, db.port("secure-shell", Protocol.TCP).getAsInt());
+        assertEquals("ssh", db.name(22, Protocol.TCP).get());
+        assertEquals("ftp", db.name(21, Protocol.TCP).get());
+    }
+
+    @Test
     void systemNamesFallBackToNumbersWithinTheBound() {
         SystemNames names = new SystemNames(TestData.SERVICES);
         InetAddress unnamed = ip("192.0.2.123"); // TEST-NET-1: no PTR record
