@@ -229,7 +229,7 @@ class VrrpConfigParserTest {
                 """);
         Path main = Files.writeString(dir.resolve("keepalived.conf"), "include vrrp.conf\n");
         ConfigException e = assertThrows(ConfigException.class, () -> VrrpConfigParser.parse(KeepalivedConfig.load(main)));
-        assertTrue(e.getMessage().contains(included + ":4: error: priority must be 1..255"), e.getMessage());
+        assertTrue(e.getMessage().contains(included + ":4: error: priority 300 is out of range 1..255"), e.getMessage());
         assertTrue(e.getMessage().contains(included + ":6: error: vrrp_instance VI_2: virtual_router_id is required"),
                 "every bad block is reported, not only the first: " + e.getMessage());
     }
