@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The value parsers of a keepalived.conf, shared by the LVS and the VRRP side: timers in keepalived's units,
@@ -189,6 +190,20 @@ public final class ConfigValues {
         }
         if (inWord) words.add(word.toString());
         return words;
+    }
+
+    /** A script line ({@code notify_up}, {@code misc_path}, ...): the command with its arguments, then USER [GROUP] or USER:GROUP. */
+    public static ScriptDef script(ConfigNode n) throws ConfigException {
+        List<String> argv = argv(required(n, 0));
+        if (argv.isEmpty()) throw ConfigException.at(n, n.keyword() + " needs a script");
+        Optional<String> user = n.arg(1);
+        Optional<String> group = n.arg(2);
+        if (user.isPresent() && user.get().contains(":")) {
+            String u = user.get();
+            user = Optional.of(u.substring(0, u.indexOf(':')));
+            group = Optional.of(u.substring(u.indexOf(':') + 1));
+        }
+        return new ScriptDef(argv, user, group, n.location());
     }
 
     /** keepalived's loose hex: groups separated by spaces, read two digits at a time. */

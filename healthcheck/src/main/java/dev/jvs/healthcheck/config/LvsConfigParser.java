@@ -22,14 +22,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.jvs.healthcheck.config.ConfigValues.address;
 import static dev.jvs.healthcheck.config.ConfigValues.addressRange;
-import static dev.jvs.healthcheck.config.ConfigValues.argv;
+import static dev.jvs.healthcheck.config.ConfigValues.script;
 import static dev.jvs.healthcheck.config.ConfigValues.bool;
-import static dev.jvs.healthcheck.config.ConfigValues.hex;
-import static dev.jvs.healthcheck.config.ConfigValues.hexPattern;
 import static dev.jvs.healthcheck.config.ConfigValues.integer;
 import static dev.jvs.healthcheck.config.ConfigValues.port;
 import static dev.jvs.healthcheck.config.ConfigValues.positiveTimer;
@@ -61,10 +58,6 @@ final class LvsConfigParser {
             "vrrp_instance", "SSL", "net_namespace", "net_namespace_ipvs", "instance", "use_pid_dir",
             "child_wait_time", "linkbeat_use_polling", "include_check");
 
-    private static final Set<String> CHECKERS = Set.of("TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK",
-            "MISC_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK");
-    private static final Set<String> DNS_TYPES =
-            Set.of("A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY");
 
     private final List<ConfigProblem> problems;
 
@@ -498,7 +491,7 @@ final class LvsConfigParser {
                     case "virtualhost" -> virtualhost = Optional.of(required(n, 0));
                     case "smtp_alert" -> { }
                     default -> {
-                        if (CHECKERS.contains(n.keyword())) checkerNodes.add(n);
+                        if (CheckerConfig.isChecker(n.keyword())) checkerNodes.add(n);
                         else unknown(n, "in real_server");
                     }
                 }
@@ -524,11 +517,11 @@ final class LvsConfigParser {
 
     private CheckerDef checker(ConfigNode node, Inherited rs, RealServerConfig server, Duration vsDelayLoop) {
         String type = node.keyword();
-        if (type.equals("FILE_CHECK") || type.equals("BFD_CHECK")) {
+        if (CheckerConfig.UNSUPPORTED.contains(type)) {
             warning(node, type + " is not supported by JVS; checker ignored");
             return null;
         }
-        boolean misc = type.equals("MISC_CHECK");
+        CheckerConfig specific = CheckerConfig.TYPES.get(type).get();
         Duration delayLoop = rs.delayLoop;
         Duration connectTimeout = rs.connectTimeout;
         Integer retry = rs.retry;
@@ -539,33 +532,10 @@ final class LvsConfigParser {
         InetAddress connectIp = server.address();
         int connectPort = server.port();
         Optional<InetAddress> bindTo = Optional.empty();
-        // type-specific
-        List<CheckSpec.Url> urls = new ArrayList<>();
-        Optional<String> checkerVhost = Optional.empty();
-        String httpProtocol = "1.0";
-        Optional<String> sniName = Optional.empty();
-        boolean enableSni = false;
-        String helo = CheckSpec.Smtp.DEFAULT_HELO;
-        ScriptDef miscScript = null;
-        Duration miscTimeout = null;
-        boolean miscDynamic = false;
-        Optional<String> miscUser = Optional.empty();
-        Optional<String> miscGroup = Optional.empty();
-        String dnsType = "SOA";
-        String dnsName = ".";
-        byte[] payload = null;
-        boolean requireReply = false;
-        Optional<String> replyPattern = Optional.empty();
-        int minReply = 0;
-        int maxReply = 255;
-
         for (ConfigNode n : node.children()) {
             String k = n.keyword();
             try {
-                if (misc && Set.of("connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "fwmark",
-                        "connect_timeout").contains(k)) {
-                    throw ConfigException.at(n, k + " is not valid in MISC_CHECK");
-                }
+                if (specific.refusedCommonKeywords().contains(k)) throw ConfigException.at(n, k + " is not valid in " + type);
                 switch (k) {
                     case "connect_ip" -> connectIp = address(n, required(n, 0));
                     case "connect_port" -> connectPort = port(n, required(n, 0));
@@ -584,71 +554,7 @@ final class LvsConfigParser {
                     case "alpha" -> alpha = bool(n, true);
                     case "log_all_failures" -> logAll = bool(n, true);
                     default -> {
-                        switch (type) {
-                            case "HTTP_GET", "SSL_GET" -> {
-                                switch (k) {
-                                    case "url" -> {
-                                        CheckSpec.Url url = url(n);
-                                        if (url != null) urls.add(url);
-                                    }
-                                    case "virtualhost" -> checkerVhost = Optional.of(required(n, 0));
-                                    case "http_protocol" -> {
-                                        httpProtocol = required(n, 0);
-                                        if (!Set.of("1.0", "1.0C", "1.1").contains(httpProtocol)) {
-                                            throw ConfigException.at(n, "invalid http_protocol '" + httpProtocol + "'");
-                                        }
-                                    }
-                                    case "sni_name" -> sniName = Optional.of(required(n, 0));
-                                    case "enable_sni" -> enableSni = bool(n, true);
-                                    case "fast_recovery", "tls_compliant" -> { }
-                                    default -> unknown(n, "in " + type);
-                                }
-                            }
-                            case "SMTP_CHECK" -> {
-                                switch (k) {
-                                    case "helo_name" -> helo = required(n, 0);
-                                    case "host" -> warning(n, "SMTP_CHECK host blocks are deprecated and not supported by JVS; use one SMTP_CHECK per host");
-                                    default -> unknown(n, "in SMTP_CHECK");
-                                }
-                            }
-                            case "MISC_CHECK" -> {
-                                switch (k) {
-                                    case "misc_path" -> miscScript = script(n);
-                                    case "misc_timeout" -> miscTimeout = positiveTimer(n);
-                                    case "misc_dynamic" -> miscDynamic = bool(n, true);
-                                    case "user" -> {
-                                        String u = required(n, 0);
-                                        int colon = u.indexOf(':');
-                                        miscUser = Optional.of(colon < 0 ? u : u.substring(0, colon));
-                                        miscGroup = colon >= 0 ? Optional.of(u.substring(colon + 1)) : n.arg(1);
-                                    }
-                                    default -> unknown(n, "in MISC_CHECK");
-                                }
-                            }
-                            case "DNS_CHECK" -> {
-                                switch (k) {
-                                    case "type" -> {
-                                        dnsType = required(n, 0).toUpperCase(Locale.ROOT);
-                                        if (!DNS_TYPES.contains(dnsType)) throw ConfigException.at(n, "unknown DNS type '" + required(n, 0) + "'");
-                                    }
-                                    case "name" -> dnsName = required(n, 0);
-                                    default -> unknown(n, "in DNS_CHECK");
-                                }
-                            }
-                            case "UDP_CHECK" -> {
-                                switch (k) {
-                                    case "payload" -> payload = hex(n, n.args());
-                                    case "require_reply" -> {
-                                        requireReply = true;
-                                        if (!n.args().isEmpty()) replyPattern = Optional.of(hexPattern(n, n.args()));
-                                    }
-                                    case "min_reply_length" -> minReply = integer(n, required(n, 0), 0, 65535, k);
-                                    case "max_reply_length" -> maxReply = integer(n, required(n, 0), 0, 65535, k);
-                                    default -> unknown(n, "in UDP_CHECK");
-                                }
-                            }
-                            default -> unknown(n, "in " + type);
-                        }
+                        if (!specific.read(n, problems)) unknown(n, "in " + type);
                     }
                 }
             } catch (ConfigException e) {
@@ -657,100 +563,17 @@ final class LvsConfigParser {
         }
 
         Duration loop = delayLoop == null ? DEFAULT_DELAY_LOOP : delayLoop;
-        CheckSpec spec;
-        int defaultRetry = 1;
-        Duration defaultDelayBeforeRetry = Duration.ofSeconds(1);
-        switch (type) {
-            case "TCP_CHECK" -> spec = new CheckSpec.Tcp();
-            case "HTTP_GET", "SSL_GET" -> {
-                if (urls.isEmpty()) {
-                    error(node, type + " has no url; checker removed");
-                    return null;
-                }
-                Optional<String> fallback = checkerVhost.isPresent() ? checkerVhost : rs.virtualhost;
-                List<CheckSpec.Url> resolved = urls.stream().map(u -> u.virtualhost().isPresent() ? u
-                        : new CheckSpec.Url(u.path(), u.digest(), u.statusCodes(), fallback)).toList();
-                spec = new CheckSpec.Http(type.equals("SSL_GET"), resolved, fallback, httpProtocol, sniName, enableSni);
-                defaultDelayBeforeRetry = Duration.ofSeconds(3);
-            }
-            case "SMTP_CHECK" -> spec = new CheckSpec.Smtp(helo);
-            case "MISC_CHECK" -> {
-                if (miscScript == null) {
-                    error(node, "MISC_CHECK has no misc_path; checker removed");
-                    return null;
-                }
-                ScriptDef script = new ScriptDef(miscScript.command(), miscUser, miscGroup, miscScript.location());
-                spec = new CheckSpec.Misc(script, miscTimeout == null ? vsDelayLoop : miscTimeout, miscDynamic);
-                defaultRetry = 0;
-            }
-            case "DNS_CHECK" -> {
-                spec = new CheckSpec.Dns(dnsType, dnsName);
-                defaultRetry = 3;
-                defaultDelayBeforeRetry = loop;
-            }
-            case "UDP_CHECK" -> {
-                if (payload == null) {
-                    payload = new byte[16];
-                    ThreadLocalRandom.current().nextBytes(payload);
-                }
-                spec = new CheckSpec.Udp(payload, requireReply, replyPattern, minReply, maxReply);
-            }
-            case "PING_CHECK" -> spec = new CheckSpec.Ping();
-            default -> throw new IllegalStateException(type);
-        }
-        return new CheckerDef(spec, node.location(), loop,
+        Optional<CheckSpec> spec = specific.build(new CheckerConfig.Context(node, loop, vsDelayLoop, rs.virtualhost, problems));
+        if (spec.isEmpty()) return null;
+        return new CheckerDef(spec.get(), node.location(), loop,
                 connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout,
-                retry == null ? defaultRetry : retry,
-                delayBeforeRetry == null ? defaultDelayBeforeRetry : delayBeforeRetry,
+                retry == null ? specific.defaultRetry() : retry,
+                delayBeforeRetry == null ? specific.defaultDelayBeforeRetry(loop) : delayBeforeRetry,
                 warmup == null ? loop : warmup, alpha, logAll,
                 new InetSocketAddress(connectIp, connectPort), bindTo);
     }
 
-    private CheckSpec.Url url(ConfigNode node) throws ConfigException {
-        String path = null;
-        Optional<String> digest = Optional.empty();
-        StatusCodes codes = StatusCodes.DEFAULT;
-        Optional<String> vhost = Optional.empty();
-        for (ConfigNode n : node.children()) {
-            try {
-                switch (n.keyword()) {
-                    case "path" -> path = required(n, 0);
-                    case "digest" -> {
-                        String hex = required(n, 0).toLowerCase(Locale.ROOT);
-                        if (!hex.matches("[0-9a-f]{32}")) throw ConfigException.at(n, "digest must be 32 hex digits (an MD5), got '" + required(n, 0) + "'");
-                        digest = Optional.of(hex);
-                    }
-                    case "status_code" -> codes = statusCodes(n);
-                    case "virtualhost" -> vhost = Optional.of(required(n, 0));
-                    case "regex", "regex_no_match", "regex_options", "regex_min_offset", "regex_max_offset", "regex_stack" ->
-                            warning(n, n.keyword() + " is not supported by JVS; ignored");
-                    default -> unknown(n, "in url");
-                }
-            } catch (ConfigException e) {
-                problems.addAll(e.problems());
-            }
-        }
-        if (path == null) {
-            error(node, "url has no path; url removed");
-            return null;
-        }
-        return new CheckSpec.Url(path, digest, codes, vhost);
-    }
-
     // ---------------------------------------------------------------- values
-
-    private ScriptDef script(ConfigNode n) throws ConfigException {
-        List<String> argv = argv(required(n, 0));
-        if (argv.isEmpty()) throw ConfigException.at(n, n.keyword() + " needs a script");
-        Optional<String> user = n.arg(1);
-        Optional<String> group = n.arg(2);
-        if (user.isPresent() && user.get().contains(":")) {
-            String u = user.get();
-            user = Optional.of(u.substring(0, u.indexOf(':')));
-            group = Optional.of(u.substring(u.indexOf(':') + 1));
-        }
-        return new ScriptDef(argv, user, group, n.location());
-    }
 
     private static ForwardMethod forwardMethod(ConfigNode n, String text) throws ConfigException {
         return switch (text.toUpperCase(Locale.ROOT)) {
@@ -832,7 +655,7 @@ final class LvsConfigParser {
     }
 
     private void unknown(ConfigNode n, String where) {
-        warning(n, "unknown keyword '" + n.keyword() + "' " + where + (n.block() ? "; its { } block is skipped" : ""));
+        CheckerConfig.unknown(problems, n, where);
     }
 
     private void error(ConfigNode n, String message) {
