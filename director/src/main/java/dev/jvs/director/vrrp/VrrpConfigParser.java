@@ -14,13 +14,16 @@ import java.math.RoundingMode;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -35,8 +38,22 @@ public final class VrrpConfigParser {
     private static final Set<String> LVS_BLOCKS = Set.of("virtual_server", "virtual_server_group", "SSL");
 
     private final List<ConfigProblem> problems = new ArrayList<>();
+    private final Predicate<String> interfaceExists;
+    /** Names of the vrrp_script blocks that were kept: a track_script naming another is ignored, as keepalived does. */
+    private final Set<String> scriptNames = new HashSet<>();
 
-    private VrrpConfigParser() {}
+    private VrrpConfigParser(Predicate<String> interfaceExists) {
+        this.interfaceExists = interfaceExists;
+    }
+
+    /** Whether this host has a network interface of that name (keepalived warns about one it does not have). */
+    public static boolean hostHasInterface(String name) {
+        try {
+            return NetworkInterface.getByName(name) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
 
     /** The VRRP-only reading of a file ({@code --vrrp-conf}): includes are honoured, LVS blocks ignored. */
     public static VrrpConfig load(Path file) throws ConfigException {
@@ -61,10 +78,16 @@ public final class VrrpConfigParser {
      * {@code vrrp_instance}. A line the LVS side already warned about is not warned about twice.
      */
     public static Optional<VrrpConfig> parse(KeepalivedConfig whole) throws ConfigException {
+        return parse(whole, VrrpConfigParser::hostHasInterface);
+    }
+
+    /** As {@link #parse(KeepalivedConfig)}, with the interfaces of another host (tests, --config-test elsewhere). */
+    public static Optional<VrrpConfig> parse(KeepalivedConfig whole, Predicate<String> interfaceExists)
+            throws ConfigException {
         if (whole.blocks("vrrp_instance").isEmpty()) return Optional.empty();
         Set<Location> alreadyReported = whole.problems().stream().map(ConfigProblem::location).collect(Collectors.toSet());
         try {
-            VrrpConfig vrrp = parse(whole.roots());
+            VrrpConfig vrrp = new VrrpConfigParser(interfaceExists).parseAll(whole.roots());
             return Optional.of(vrrp.withWarnings(vrrp.warnings().stream()
                     .filter(w -> !alreadyReported.contains(w.location())).toList()));
         } catch (ConfigException e) {
@@ -75,7 +98,7 @@ public final class VrrpConfigParser {
 
     /** Interprets the top-level nodes; refused with every problem (warnings too) if any is an error. */
     public static VrrpConfig parse(List<ConfigNode> roots) throws ConfigException {
-        return new VrrpConfigParser().parseAll(roots);
+        return new VrrpConfigParser(VrrpConfigParser::hostHasInterface).parseAll(roots);
     }
 
     private VrrpConfig parseAll(List<ConfigNode> roots) throws ConfigException {
@@ -89,9 +112,12 @@ public final class VrrpConfigParser {
         List<VrrpSyncGroupConfig> groups = new ArrayList<>();
         List<VrrpInstanceConfig> instances = new ArrayList<>();
         for (ConfigNode n : roots) {
+            if (n.keyword().equals("vrrp_script")) addOrReport(n, () -> script(n), scripts);
+        }
+        scripts.forEach(sc -> scriptNames.add(sc.name()));
+        for (ConfigNode n : roots) {
             switch (n.keyword()) {
-                case "global_defs" -> { }
-                case "vrrp_script" -> addOrReport(n, () -> script(n), scripts);
+                case "global_defs", "vrrp_script" -> { }
                 case "vrrp_sync_group" -> addOrReport(n, () -> syncGroup(n), groups);
                 case "vrrp_instance" -> addOrReport(n, () -> instance(n, g), instances);
                 default -> {
@@ -222,7 +248,11 @@ public final class VrrpConfigParser {
                 default -> warning(n, "unknown vrrp_script keyword '" + n.keyword() + "'");
             }
         }
-        if (script == null) throw ConfigException.at(block, "vrrp_script " + name + " has no script");
+        if (script == null) {
+            // keepalived warns and drops the block; a track_script naming it is then ignored
+            warning(block, "no script set for vrrp_script " + name + "; vrrp_script removed");
+            return null;
+        }
         return new VrrpScriptConfig(name, script, interval, timeout != null ? timeout : interval, weight, reverse, rise, fall,
                 initFail, user);
     }
@@ -270,7 +300,12 @@ public final class VrrpConfigParser {
         for (ConfigNode n : block.children()) {
             switch (n.keyword()) {
                 case "state" -> state = arg(n, 0).toUpperCase(Locale.ROOT);
-                case "interface" -> ifName = arg(n, 0);
+                case "interface" -> {
+                    ifName = arg(n, 0);
+                    if (!interfaceExists.test(ifName)) {
+                        warning(n, "interface " + ifName + " for vrrp_instance " + name + " doesn't exist");
+                    }
+                }
                 case "virtual_router_id" -> vrid = intIn(n, 1, 255);
                 case "priority" -> priority = intIn(n, 1, 255);
                 case "advert_int" -> advertSeconds = BigDecimal.valueOf(ConfigValues.timer(n).toNanos(), 9);
@@ -336,6 +371,12 @@ public final class VrrpConfigParser {
             authPass = null;
         }
         if (authType == AuthType.PASS && (authPass == null || authPass.isEmpty())) authType = AuthType.NONE;
+        if (authType == AuthType.AH && wantsMaster) {
+            // keepalived clears AH for an instance that starts as MASTER
+            warning(block, where + ": initial state MASTER is incompatible with AH authentication; authentication cleared");
+            authType = AuthType.NONE;
+            authPass = null;
+        }
         if (authType == AuthType.AH) throw ConfigException.at(block, where + ": auth_type AH is not supported by JVS");
         if (authPass != null && authPass.length() > 8) {
             warning(block, where + ": auth_pass truncated to 8 characters");
@@ -385,6 +426,9 @@ public final class VrrpConfigParser {
                 weight = ConfigValues.integer(n, n.args().get(1), -253, 253, "weight");
                 reverse = n.args().size() > 2 && n.args().get(2).equals("reverse");
             }
+            if (!interfaceExists.test(n.keyword())) {
+                warning(n, "tracked interface " + n.keyword() + " doesn't exist");
+            }
             out.add(new TrackedInterface(n.keyword(), weight, reverse));
         }
         return out;
@@ -398,6 +442,10 @@ public final class VrrpConfigParser {
             if (n.args().size() >= 2 && n.args().get(0).equals("weight")) {
                 weight = ConfigValues.integer(n, n.args().get(1), -253, 253, "weight");
                 reverse = n.args().size() > 2 && n.args().get(2).equals("reverse");
+            }
+            if (!scriptNames.contains(n.keyword())) {
+                warning(n, "track script " + n.keyword() + " not found, ignoring");
+                continue;
             }
             out.add(new TrackedScript(n.keyword(), weight, reverse));
         }

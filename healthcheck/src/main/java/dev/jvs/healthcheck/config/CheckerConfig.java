@@ -1,5 +1,6 @@
 package dev.jvs.healthcheck.config;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -43,6 +44,15 @@ abstract class CheckerConfig {
 
     /** The finished spec, or empty (after reporting why) when the block lacks something it needs. */
     abstract Optional<CheckSpec> build(Context context);
+
+    /** Where one check connects, as far as a block says ({@code SMTP_CHECK}'s {@code host} blocks). */
+    record Connection(Optional<InetAddress> connectIp, Optional<Integer> connectPort, Optional<InetAddress> bindTo,
+                      Optional<Duration> connectTimeout) {}
+
+    /** Further targets checked the same way, each as its own checker; none for most checkers. */
+    List<Connection> extraConnections() {
+        return List.of();
+    }
 
     /** Common keywords this checker refuses (MISC_CHECK opens no connection). */
     Set<String> refusedCommonKeywords() {

@@ -5,6 +5,8 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -204,6 +206,22 @@ public final class ConfigValues {
             group = Optional.of(u.substring(u.indexOf(':') + 1));
         }
         return new ScriptDef(argv, user, group, n.location());
+    }
+
+    /**
+     * Whether a script's program exists and may be executed: an absolute path, or a name found on PATH.
+     * keepalived disables a check script it cannot find rather than refusing the file.
+     */
+    public static boolean runnable(List<String> argv) {
+        if (argv.isEmpty()) return false;
+        String program = argv.get(0);
+        if (program.contains("/")) return Files.isRegularFile(Path.of(program)) && Files.isExecutable(Path.of(program));
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : path.split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) return true;
+        }
+        return false;
     }
 
     /** keepalived's loose hex: groups separated by spaces, read two digits at a time. */

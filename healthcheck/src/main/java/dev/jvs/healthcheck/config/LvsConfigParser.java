@@ -47,6 +47,10 @@ final class LvsConfigParser {
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final String DEFAULT_SCHEDULER = "wlc";
 
+    /** Checker keywords that set where a check connects; SMTP_CHECK host blocks matter only without them. */
+    private static final Set<String> CONNECTION_KEYWORDS =
+            Set.of("connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "fwmark", "connect_timeout");
+
     /** Schedulers keepalived accepts ({@code lvs_schedulers[]}). */
     static final Set<String> SCHEDULERS =
             Set.of("rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos");
@@ -507,19 +511,19 @@ final class LvsConfigParser {
         Duration vsDelayLoop = vs.delayLoop == null ? DEFAULT_DELAY_LOOP : vs.delayLoop;
         List<CheckerDef> checkers = new ArrayList<>();
         for (ConfigNode c : checkerNodes) {
-            CheckerDef checker = checker(c, rs, config, vsDelayLoop);
-            if (checker != null) checkers.add(checker);
+            checkers.addAll(checker(c, rs, config, vsDelayLoop));
         }
         return new RealServerDef(config, inhibit, alpha, notifyUp, notifyDown, checkers, node.location());
     }
 
     // ---------------------------------------------------------------- checkers
 
-    private CheckerDef checker(ConfigNode node, Inherited rs, RealServerConfig server, Duration vsDelayLoop) {
+    /** The checker a block describes: none when it is dropped, more than one for SMTP_CHECK host blocks. */
+    private List<CheckerDef> checker(ConfigNode node, Inherited rs, RealServerConfig server, Duration vsDelayLoop) {
         String type = node.keyword();
         if (CheckerConfig.UNSUPPORTED.contains(type)) {
             warning(node, type + " is not supported by JVS; checker ignored");
-            return null;
+            return List.of();
         }
         CheckerConfig specific = CheckerConfig.TYPES.get(type).get();
         Duration delayLoop = rs.delayLoop;
@@ -532,10 +536,12 @@ final class LvsConfigParser {
         InetAddress connectIp = server.address();
         int connectPort = server.port();
         Optional<InetAddress> bindTo = Optional.empty();
+        boolean connectionSet = false;
         for (ConfigNode n : node.children()) {
             String k = n.keyword();
             try {
                 if (specific.refusedCommonKeywords().contains(k)) throw ConfigException.at(n, k + " is not valid in " + type);
+                if (CONNECTION_KEYWORDS.contains(k)) connectionSet = true;
                 switch (k) {
                     case "connect_ip" -> connectIp = address(n, required(n, 0));
                     case "connect_port" -> connectPort = port(n, required(n, 0));
@@ -564,13 +570,24 @@ final class LvsConfigParser {
 
         Duration loop = delayLoop == null ? DEFAULT_DELAY_LOOP : delayLoop;
         Optional<CheckSpec> spec = specific.build(new CheckerConfig.Context(node, loop, vsDelayLoop, rs.virtualhost, problems));
-        if (spec.isEmpty()) return null;
-        return new CheckerDef(spec.get(), node.location(), loop,
-                connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout,
-                retry == null ? specific.defaultRetry() : retry,
-                delayBeforeRetry == null ? specific.defaultDelayBeforeRetry(loop) : delayBeforeRetry,
-                warmup == null ? loop : warmup, alpha, logAll,
-                new InetSocketAddress(connectIp, connectPort), bindTo);
+        if (spec.isEmpty()) return List.of();
+        Duration inheritedTimeout = rs.connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : rs.connectTimeout;
+        List<CheckerConfig.Connection> connections = new ArrayList<>(specific.extraConnections());
+        if (connections.isEmpty() || connectionSet) {
+            connections.add(0, new CheckerConfig.Connection(Optional.of(connectIp), Optional.of(connectPort), bindTo,
+                    Optional.ofNullable(connectTimeout)));
+        } // else: keepalived gives the block's own check the first host's settings
+        List<CheckerDef> checkers = new ArrayList<>();
+        for (CheckerConfig.Connection c : connections) {
+            checkers.add(new CheckerDef(spec.get(), node.location(), loop,
+                    c.connectTimeout().orElse(inheritedTimeout),
+                    retry == null ? specific.defaultRetry() : retry,
+                    delayBeforeRetry == null ? specific.defaultDelayBeforeRetry(loop) : delayBeforeRetry,
+                    warmup == null ? loop : warmup, alpha, logAll,
+                    new InetSocketAddress(c.connectIp().orElse(server.address()), c.connectPort().orElse(server.port())),
+                    c.bindTo()));
+        }
+        return checkers;
     }
 
     // ---------------------------------------------------------------- values

@@ -42,6 +42,12 @@ final class MiscCheckConfig extends CheckerConfig {
             error(context.problems(), context.node(), "MISC_CHECK has no misc_path; checker removed");
             return Optional.empty();
         }
+        if (!ConfigValues.runnable(script.command())) {
+            context.problems().add(new ConfigProblem(ConfigProblem.Severity.NOTE, script.location(),
+                    "MISC_CHECK script " + script.command().get(0)
+                            + " not found or not executable; checker disabled, as keepalived does"));
+            return Optional.empty();
+        }
         ScriptDef withUser = new ScriptDef(script.command(), user, group, script.location());
         return Optional.of(new CheckSpec.Misc(withUser, timeout == null ? context.vsDelayLoop() : timeout, dynamic));
     }

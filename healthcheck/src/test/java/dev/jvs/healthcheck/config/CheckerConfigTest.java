@@ -61,4 +61,60 @@ class CheckerConfigTest {
         assertEquals(List.of("/bin/true", "x"), misc.script().command());
         assertEquals(2, misc.timeout().toSeconds());
     }
+
+    @Test
+    void smtpHostBlocksAreEachTheirOwnCheck(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        KeepalivedConfig config = load(dir, """
+                        SMTP_CHECK {
+                            retry 2
+                            host {
+                                connect_ip 10.0.2.1
+                            }
+                            host {
+                                connect_ip 10.0.2.2
+                                connect_port 587
+                                connect_timeout 2
+                            }
+                        }
+                """);
+        assertEquals(List.of(
+                "8: note: SMTP_CHECK host blocks are deprecated; this host is checked as its own SMTP_CHECK",
+                "11: note: SMTP_CHECK host blocks are deprecated; this host is checked as its own SMTP_CHECK"),
+                messages(config));
+        List<CheckerDef> checks = config.virtualServers().get(0).realServers().get(0).checkers();
+        // no connection setting outside the hosts: the block's own check takes the first host's
+        assertEquals(List.of("/10.0.2.1:80", "/10.0.2.2:587"), checks.stream().map(c -> c.target().toString()).toList());
+        assertEquals(List.of(5L, 2L), checks.stream().map(c -> c.connectTimeout().toSeconds()).toList());
+        assertEquals(List.of(2, 2), checks.stream().map(CheckerDef::retry).toList());
+    }
+
+    @Test
+    void withItsOwnConnectionSettingsTheBlockChecksTheRealServerToo(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        KeepalivedConfig config = load(dir, """
+                        SMTP_CHECK {
+                            connect_timeout 10
+                            host {
+                                connect_ip 10.0.2.1
+                            }
+                        }
+                """);
+        List<CheckerDef> checks = config.virtualServers().get(0).realServers().get(0).checkers();
+        assertEquals(List.of("/10.0.1.1:80", "/10.0.2.1:80"), checks.stream().map(c -> c.target().toString()).toList());
+        assertEquals(List.of(10L, 5L), checks.stream().map(c -> c.connectTimeout().toSeconds()).toList());
+    }
+
+    @Test
+    void aMiscCheckWhoseScriptIsMissingIsDisabledAsKeepalivedDoes(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        KeepalivedConfig config = load(dir, """
+                        MISC_CHECK {
+                            misc_path "/nonexistent/check.sh arg"
+                        }
+                """);
+        assertEquals(List.of("7: note: MISC_CHECK script /nonexistent/check.sh not found or not executable; "
+                + "checker disabled, as keepalived does"), messages(config));
+        assertEquals(List.of(), config.virtualServers().get(0).realServers().get(0).checkers());
+        assertEquals(false, config.scriptSecurityViolation());
+    }
 }
