@@ -101,6 +101,11 @@ public final class HealthChecks implements AutoCloseable {
      * part is checked too when the file has a {@code vrrp_instance}, as the director would then run it.
      */
     public static int configTest(Path file, PrintStream out) {
+        return configTest(file, out, VrrpConfigParser::hostHasInterface);
+    }
+
+    /** As {@link #configTest(Path, PrintStream)}, judging interface names with {@code interfaceExists}. */
+    public static int configTest(Path file, PrintStream out, java.util.function.Predicate<String> interfaceExists) {
         if (!Files.isReadable(file)) {
             out.println(file + ": cannot read the configuration file");
             return CONFIG_CANNOT_RUN;
@@ -108,7 +113,7 @@ public final class HealthChecks implements AutoCloseable {
         KeepalivedConfig config = KeepalivedConfig.load(file);
         List<ConfigProblem> problems = new ArrayList<>(config.problems());
         try {
-            VrrpConfigParser.parse(config).ifPresent(vrrp -> problems.addAll(vrrp.warnings()));
+            VrrpConfigParser.parse(config, interfaceExists).ifPresent(vrrp -> problems.addAll(vrrp.warnings()));
         } catch (ConfigException e) {
             problems.addAll(e.problems());
         }
@@ -118,6 +123,6 @@ public final class HealthChecks implements AutoCloseable {
             out.println("SECURITY VIOLATION - check scripts are being executed but script_security not enabled.");
             return CONFIG_SCRIPT_SECURITY;
         }
-        return problems.isEmpty() ? CONFIG_OK : CONFIG_CORRECTED;
+        return problems.stream().allMatch(ConfigProblem::isNote) ? CONFIG_OK : CONFIG_CORRECTED;
     }
 }

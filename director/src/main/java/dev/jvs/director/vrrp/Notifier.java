@@ -1,5 +1,6 @@
 package dev.jvs.director.vrrp;
 
+import dev.jvs.healthcheck.config.ConfigValues;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ public final class Notifier implements AutoCloseable {
     /** Runs {@code scriptLine} with {@code extraArgs} appended; null lines are skipped. */
     public void run(String scriptLine, String... extraArgs) {
         if (scriptLine == null || scriptLine.isBlank()) return;
-        List<String> argv = new ArrayList<>(ScriptCommand.argv(scriptLine));
+        List<String> argv = new ArrayList<>(ConfigValues.argv(scriptLine));
         argv.addAll(List.of(extraArgs));
         runner.execute(() -> {
             try {

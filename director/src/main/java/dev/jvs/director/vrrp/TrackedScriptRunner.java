@@ -1,5 +1,6 @@
 package dev.jvs.director.vrrp;
 
+import dev.jvs.healthcheck.config.ConfigValues;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ final class TrackedScriptRunner {
     void runOnce() {
         boolean success;
         try {
-            Process p = new ProcessBuilder(ScriptCommand.argv(config.script())).redirectErrorStream(true)
+            Process p = new ProcessBuilder(ConfigValues.argv(config.script())).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.to(new File("/dev/null"))).start();
             if (!p.waitFor(config.timeoutMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroy();

@@ -5,6 +5,7 @@ import dev.jvs.healthcheck.config.ConfigException;
 import dev.jvs.healthcheck.config.ConfigNode;
 import dev.jvs.healthcheck.config.ConfigProblem;
 import dev.jvs.healthcheck.config.ConfigReader;
+import dev.jvs.healthcheck.config.ConfigValues;
 import dev.jvs.healthcheck.config.KeepalivedConfig;
 import dev.jvs.healthcheck.config.Location;
 
@@ -13,13 +14,16 @@ import java.math.RoundingMode;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -33,19 +37,23 @@ public final class VrrpConfigParser {
     /** Read by the health-check side of the same file. */
     private static final Set<String> LVS_BLOCKS = Set.of("virtual_server", "virtual_server_group", "SSL");
 
-    /** A bad value in one block: the block is dropped and parsing goes on, so every error gets reported. */
-    private static final class Invalid extends Exception {
-        final Location location;
+    private final List<ConfigProblem> problems = new ArrayList<>();
+    private final Predicate<String> interfaceExists;
+    /** Names of the vrrp_script blocks that were kept: a track_script naming another is ignored, as keepalived does. */
+    private final Set<String> scriptNames = new HashSet<>();
 
-        Invalid(ConfigNode node, String message) {
-            super(message);
-            this.location = node.location();
-        }
+    private VrrpConfigParser(Predicate<String> interfaceExists) {
+        this.interfaceExists = interfaceExists;
     }
 
-    private final List<ConfigProblem> problems = new ArrayList<>();
-
-    private VrrpConfigParser() {}
+    /** Whether this host has a network interface of that name (keepalived warns about one it does not have). */
+    public static boolean hostHasInterface(String name) {
+        try {
+            return NetworkInterface.getByName(name) != null;
+        } catch (SocketException e) {
+            return false;
+        }
+    }
 
     /** The VRRP-only reading of a file ({@code --vrrp-conf}): includes are honoured, LVS blocks ignored. */
     public static VrrpConfig load(Path file) throws ConfigException {
@@ -70,10 +78,16 @@ public final class VrrpConfigParser {
      * {@code vrrp_instance}. A line the LVS side already warned about is not warned about twice.
      */
     public static Optional<VrrpConfig> parse(KeepalivedConfig whole) throws ConfigException {
+        return parse(whole, VrrpConfigParser::hostHasInterface);
+    }
+
+    /** As {@link #parse(KeepalivedConfig)}, with the interfaces of another host (tests, --config-test elsewhere). */
+    public static Optional<VrrpConfig> parse(KeepalivedConfig whole, Predicate<String> interfaceExists)
+            throws ConfigException {
         if (whole.blocks("vrrp_instance").isEmpty()) return Optional.empty();
         Set<Location> alreadyReported = whole.problems().stream().map(ConfigProblem::location).collect(Collectors.toSet());
         try {
-            VrrpConfig vrrp = parse(whole.roots());
+            VrrpConfig vrrp = new VrrpConfigParser(interfaceExists).parseAll(whole.roots());
             return Optional.of(vrrp.withWarnings(vrrp.warnings().stream()
                     .filter(w -> !alreadyReported.contains(w.location())).toList()));
         } catch (ConfigException e) {
@@ -84,7 +98,7 @@ public final class VrrpConfigParser {
 
     /** Interprets the top-level nodes; refused with every problem (warnings too) if any is an error. */
     public static VrrpConfig parse(List<ConfigNode> roots) throws ConfigException {
-        return new VrrpConfigParser().parseAll(roots);
+        return new VrrpConfigParser(VrrpConfigParser::hostHasInterface).parseAll(roots);
     }
 
     private VrrpConfig parseAll(List<ConfigNode> roots) throws ConfigException {
@@ -98,9 +112,12 @@ public final class VrrpConfigParser {
         List<VrrpSyncGroupConfig> groups = new ArrayList<>();
         List<VrrpInstanceConfig> instances = new ArrayList<>();
         for (ConfigNode n : roots) {
+            if (n.keyword().equals("vrrp_script")) addOrReport(n, () -> script(n), scripts);
+        }
+        scripts.forEach(sc -> scriptNames.add(sc.name()));
+        for (ConfigNode n : roots) {
             switch (n.keyword()) {
-                case "global_defs" -> { }
-                case "vrrp_script" -> addOrReport(n, () -> script(n), scripts);
+                case "global_defs", "vrrp_script" -> { }
                 case "vrrp_sync_group" -> addOrReport(n, () -> syncGroup(n), groups);
                 case "vrrp_instance" -> addOrReport(n, () -> instance(n, g), instances);
                 default -> {
@@ -119,18 +136,15 @@ public final class VrrpConfigParser {
     }
 
     private interface BlockReader<T> {
-        T read() throws Invalid;
+        T read() throws ConfigException;
     }
 
     private <T> T orReport(ConfigNode block, BlockReader<T> reader, T fallback) {
         try {
             return reader.read();
-        } catch (Invalid e) {
-            problems.add(new ConfigProblem(ConfigProblem.Severity.ERROR, e.location, e.getMessage()));
-        } catch (IllegalArgumentException e) {
-            // A number or name the value parsers refused deeper down: blame the whole block.
-            problems.add(new ConfigProblem(ConfigProblem.Severity.ERROR, block.location(),
-                    block.keyword() + " " + joined(block) + ": bad value: " + e.getMessage()));
+        } catch (ConfigException e) {
+            // A bad value in one block: the block is dropped and parsing goes on, so every error gets reported.
+            problems.addAll(e.problems());
         }
         return fallback;
     }
@@ -146,7 +160,7 @@ public final class VrrpConfigParser {
 
     // ---- blocks ----
 
-    private VrrpGlobals globals(ConfigNode block, VrrpGlobals g) throws Invalid {
+    private VrrpGlobals globals(ConfigNode block, VrrpGlobals g) throws ConfigException {
         String routerId = g.routerId();
         InetAddress group4 = g.mcastGroup4(), group6 = g.mcastGroup6();
         int version = g.version();
@@ -157,15 +171,15 @@ public final class VrrpConfigParser {
         for (ConfigNode n : block.children()) {
             switch (n.keyword()) {
                 case "router_id" -> routerId = arg(n, 0);
-                case "vrrp_mcast_group4" -> group4 = address(n, arg(n, 0));
-                case "vrrp_mcast_group6" -> group6 = address(n, arg(n, 0));
+                case "vrrp_mcast_group4" -> group4 = ConfigValues.address(n, arg(n, 0));
+                case "vrrp_mcast_group6" -> group6 = ConfigValues.address(n, arg(n, 0));
                 case "vrrp_version" -> version = intIn(n, 2, 3);
-                case "vrrp_garp_master_delay" -> delay = millis(n);
+                case "vrrp_garp_master_delay" -> delay = ConfigValues.millis(n);
                 case "vrrp_garp_master_repeat" -> repeat = intIn(n, 0, 255);
-                case "vrrp_garp_master_refresh" -> refresh = millis(n);
+                case "vrrp_garp_master_refresh" -> refresh = ConfigValues.millis(n);
                 case "vrrp_garp_master_refresh_repeat" -> refreshRepeat = intIn(n, 1, 255);
                 case "vrrp_garp_lower_prio_repeat" -> lowerRepeat = intIn(n, 0, 255);
-                case "vrrp_lower_prio_no_advert" -> lowerNoAdvert = bool(n);
+                case "vrrp_lower_prio_no_advert" -> lowerNoAdvert = ConfigValues.bool(n, true);
                 case "vrrp_check_unicast_src" -> checkSrc = true;
                 case "v3_checksum_as_v2" -> asV2 = true;
                 case "vrrp_strict" -> strict = true;
@@ -178,13 +192,13 @@ public final class VrrpConfigParser {
     }
 
     /** {@code lvs_sync_daemon INTERFACE [[inst] INSTANCE] [id N] [maxlen N] [port N] [ttl N] [group ADDR]}. */
-    private static LvsSyncDaemonConfig lvsSyncDaemon(ConfigNode n) throws Invalid {
+    private static LvsSyncDaemonConfig lvsSyncDaemon(ConfigNode n) throws ConfigException {
         List<String> a = n.args();
         String nic = arg(n, 0);
         String instance = null;
         int at = 1;
         if (at < a.size() && a.get(at).equals("inst")) {
-            if (++at == a.size()) throw new Invalid(n, "lvs_sync_daemon: 'inst' needs a VRRP instance name");
+            if (++at == a.size()) throw ConfigException.at(n, "lvs_sync_daemon: 'inst' needs a VRRP instance name");
             instance = a.get(at++);
         } else if (at < a.size() && !SYNC_DAEMON_OPTIONS.contains(a.get(at))) {
             instance = a.get(at++);
@@ -194,16 +208,16 @@ public final class VrrpConfigParser {
         for (; at < a.size(); at += 2) {
             String option = a.get(at);
             if (!SYNC_DAEMON_OPTIONS.contains(option)) {
-                throw new Invalid(n, "lvs_sync_daemon: unknown option '" + option + "'");
+                throw ConfigException.at(n, "lvs_sync_daemon: unknown option '" + option + "'");
             }
-            if (at + 1 == a.size()) throw new Invalid(n, "lvs_sync_daemon: '" + option + "' needs a value");
+            if (at + 1 == a.size()) throw ConfigException.at(n, "lvs_sync_daemon: '" + option + "' needs a value");
             String value = a.get(at + 1);
             switch (option) {
-                case "id" -> syncId = numberIn(n, option, value, 0, 255);
-                case "maxlen" -> maxLen = numberIn(n, option, value, 1, 65_507);
-                case "port" -> port = numberIn(n, option, value, 1, 65_535);
-                case "ttl" -> ttl = numberIn(n, option, value, 1, 255);
-                default -> group = address(n, value).getHostAddress(); // "group"
+                case "id" -> syncId = ConfigValues.integer(n, value, 0, 255, "lvs_sync_daemon " + option);
+                case "maxlen" -> maxLen = ConfigValues.integer(n, value, 1, 65_507, "lvs_sync_daemon " + option);
+                case "port" -> port = ConfigValues.integer(n, value, 1, 65_535, "lvs_sync_daemon " + option);
+                case "ttl" -> ttl = ConfigValues.integer(n, value, 1, 255, "lvs_sync_daemon " + option);
+                default -> group = ConfigValues.address(n, value).getHostAddress(); // "group"
             }
         }
         return new LvsSyncDaemonConfig(nic, instance, syncId, maxLen, port, ttl, group, n.location());
@@ -211,18 +225,7 @@ public final class VrrpConfigParser {
 
     private static final Set<String> SYNC_DAEMON_OPTIONS = Set.of("id", "maxlen", "port", "ttl", "group");
 
-    private static int numberIn(ConfigNode n, String option, String value, int min, int max) throws Invalid {
-        try {
-            int v = Integer.parseInt(value);
-            if (v >= min && v <= max) return v;
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new Invalid(n, "lvs_sync_daemon: " + option + " must be a number " + min + ".." + max + ", got '"
-                + value + "'");
-    }
-
-    private VrrpScriptConfig script(ConfigNode block) throws Invalid {
+    private VrrpScriptConfig script(ConfigNode block) throws ConfigException {
         String name = arg(block, 0);
         String script = null, user = null;
         long interval = VrrpScriptConfig.DEFAULT_INTERVAL_MILLIS;
@@ -232,11 +235,10 @@ public final class VrrpConfigParser {
         for (ConfigNode n : block.children()) {
             switch (n.keyword()) {
                 case "script" -> script = joined(n);
-                case "interval" -> interval = millis(n);
-                case "timeout" -> timeout = millis(n);
+                case "interval" -> interval = ConfigValues.millis(n);
+                case "timeout" -> timeout = ConfigValues.millis(n);
                 case "weight" -> {
-                    weight = Integer.parseInt(arg(n, 0));
-                    if (weight < -253 || weight > 253) throw new Invalid(n, "weight must be -253..253");
+                    weight = ConfigValues.integer(n, arg(n, 0), -253, 253, "weight");
                     reverse = n.args().size() > 1 && n.args().get(1).equals("reverse");
                 }
                 case "rise" -> rise = intIn(n, 1, Integer.MAX_VALUE);
@@ -246,12 +248,16 @@ public final class VrrpConfigParser {
                 default -> warning(n, "unknown vrrp_script keyword '" + n.keyword() + "'");
             }
         }
-        if (script == null) throw new Invalid(block, "vrrp_script " + name + " has no script");
+        if (script == null) {
+            // keepalived warns and drops the block; a track_script naming it is then ignored
+            warning(block, "no script set for vrrp_script " + name + "; vrrp_script removed");
+            return null;
+        }
         return new VrrpScriptConfig(name, script, interval, timeout != null ? timeout : interval, weight, reverse, rise, fall,
                 initFail, user);
     }
 
-    private VrrpSyncGroupConfig syncGroup(ConfigNode block) throws Invalid {
+    private VrrpSyncGroupConfig syncGroup(ConfigNode block) throws ConfigException {
         String name = arg(block, 0);
         List<String> members = new ArrayList<>();
         List<TrackedInterface> ifs = new ArrayList<>();
@@ -273,7 +279,7 @@ public final class VrrpConfigParser {
         return new VrrpSyncGroupConfig(name, members, ifs, scripts, notify[0], notify[1], notify[2], notify[3], notify[4]);
     }
 
-    private VrrpInstanceConfig instance(ConfigNode block, VrrpGlobals g) throws Invalid {
+    private VrrpInstanceConfig instance(ConfigNode block, VrrpGlobals g) throws ConfigException {
         String name = arg(block, 0);
         String state = null, ifName = null, authPass = null;
         Integer vrid = null, priority = null, version = null;
@@ -294,14 +300,19 @@ public final class VrrpConfigParser {
         for (ConfigNode n : block.children()) {
             switch (n.keyword()) {
                 case "state" -> state = arg(n, 0).toUpperCase(Locale.ROOT);
-                case "interface" -> ifName = arg(n, 0);
+                case "interface" -> {
+                    ifName = arg(n, 0);
+                    if (!interfaceExists.test(ifName)) {
+                        warning(n, "interface " + ifName + " for vrrp_instance " + name + " doesn't exist");
+                    }
+                }
                 case "virtual_router_id" -> vrid = intIn(n, 1, 255);
                 case "priority" -> priority = intIn(n, 1, 255);
-                case "advert_int" -> advertSeconds = new BigDecimal(arg(n, 0));
+                case "advert_int" -> advertSeconds = BigDecimal.valueOf(ConfigValues.timer(n).toNanos(), 9);
                 case "version" -> version = intIn(n, 2, 3);
                 case "authentication" -> {
                     for (ConfigNode a : n.children()) {
-                        if (a.keyword().equals("auth_type")) authType = AuthType.valueOf(arg(a, 0).toUpperCase(Locale.ROOT));
+                        if (a.keyword().equals("auth_type")) authType = authType(a);
                         else if (a.keyword().equals("auth_pass")) authPass = arg(a, 0);
                     }
                 }
@@ -309,7 +320,7 @@ public final class VrrpConfigParser {
                 case "virtual_ipaddress_excluded" -> { for (ConfigNode v : n.children()) excluded.add(vip(v)); }
                 case "nopreempt" -> nopreempt = true;
                 case "preempt" -> nopreempt = false;
-                case "preempt_delay" -> preemptDelay = millis(n);
+                case "preempt_delay" -> preemptDelay = ConfigValues.millis(n);
                 case "track_interface" -> trackIfs.addAll(trackInterfaces(n));
                 case "track_script" -> trackScripts.addAll(trackScripts(n));
                 case "notify_master" -> notify[0] = joined(n);
@@ -317,16 +328,16 @@ public final class VrrpConfigParser {
                 case "notify_fault" -> notify[2] = joined(n);
                 case "notify_stop" -> notify[3] = joined(n);
                 case "notify" -> notify[4] = joined(n);
-                case "unicast_src_ip", "mcast_src_ip" -> source = address(n, arg(n, 0));
-                case "unicast_peer" -> { for (ConfigNode p : n.children()) peers.add(address(p, p.keyword())); }
-                case "mcast_dst_ip" -> mcastDst = address(n, arg(n, 0));
-                case "garp_master_delay" -> garpDelay = millis(n);
+                case "unicast_src_ip", "mcast_src_ip" -> source = ConfigValues.address(n, arg(n, 0));
+                case "unicast_peer" -> { for (ConfigNode p : n.children()) peers.add(ConfigValues.address(p, p.keyword())); }
+                case "mcast_dst_ip" -> mcastDst = ConfigValues.address(n, arg(n, 0));
+                case "garp_master_delay" -> garpDelay = ConfigValues.millis(n);
                 case "garp_master_repeat" -> garpRepeat = intIn(n, 0, 255);
-                case "garp_master_refresh" -> garpRefresh = millis(n);
+                case "garp_master_refresh" -> garpRefresh = ConfigValues.millis(n);
                 case "garp_master_refresh_repeat" -> garpRefreshRepeat = intIn(n, 1, 255);
                 case "garp_lower_prio_repeat" -> garpLowerRepeat = intIn(n, 0, 255);
                 case "down_timer_adverts" -> downTimerAdverts = intIn(n, 1, 100);
-                case "lower_prio_no_advert" -> lowerNoAdvert = n.args().isEmpty() || bool(n);
+                case "lower_prio_no_advert" -> lowerNoAdvert = ConfigValues.bool(n, true);
                 case "dont_track_primary" -> dontTrackPrimary = true;
                 case "check_unicast_src" -> checkSrc = true;
                 default -> warning(n, "vrrp_instance " + name + ": keyword '" + n.keyword()
@@ -334,11 +345,11 @@ public final class VrrpConfigParser {
             }
         }
         String where = "vrrp_instance " + name;
-        if (vrid == null) throw new Invalid(block, where + ": virtual_router_id is required");
-        if (ifName == null && peers.isEmpty()) throw new Invalid(block, where + ": interface is required");
+        if (vrid == null) throw ConfigException.at(block, where + ": virtual_router_id is required");
+        if (ifName == null && peers.isEmpty()) throw ConfigException.at(block, where + ": interface is required");
         boolean ipv6 = !vips.isEmpty() && vips.get(0).address() instanceof Inet6Address;
         for (VirtualIpAddress v : vips) {
-            if ((v.address() instanceof Inet6Address) != ipv6) throw new Invalid(block, where + ": virtual_ipaddress mixes IPv4 and IPv6");
+            if ((v.address() instanceof Inet6Address) != ipv6) throw ConfigException.at(block, where + ": virtual_ipaddress mixes IPv4 and IPv6");
         }
         boolean wantsMaster = "MASTER".equals(state);
         // keepalived: an omitted priority with state MASTER means the address owner.
@@ -348,11 +359,11 @@ public final class VrrpConfigParser {
         int centis;
         if (ver == 2) {
             int seconds = advertSeconds.setScale(0, RoundingMode.HALF_UP).intValue();
-            if (seconds < 1 || seconds > 255) throw new Invalid(block, where + ": advert_int must be 1..255 s for VRRPv2");
+            if (seconds < 1 || seconds > 255) throw ConfigException.at(block, where + ": advert_int must be 1..255 s for VRRPv2");
             centis = seconds * 100;
         } else {
             centis = advertSeconds.movePointRight(2).setScale(0, RoundingMode.HALF_UP).intValue();
-            if (centis < 1 || centis > 4095) throw new Invalid(block, where + ": advert_int must be 0.01..40.95 s for VRRPv3");
+            if (centis < 1 || centis > 4095) throw ConfigException.at(block, where + ": advert_int must be 0.01..40.95 s for VRRPv3");
         }
         if (ver == 3 && authType != AuthType.NONE) {
             warning(block, where + ": authentication is not used with VRRPv3, ignored");
@@ -360,7 +371,13 @@ public final class VrrpConfigParser {
             authPass = null;
         }
         if (authType == AuthType.PASS && (authPass == null || authPass.isEmpty())) authType = AuthType.NONE;
-        if (authType == AuthType.AH) throw new Invalid(block, where + ": auth_type AH is not supported by JVS");
+        if (authType == AuthType.AH && wantsMaster) {
+            // keepalived clears AH for an instance that starts as MASTER
+            warning(block, where + ": initial state MASTER is incompatible with AH authentication; authentication cleared");
+            authType = AuthType.NONE;
+            authPass = null;
+        }
+        if (authType == AuthType.AH) throw ConfigException.at(block, where + ": auth_type AH is not supported by JVS");
         if (authPass != null && authPass.length() > 8) {
             warning(block, where + ": auth_pass truncated to 8 characters");
             authPass = authPass.substring(0, 8);
@@ -370,7 +387,7 @@ public final class VrrpConfigParser {
             nopreempt = false;
         }
         if (wantsMaster && preemptDelay > 0) preemptDelay = 0; // keepalived: state MASTER clears preempt_delay
-        if (preemptDelay > 1_000_000) throw new Invalid(block, where + ": preempt_delay must be 0..1000 s");
+        if (preemptDelay > 1_000_000) throw ConfigException.at(block, where + ": preempt_delay must be 0..1000 s");
         InetAddress group = mcastDst != null ? mcastDst : ipv6 ? g.mcastGroup6() : g.mcastGroup4();
         return new VrrpInstanceConfig(name, wantsMaster, ifName, vrid, prio, centis, ver, authType, authPass, vips, excluded,
                 nopreempt, preemptDelay, trackIfs, trackScripts, notify[0], notify[1], notify[2], notify[3], notify[4],
@@ -381,11 +398,11 @@ public final class VrrpConfigParser {
 
     private static final Set<String> VIP_OPTIONS_WITH_VALUE = Set.of("brd", "scope", "peer", "preferred_lft");
 
-    private VirtualIpAddress vip(ConfigNode n) throws Invalid {
+    private VirtualIpAddress vip(ConfigNode n) throws ConfigException {
         String text = n.keyword();
         int slash = text.indexOf('/');
-        InetAddress address = address(n, slash < 0 ? text : text.substring(0, slash));
-        int length = slash < 0 ? (address instanceof Inet4Address ? 32 : 128) : Integer.parseInt(text.substring(slash + 1));
+        InetAddress address = ConfigValues.address(n, slash < 0 ? text : text.substring(0, slash));
+        int length = slash < 0 ? (address instanceof Inet4Address ? 32 : 128) : ConfigValues.integer(n, text.substring(slash + 1), 0, address instanceof Inet4Address ? 32 : 128, "prefix length");
         String dev = null, label = null;
         boolean noTrack = false;
         List<String> a = n.args();
@@ -400,80 +417,60 @@ public final class VrrpConfigParser {
         return new VirtualIpAddress(address, length, dev, label, noTrack);
     }
 
-    private List<TrackedInterface> trackInterfaces(ConfigNode block) throws Invalid {
+    private List<TrackedInterface> trackInterfaces(ConfigNode block) throws ConfigException {
         List<TrackedInterface> out = new ArrayList<>();
         for (ConfigNode n : block.children()) {
             int weight = 0;
             boolean reverse = false;
             if (n.args().size() >= 2 && n.args().get(0).equals("weight")) {
-                weight = Integer.parseInt(n.args().get(1));
+                weight = ConfigValues.integer(n, n.args().get(1), -253, 253, "weight");
                 reverse = n.args().size() > 2 && n.args().get(2).equals("reverse");
+            }
+            if (!interfaceExists.test(n.keyword())) {
+                warning(n, "tracked interface " + n.keyword() + " doesn't exist");
             }
             out.add(new TrackedInterface(n.keyword(), weight, reverse));
         }
         return out;
     }
 
-    private List<TrackedScript> trackScripts(ConfigNode block) {
+    private List<TrackedScript> trackScripts(ConfigNode block) throws ConfigException {
         List<TrackedScript> out = new ArrayList<>();
         for (ConfigNode n : block.children()) {
             Integer weight = null;
             boolean reverse = false;
             if (n.args().size() >= 2 && n.args().get(0).equals("weight")) {
-                weight = Integer.parseInt(n.args().get(1));
+                weight = ConfigValues.integer(n, n.args().get(1), -253, 253, "weight");
                 reverse = n.args().size() > 2 && n.args().get(2).equals("reverse");
+            }
+            if (!scriptNames.contains(n.keyword())) {
+                warning(n, "track script " + n.keyword() + " not found, ignoring");
+                continue;
             }
             out.add(new TrackedScript(n.keyword(), weight, reverse));
         }
         return out;
     }
 
-    // ---- values ----
+    // ---- values: the shared parsers of ConfigValues, in this parser's terms ----
 
-    private static String arg(ConfigNode n, int index) throws Invalid {
-        return n.arg(index).orElseThrow(() -> new Invalid(n, n.keyword() + " needs a value"));
+    private static String arg(ConfigNode n, int index) throws ConfigException {
+        return ConfigValues.required(n, index);
+    }
+
+    private static AuthType authType(ConfigNode n) throws ConfigException {
+        String type = arg(n, 0).toUpperCase(Locale.ROOT);
+        for (AuthType t : AuthType.values()) {
+            if (t.name().equals(type)) return t;
+        }
+        throw ConfigException.at(n, "unknown auth_type '" + arg(n, 0) + "'");
     }
 
     private static String joined(ConfigNode n) {
         return String.join(" ", n.args());
     }
 
-    private static InetAddress address(ConfigNode n, String text) throws Invalid {
-        if (text.isEmpty() || !(Character.digit(text.charAt(0), 16) >= 0 || text.contains(":"))) {
-            throw new Invalid(n, "'" + text + "' is not an IP address");
-        }
-        try {
-            return InetAddress.getByName(text); // numeric only: checked above, so no DNS lookup
-        } catch (UnknownHostException e) {
-            throw new Invalid(n, "'" + text + "' is not an IP address");
-        }
-    }
-
-    private static int intIn(ConfigNode n, int min, int max) throws Invalid {
-        try {
-            int v = Integer.parseInt(arg(n, 0));
-            if (v < min || v > max) throw new Invalid(n, "" + n.keyword() + " must be " + min + ".." + max);
-            return v;
-        } catch (NumberFormatException e) {
-            throw new Invalid(n, "" + n.keyword() + " needs a number, got '" + arg(n, 0) + "'");
-        }
-    }
-
-    /** keepalived TIMER: seconds, fractions allowed. */
-    private static long millis(ConfigNode n) throws Invalid {
-        try {
-            return new BigDecimal(arg(n, 0)).movePointRight(3).longValue();
-        } catch (NumberFormatException e) {
-            throw new Invalid(n, "" + n.keyword() + " needs a time in seconds, got '" + arg(n, 0) + "'");
-        }
-    }
-
-    private static boolean bool(ConfigNode n) throws Invalid {
-        if (n.args().isEmpty()) return true;
-        return switch (arg(n, 0).toLowerCase(Locale.ROOT)) {
-            case "on", "true", "yes" -> true;
-            case "off", "false", "no" -> false;
-            default -> throw new Invalid(n, "" + n.keyword() + " needs on|off|true|false|yes|no");
-        };
+    private static int intIn(ConfigNode n, int min, int max) throws ConfigException {
+        return ConfigValues.integer(n, min, max);
     }
 }

@@ -81,7 +81,7 @@ class LvsSyncDaemonRoleTest {
         assertTrue(unknown.getMessage().contains("no vrrp_instance named 'VI_9'"), unknown.getMessage());
         ConfigException option = assertThrows(ConfigException.class,
                 () -> VrrpConfigParserTest.parse(conf("lvs_sync_daemon eth0 VI_1 ttl 0")));
-        assertTrue(option.getMessage().contains("ttl must be a number 1..255"), option.getMessage());
+        assertTrue(option.getMessage().contains("lvs_sync_daemon ttl 0 is out of range 1..255"), option.getMessage());
     }
 
     @Test

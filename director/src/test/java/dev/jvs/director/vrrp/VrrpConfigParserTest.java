@@ -229,14 +229,14 @@ class VrrpConfigParserTest {
                 """);
         Path main = Files.writeString(dir.resolve("keepalived.conf"), "include vrrp.conf\n");
         ConfigException e = assertThrows(ConfigException.class, () -> VrrpConfigParser.parse(KeepalivedConfig.load(main)));
-        assertTrue(e.getMessage().contains(included + ":4: error: priority must be 1..255"), e.getMessage());
+        assertTrue(e.getMessage().contains(included + ":4: error: priority 300 is out of range 1..255"), e.getMessage());
         assertTrue(e.getMessage().contains(included + ":6: error: vrrp_instance VI_2: virtual_router_id is required"),
                 "every bad block is reported, not only the first: " + e.getMessage());
     }
 
     @Test
     void warningsNameTheFileAndLine() throws Exception {
-        VrrpConfig c = parse("vrrp_instance X {\n interface eth0\n virtual_router_id 9\n smtp_alert\n}\nstatic_routes {\n}\n");
+        VrrpConfig c = parse("vrrp_instance X {\n interface lo\n virtual_router_id 9\n smtp_alert\n}\nstatic_routes {\n}\n");
         assertEquals(List.of("test.conf:4: warning: vrrp_instance X: keyword 'smtp_alert' is not supported by JVS yet, ignored",
                 "test.conf:6: warning: skipping 'static_routes' (not a VRRP block)"),
                 c.warnings().stream().map(ConfigProblem::toString).toList());
@@ -245,10 +245,49 @@ class VrrpConfigParserTest {
     @Test
     void aLineTheLvsSideAlreadyWarnedAboutIsNotWarnedTwice(@TempDir Path dir) throws Exception {
         Path main = Files.writeString(dir.resolve("keepalived.conf"),
-                "vrrp_instance X {\n interface eth0\n virtual_router_id 9\n}\nno_such_block {\n}\n");
+                "vrrp_instance X {\n interface lo\n virtual_router_id 9\n}\nno_such_block {\n}\n");
         KeepalivedConfig whole = KeepalivedConfig.load(main);
         assertEquals(1, whole.problems().size(), whole.problems().toString());
         assertTrue(VrrpConfigParser.parse(whole).orElseThrow().warnings().isEmpty());
+    }
+
+    @Test
+    void aVrrpScriptWithoutScriptIsDroppedAndTrackingItIgnoredAsKeepalivedDoes() throws Exception {
+        VrrpConfig c = parse("""
+                vrrp_script chk {
+                    interval 2
+                }
+                vrrp_instance X {
+                    interface lo
+                    virtual_router_id 9
+                    track_script {
+                        chk
+                    }
+                }
+                """);
+        assertEquals(List.of("test.conf:1: warning: no script set for vrrp_script chk; vrrp_script removed",
+                "test.conf:8: warning: track script chk not found, ignoring"),
+                c.warnings().stream().map(ConfigProblem::toString).toList());
+        assertTrue(c.scripts().isEmpty());
+        assertTrue(c.instances().get(0).trackScripts().isEmpty());
+    }
+
+    @Test
+    void interfacesThisHostLacksAreWarnedAboutAsKeepalivedDoes() throws Exception {
+        VrrpConfig c = parse("""
+                vrrp_instance X {
+                    interface jvsnosuch0
+                    virtual_router_id 9
+                    track_interface {
+                        jvsnosuch1
+                        lo
+                    }
+                }
+                """);
+        assertEquals(List.of("test.conf:2: warning: interface jvsnosuch0 for vrrp_instance X doesn't exist",
+                "test.conf:5: warning: tracked interface jvsnosuch1 doesn't exist"),
+                c.warnings().stream().map(ConfigProblem::toString).toList());
+        assertEquals(2, c.instances().get(0).trackInterfaces().size());
     }
 
     @Test

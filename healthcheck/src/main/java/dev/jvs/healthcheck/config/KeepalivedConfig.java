@@ -71,9 +71,14 @@ public final class KeepalivedConfig {
     /** Scripts are configured but {@code enable_script_security} is off: keepalived -t reports it (exit 6). */
     public boolean scriptSecurityViolation() {
         if (globals.enableScriptSecurity()) return false;
-        return virtualServers.stream().anyMatch(vs -> vs.quorumUp().isPresent() || vs.quorumDown().isPresent()
-                || vs.realServers().stream().anyMatch(rs -> rs.notifyUp().isPresent() || rs.notifyDown().isPresent()
+        // A script keepalived cannot find is disabled, not a violation (MISC_CHECKs without one are already gone).
+        return virtualServers.stream().anyMatch(vs -> runs(vs.quorumUp()) || runs(vs.quorumDown())
+                || vs.realServers().stream().anyMatch(rs -> runs(rs.notifyUp()) || runs(rs.notifyDown())
                 || rs.checkers().stream().anyMatch(c -> c.spec() instanceof CheckSpec.Misc)));
+    }
+
+    private static boolean runs(java.util.Optional<ScriptDef> script) {
+        return script.isPresent() && ConfigValues.runnable(script.get().command());
     }
 
     public boolean hasErrors() {

@@ -22,7 +22,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
+
+import static dev.jvs.healthcheck.config.ConfigValues.address;
+import static dev.jvs.healthcheck.config.ConfigValues.addressRange;
+import static dev.jvs.healthcheck.config.ConfigValues.script;
+import static dev.jvs.healthcheck.config.ConfigValues.bool;
+import static dev.jvs.healthcheck.config.ConfigValues.integer;
+import static dev.jvs.healthcheck.config.ConfigValues.port;
+import static dev.jvs.healthcheck.config.ConfigValues.positiveTimer;
+import static dev.jvs.healthcheck.config.ConfigValues.required;
+import static dev.jvs.healthcheck.config.ConfigValues.timer;
 
 /**
  * Gives meaning to the LVS part of the tree: {@code global_defs} (script settings), {@code virtual_server_group},
@@ -38,6 +47,10 @@ final class LvsConfigParser {
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     static final String DEFAULT_SCHEDULER = "wlc";
 
+    /** Checker keywords that set where a check connects; SMTP_CHECK host blocks matter only without them. */
+    private static final Set<String> CONNECTION_KEYWORDS =
+            Set.of("connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "fwmark", "connect_timeout");
+
     /** Schedulers keepalived accepts ({@code lvs_schedulers[]}). */
     static final Set<String> SCHEDULERS =
             Set.of("rr", "wrr", "lc", "wlc", "lblc", "sh", "mh", "dh", "fo", "ovf", "lblcr", "sed", "nq", "twos");
@@ -49,10 +62,6 @@ final class LvsConfigParser {
             "vrrp_instance", "SSL", "net_namespace", "net_namespace_ipvs", "instance", "use_pid_dir",
             "child_wait_time", "linkbeat_use_polling", "include_check");
 
-    private static final Set<String> CHECKERS = Set.of("TCP_CHECK", "HTTP_GET", "SSL_GET", "SMTP_CHECK",
-            "MISC_CHECK", "DNS_CHECK", "UDP_CHECK", "PING_CHECK", "FILE_CHECK", "BFD_CHECK");
-    private static final Set<String> DNS_TYPES =
-            Set.of("A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA", "RRSIG", "DNSKEY");
 
     private final List<ConfigProblem> problems;
 
@@ -85,13 +94,22 @@ final class LvsConfigParser {
                         scriptGroup = colon >= 0 ? Optional.of(user.substring(colon + 1))
                                 : n.arg(1).map(g -> g.startsWith(":") ? g.substring(1) : g);
                     }
-                    case "enable_script_security" -> security = bool(n, true);
-                    case "checker_log_all_failures" -> logAll = bool(n, true);
+                    case "enable_script_security" -> security = globalBool(n, security);
+                    case "checker_log_all_failures" -> logAll = globalBool(n, logAll);
                     default -> { } // the VRRP side and the notification settings: kept in the tree
                 }
             }
         }
         return new GlobalSettings(routerId, scriptUser, scriptGroup, security, logAll);
+    }
+
+    private boolean globalBool(ConfigNode n, boolean unchanged) {
+        try {
+            return bool(n, true);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+            return unchanged;
+        }
     }
 
     // ---------------------------------------------------------------- virtual servers
@@ -139,17 +157,17 @@ final class LvsConfigParser {
         for (ConfigNode entry : node.children()) {
             try {
                 if (entry.keyword().equals("fwmark")) {
-                    long mark = Long.parseLong(entry.arg(0).orElseThrow(() -> new IllegalArgumentException("fwmark needs a number")));
+                    long mark = fwmark(entry, required(entry, 0));
                     boolean v6 = entry.arg(1).map(f -> f.equals("inet6")).orElse(false);
                     targets.add(new ServiceTarget(null, 0, mark, v6));
                 } else {
-                    int port = entry.arg(0).map(p -> port(p)).orElse(0);
-                    for (InetAddress a : addressRange(entry.keyword())) {
+                    int port = port(entry, 0, 0);
+                    for (InetAddress a : addressRange(entry, entry.keyword())) {
                         targets.add(new ServiceTarget(a, port, 0, !(a instanceof Inet4Address)));
                     }
                 }
-            } catch (IllegalArgumentException e) {
-                error(entry, "virtual_server_group " + name.get() + ": " + e.getMessage());
+            } catch (ConfigException e) {
+                error(entry, "virtual_server_group " + name.get() + ": " + e.reason());
             }
         }
         if (targets.isEmpty()) {
@@ -157,45 +175,6 @@ final class LvsConfigParser {
             return;
         }
         groups.put(name.get(), targets);
-    }
-
-    /** {@code a.b.c.X-Y}, {@code a.b.c.d/nn} or a single address. */
-    static List<InetAddress> addressRange(String text) {
-        int dash = text.lastIndexOf('-');
-        int slash = text.indexOf('/');
-        if (dash > 0 && text.indexOf('.') > 0 && text.indexOf('.', dash) < 0) {
-            InetAddress first = address(text.substring(0, dash));
-            byte[] bytes = first.getAddress();
-            int from = bytes[3] & 0xff;
-            int to = Integer.parseInt(text.substring(dash + 1));
-            if (to < from || to > 255) throw new IllegalArgumentException("invalid address range " + text);
-            List<InetAddress> all = new ArrayList<>();
-            for (int i = from; i <= to; i++) {
-                bytes[3] = (byte) i;
-                all.add(byAddress(bytes));
-            }
-            return all;
-        }
-        if (slash > 0 && text.indexOf(':') < 0) {
-            InetAddress base = address(text.substring(0, slash));
-            int bits = Integer.parseInt(text.substring(slash + 1));
-            if (bits < 22 || bits > 32) throw new IllegalArgumentException("prefix " + text + " is too wide (at most /22)");
-            long start = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(base.getAddress()).getInt()) & (0xFFFFFFFFL << (32 - bits));
-            List<InetAddress> all = new ArrayList<>();
-            for (long i = 0; i < (1L << (32 - bits)); i++) {
-                all.add(byAddress(java.nio.ByteBuffer.allocate(4).putInt((int) (start + i)).array()));
-            }
-            return all;
-        }
-        return List.of(address(text));
-    }
-
-    private static InetAddress byAddress(byte[] bytes) {
-        try {
-            return InetAddress.getByAddress(bytes);
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException(e.getMessage());
-        }
     }
 
     /** The settings a virtual_server block gives its real servers and checkers when they say nothing. */
@@ -212,27 +191,27 @@ final class LvsConfigParser {
         String name;
         boolean fwmark = false;
         try {
-            String first = node.arg(0).orElseThrow(() -> new IllegalArgumentException("virtual_server needs an address, 'fwmark N' or 'group NAME'"));
+            String first = node.arg(0).orElseThrow(() -> ConfigException.at(node, "virtual_server needs an address, 'fwmark N' or 'group NAME'"));
             if (first.equals("group")) {
-                String group = node.arg(1).orElseThrow(() -> new IllegalArgumentException("virtual_server group needs a name"));
+                String group = node.arg(1).orElseThrow(() -> ConfigException.at(node, "virtual_server group needs a name"));
                 targets = groups.get(group);
-                if (targets == null) throw new IllegalArgumentException("virtual_server_group " + group + " is not defined");
+                if (targets == null) throw ConfigException.at(node, "virtual_server_group " + group + " is not defined");
                 name = "group " + group;
                 fwmark = targets.stream().allMatch(t -> t.fwmark != 0);
             } else if (first.equals("fwmark")) {
-                long mark = Long.parseLong(node.arg(1).orElseThrow(() -> new IllegalArgumentException("fwmark needs a number")));
-                if (mark <= 0 || mark > 0xFFFFFFFFL) throw new IllegalArgumentException("invalid fwmark " + mark);
+                long mark = fwmark(node, node.arg(1).orElseThrow(() -> ConfigException.at(node, "fwmark needs a number")));
+                if (mark <= 0) throw ConfigException.at(node, "invalid fwmark " + mark);
                 targets = List.of(new ServiceTarget(null, 0, mark, false));
                 name = "FWM " + mark;
                 fwmark = true;
             } else {
-                InetAddress address = address(first);
-                int port = node.arg(1).map(LvsConfigParser::port).orElse(0);
+                InetAddress address = address(node, first);
+                int port = port(node, 1, 0);
                 targets = List.of(new ServiceTarget(address, port, 0, !(address instanceof Inet4Address)));
                 name = null;
             }
-        } catch (IllegalArgumentException e) {
-            error(node, e.getMessage());
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
             return null;
         }
         if (!node.block()) {
@@ -276,20 +255,20 @@ final class LvsConfigParser {
                 switch (n.keyword()) {
                     case "lvs_sched", "lb_algo" -> {
                         String s = required(n, 0).toLowerCase(Locale.ROOT);
-                        if (!SCHEDULERS.contains(s)) throw new IllegalArgumentException("unknown scheduler '" + s + "'");
+                        if (!SCHEDULERS.contains(s)) throw ConfigException.at(n, "unknown scheduler '" + s + "'");
                         scheduler = s;
                     }
                     case "lvs_method", "lb_kind" -> {
-                        method = forwardMethod(required(n, 0));
+                        method = forwardMethod(n, required(n, 0));
                         tunnel = method == ForwardMethod.TUNNEL ? tunnel(n) : TunnelSettings.NONE;
                     }
                     case "persistence_timeout" -> {
                         persistent = true;
                         persistenceTimeout = n.args().isEmpty() ? ServiceConfig.DEFAULT_PERSISTENCE_TIMEOUT
-                                : integer(n.args().get(0), 1, 31 * 24 * 3600, "persistence_timeout");
+                                : integer(n, n.args().get(0), 1, 31 * 24 * 3600, "persistence_timeout");
                     }
                     case "persistence_granularity" -> {
-                        netmask = granularity(required(n, 0));
+                        netmask = granularity(n, required(n, 0));
                         persistent = true;
                     }
                     case "persistence_engine" -> persistenceEngine = required(n, 0);
@@ -299,31 +278,31 @@ final class LvsConfigParser {
                             case "TCP" -> Protocol.TCP;
                             case "UDP" -> Protocol.UDP;
                             case "SCTP" -> Protocol.SCTP;
-                            default -> throw new IllegalArgumentException("unknown protocol '" + required(n, 0) + "'");
+                            default -> throw ConfigException.at(n, "unknown protocol '" + required(n, 0) + "'");
                         };
                     }
                     case "ip_family" -> ipv6Family = required(n, 0).equals("inet6");
                     case "delay_loop" -> delayLoop = positiveTimer(n);
                     case "connect_timeout" -> connectTimeout = positiveTimer(n);
-                    case "retry" -> retry = integer(required(n, 0), 1, Integer.MAX_VALUE, "retry");
-                    case "delay_before_retry" -> delayBeforeRetry = timer(required(n, 0));
-                    case "warmup" -> warmup = timer(required(n, 0));
+                    case "retry" -> retry = integer(n, required(n, 0), 1, Integer.MAX_VALUE, "retry");
+                    case "delay_before_retry" -> delayBeforeRetry = timer(n);
+                    case "warmup" -> warmup = timer(n);
                     case "alpha" -> alpha = bool(n, true);
                     case "omega" -> omega = bool(n, true);
                     case "ha_suspend" -> haSuspend = bool(n, true);
                     case "inhibit_on_failure" -> inhibit = bool(n, true);
-                    case "quorum" -> quorum = integer(required(n, 0), 1, Integer.MAX_VALUE, "quorum");
-                    case "hysteresis" -> hysteresis = integer(required(n, 0), 0, Integer.MAX_VALUE, "hysteresis");
-                    case "weight" -> weight = integer(required(n, 0), 0, Integer.MAX_VALUE, "weight");
+                    case "quorum" -> quorum = integer(n, required(n, 0), 1, Integer.MAX_VALUE, "quorum");
+                    case "hysteresis" -> hysteresis = integer(n, required(n, 0), 0, Integer.MAX_VALUE, "hysteresis");
+                    case "weight" -> weight = integer(n, required(n, 0), 0, Integer.MAX_VALUE, "weight");
                     case "virtualhost" -> virtualhost = Optional.of(required(n, 0));
                     case "quorum_up" -> quorumUp = Optional.of(script(n));
                     case "quorum_down" -> quorumDown = Optional.of(script(n));
                     case "sorry_server" -> sorryNode = n;
                     case "sorry_server_inhibit" -> {
-                        if (sorryNode == null) throw new IllegalArgumentException("sorry_server_inhibit must come after sorry_server");
+                        if (sorryNode == null) throw ConfigException.at(n, "sorry_server_inhibit must come after sorry_server");
                         sorryInhibit = bool(n, true);
                     }
-                    case "sorry_server_lvs_method" -> sorryMethod = forwardMethod(required(n, 0));
+                    case "sorry_server_lvs_method" -> sorryMethod = forwardMethod(n, required(n, 0));
                     case "real_server" -> realServerNodes.add(n);
                     case "ops" -> onePacket = true;
                     case "flag-1" -> schedFlags |= ServiceConfig.SCHED1;
@@ -332,20 +311,20 @@ final class LvsConfigParser {
                     case "sh-port", "sh-fallback", "mh-port", "mh-fallback" -> {
                         String needed = n.keyword().substring(0, 2);
                         if (!needed.equals(scheduler)) {
-                            throw new IllegalArgumentException(n.keyword() + " only applies to " + needed + " scheduler");
+                            throw ConfigException.at(n, n.keyword() + " only applies to " + needed + " scheduler");
                         }
                         schedFlags |= n.keyword().endsWith("fallback") ? ServiceConfig.SCHED1 : ServiceConfig.SCHED2;
                     }
                     case "hashed" -> {
                         if (!"sh".equals(scheduler) && !"mh".equals(scheduler)) {
-                            throw new IllegalArgumentException("hashed only applies to sh scheduler");
+                            throw ConfigException.at(n, "hashed only applies to sh scheduler");
                         }
                     }
                     case "smtp_alert", "snmp_name", "lvs_notify_fifo" -> { } // notifications JVS does not send
                     default -> unknown(n, "in virtual_server");
                 }
-            } catch (IllegalArgumentException e) {
-                error(n, e.getMessage());
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
             }
         }
 
@@ -419,15 +398,15 @@ final class LvsConfigParser {
         Optional<RealServerDef> sorry = Optional.empty();
         if (sorryNode != null) {
             try {
-                InetAddress address = address(required(sorryNode, 0));
+                InetAddress address = address(sorryNode, required(sorryNode, 0));
                 ForwardMethod m = sorryMethod != null ? sorryMethod : method;
                 int port = sorryPort(sorryNode, m, vsPort, fwmark, name);
                 RealServerConfig config = new RealServerConfig(address, port, m, RealServerConfig.DEFAULT_WEIGHT, 0, 0,
                         tunnel.type, tunnel.port, tunnel.checksum, ClientIpMode.NONE);
                 sorry = Optional.of(new RealServerDef(config, sorryInhibit, false, Optional.empty(), Optional.empty(),
                         List.of(), sorryNode.location()));
-            } catch (IllegalArgumentException e) {
-                error(sorryNode, e.getMessage());
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
             }
         }
 
@@ -452,8 +431,8 @@ final class LvsConfigParser {
         return "[" + first.address.getHostAddress() + "]:" + protocol + ":" + first.port;
     }
 
-    private int sorryPort(ConfigNode n, ForwardMethod m, int vsPort, boolean fwmark, String vsName) {
-        int port = n.arg(1).map(LvsConfigParser::port).orElse(vsPort);
+    private int sorryPort(ConfigNode n, ForwardMethod m, int vsPort, boolean fwmark, String vsName) throws ConfigException {
+        int port = port(n, 1, vsPort);
         return correctedPort(n, port, m, vsPort, fwmark, "sorry server", vsName);
     }
 
@@ -472,10 +451,10 @@ final class LvsConfigParser {
         InetAddress address;
         int port;
         try {
-            address = address(required(node, 0));
-            port = node.arg(1).map(LvsConfigParser::port).orElse(vsPort);
-        } catch (IllegalArgumentException e) {
-            error(node, e.getMessage());
+            address = address(node, required(node, 0));
+            port = port(node, 1, vsPort);
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
             return null;
         }
         int weight = vs.weight;
@@ -497,31 +476,31 @@ final class LvsConfigParser {
         for (ConfigNode n : node.children()) {
             try {
                 switch (n.keyword()) {
-                    case "weight" -> weight = integer(required(n, 0), 0, Integer.MAX_VALUE, "weight");
+                    case "weight" -> weight = integer(n, required(n, 0), 0, Integer.MAX_VALUE, "weight");
                     case "lvs_method", "lb_kind" -> {
-                        method = forwardMethod(required(n, 0));
+                        method = forwardMethod(n, required(n, 0));
                         tunnel = method == ForwardMethod.TUNNEL ? tunnel(n) : TunnelSettings.NONE;
                     }
                     case "inhibit_on_failure" -> inhibit = bool(n, true);
                     case "alpha" -> alpha = bool(n, true);
                     case "notify_up" -> notifyUp = Optional.of(script(n));
                     case "notify_down" -> notifyDown = Optional.of(script(n));
-                    case "uthreshold" -> upper = integer(required(n, 0), 0, Integer.MAX_VALUE, "uthreshold");
-                    case "lthreshold" -> lower = integer(required(n, 0), 0, Integer.MAX_VALUE, "lthreshold");
+                    case "uthreshold" -> upper = integer(n, required(n, 0), 0, Integer.MAX_VALUE, "uthreshold");
+                    case "lthreshold" -> lower = integer(n, required(n, 0), 0, Integer.MAX_VALUE, "lthreshold");
                     case "delay_loop" -> delayLoop = positiveTimer(n);
                     case "connect_timeout" -> connectTimeout = positiveTimer(n);
-                    case "retry" -> retry = integer(required(n, 0), 1, Integer.MAX_VALUE, "retry");
-                    case "delay_before_retry" -> delayBeforeRetry = timer(required(n, 0));
-                    case "warmup" -> warmup = timer(required(n, 0));
+                    case "retry" -> retry = integer(n, required(n, 0), 1, Integer.MAX_VALUE, "retry");
+                    case "delay_before_retry" -> delayBeforeRetry = timer(n);
+                    case "warmup" -> warmup = timer(n);
                     case "virtualhost" -> virtualhost = Optional.of(required(n, 0));
                     case "smtp_alert" -> { }
                     default -> {
-                        if (CHECKERS.contains(n.keyword())) checkerNodes.add(n);
+                        if (CheckerConfig.isChecker(n.keyword())) checkerNodes.add(n);
                         else unknown(n, "in real_server");
                     }
                 }
-            } catch (IllegalArgumentException e) {
-                error(n, e.getMessage());
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
             }
         }
         port = correctedPort(node, port, method, vsPort, fwmark, "real server", vsName);
@@ -532,21 +511,21 @@ final class LvsConfigParser {
         Duration vsDelayLoop = vs.delayLoop == null ? DEFAULT_DELAY_LOOP : vs.delayLoop;
         List<CheckerDef> checkers = new ArrayList<>();
         for (ConfigNode c : checkerNodes) {
-            CheckerDef checker = checker(c, rs, config, vsDelayLoop);
-            if (checker != null) checkers.add(checker);
+            checkers.addAll(checker(c, rs, config, vsDelayLoop));
         }
         return new RealServerDef(config, inhibit, alpha, notifyUp, notifyDown, checkers, node.location());
     }
 
     // ---------------------------------------------------------------- checkers
 
-    private CheckerDef checker(ConfigNode node, Inherited rs, RealServerConfig server, Duration vsDelayLoop) {
+    /** The checker a block describes: none when it is dropped, more than one for SMTP_CHECK host blocks. */
+    private List<CheckerDef> checker(ConfigNode node, Inherited rs, RealServerConfig server, Duration vsDelayLoop) {
         String type = node.keyword();
-        if (type.equals("FILE_CHECK") || type.equals("BFD_CHECK")) {
+        if (CheckerConfig.UNSUPPORTED.contains(type)) {
             warning(node, type + " is not supported by JVS; checker ignored");
-            return null;
+            return List.of();
         }
-        boolean misc = type.equals("MISC_CHECK");
+        CheckerConfig specific = CheckerConfig.TYPES.get(type).get();
         Duration delayLoop = rs.delayLoop;
         Duration connectTimeout = rs.connectTimeout;
         Integer retry = rs.retry;
@@ -557,380 +536,130 @@ final class LvsConfigParser {
         InetAddress connectIp = server.address();
         int connectPort = server.port();
         Optional<InetAddress> bindTo = Optional.empty();
-        // type-specific
-        List<CheckSpec.Url> urls = new ArrayList<>();
-        Optional<String> checkerVhost = Optional.empty();
-        String httpProtocol = "1.0";
-        Optional<String> sniName = Optional.empty();
-        boolean enableSni = false;
-        String helo = CheckSpec.Smtp.DEFAULT_HELO;
-        ScriptDef miscScript = null;
-        Duration miscTimeout = null;
-        boolean miscDynamic = false;
-        Optional<String> miscUser = Optional.empty();
-        Optional<String> miscGroup = Optional.empty();
-        String dnsType = "SOA";
-        String dnsName = ".";
-        byte[] payload = null;
-        boolean requireReply = false;
-        Optional<String> replyPattern = Optional.empty();
-        int minReply = 0;
-        int maxReply = 255;
-
+        boolean connectionSet = false;
         for (ConfigNode n : node.children()) {
             String k = n.keyword();
             try {
-                if (misc && Set.of("connect_ip", "connect_port", "bindto", "bind_port", "bind_if", "fwmark",
-                        "connect_timeout").contains(k)) {
-                    throw new IllegalArgumentException(k + " is not valid in MISC_CHECK");
-                }
+                if (specific.refusedCommonKeywords().contains(k)) throw ConfigException.at(n, k + " is not valid in " + type);
+                if (CONNECTION_KEYWORDS.contains(k)) connectionSet = true;
                 switch (k) {
-                    case "connect_ip" -> connectIp = address(required(n, 0));
-                    case "connect_port" -> connectPort = port(required(n, 0));
-                    case "bindto" -> bindTo = Optional.of(address(required(n, 0)));
+                    case "connect_ip" -> connectIp = address(n, required(n, 0));
+                    case "connect_port" -> connectPort = port(n, required(n, 0));
+                    case "bindto" -> bindTo = Optional.of(address(n, required(n, 0)));
                     case "bind_port", "bind_if", "fwmark" ->
                             warning(n, k + " is accepted but not applied by JVS checkers");
                     case "connect_timeout" -> connectTimeout = positiveTimer(n);
-                    case "retry" -> retry = integer(required(n, 0), 0, Integer.MAX_VALUE, "retry");
+                    case "retry" -> retry = integer(n, required(n, 0), 0, Integer.MAX_VALUE, "retry");
                     case "nb_get_retry" -> {
                         warning(n, "nb_get_retry is deprecated, use retry");
-                        retry = integer(required(n, 0), 0, Integer.MAX_VALUE, "nb_get_retry");
+                        retry = integer(n, required(n, 0), 0, Integer.MAX_VALUE, "nb_get_retry");
                     }
-                    case "delay_before_retry" -> delayBeforeRetry = timer(required(n, 0));
+                    case "delay_before_retry" -> delayBeforeRetry = timer(n);
                     case "delay_loop" -> delayLoop = positiveTimer(n);
-                    case "warmup" -> warmup = timer(required(n, 0));
+                    case "warmup" -> warmup = timer(n);
                     case "alpha" -> alpha = bool(n, true);
                     case "log_all_failures" -> logAll = bool(n, true);
                     default -> {
-                        switch (type) {
-                            case "HTTP_GET", "SSL_GET" -> {
-                                switch (k) {
-                                    case "url" -> {
-                                        CheckSpec.Url url = url(n);
-                                        if (url != null) urls.add(url);
-                                    }
-                                    case "virtualhost" -> checkerVhost = Optional.of(required(n, 0));
-                                    case "http_protocol" -> {
-                                        httpProtocol = required(n, 0);
-                                        if (!Set.of("1.0", "1.0C", "1.1").contains(httpProtocol)) {
-                                            throw new IllegalArgumentException("invalid http_protocol '" + httpProtocol + "'");
-                                        }
-                                    }
-                                    case "sni_name" -> sniName = Optional.of(required(n, 0));
-                                    case "enable_sni" -> enableSni = bool(n, true);
-                                    case "fast_recovery", "tls_compliant" -> { }
-                                    default -> unknown(n, "in " + type);
-                                }
-                            }
-                            case "SMTP_CHECK" -> {
-                                switch (k) {
-                                    case "helo_name" -> helo = required(n, 0);
-                                    case "host" -> warning(n, "SMTP_CHECK host blocks are deprecated and not supported by JVS; use one SMTP_CHECK per host");
-                                    default -> unknown(n, "in SMTP_CHECK");
-                                }
-                            }
-                            case "MISC_CHECK" -> {
-                                switch (k) {
-                                    case "misc_path" -> miscScript = script(n);
-                                    case "misc_timeout" -> miscTimeout = positiveTimer(n);
-                                    case "misc_dynamic" -> miscDynamic = bool(n, true);
-                                    case "user" -> {
-                                        String u = required(n, 0);
-                                        int colon = u.indexOf(':');
-                                        miscUser = Optional.of(colon < 0 ? u : u.substring(0, colon));
-                                        miscGroup = colon >= 0 ? Optional.of(u.substring(colon + 1)) : n.arg(1);
-                                    }
-                                    default -> unknown(n, "in MISC_CHECK");
-                                }
-                            }
-                            case "DNS_CHECK" -> {
-                                switch (k) {
-                                    case "type" -> {
-                                        dnsType = required(n, 0).toUpperCase(Locale.ROOT);
-                                        if (!DNS_TYPES.contains(dnsType)) throw new IllegalArgumentException("unknown DNS type '" + required(n, 0) + "'");
-                                    }
-                                    case "name" -> dnsName = required(n, 0);
-                                    default -> unknown(n, "in DNS_CHECK");
-                                }
-                            }
-                            case "UDP_CHECK" -> {
-                                switch (k) {
-                                    case "payload" -> payload = hex(n.args());
-                                    case "require_reply" -> {
-                                        requireReply = true;
-                                        if (!n.args().isEmpty()) replyPattern = Optional.of(hexPattern(n.args()));
-                                    }
-                                    case "min_reply_length" -> minReply = integer(required(n, 0), 0, 65535, k);
-                                    case "max_reply_length" -> maxReply = integer(required(n, 0), 0, 65535, k);
-                                    default -> unknown(n, "in UDP_CHECK");
-                                }
-                            }
-                            default -> unknown(n, "in " + type);
-                        }
+                        if (!specific.read(n, problems)) unknown(n, "in " + type);
                     }
                 }
-            } catch (IllegalArgumentException e) {
-                error(n, e.getMessage());
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
             }
         }
 
         Duration loop = delayLoop == null ? DEFAULT_DELAY_LOOP : delayLoop;
-        CheckSpec spec;
-        int defaultRetry = 1;
-        Duration defaultDelayBeforeRetry = Duration.ofSeconds(1);
-        switch (type) {
-            case "TCP_CHECK" -> spec = new CheckSpec.Tcp();
-            case "HTTP_GET", "SSL_GET" -> {
-                if (urls.isEmpty()) {
-                    error(node, type + " has no url; checker removed");
-                    return null;
-                }
-                Optional<String> fallback = checkerVhost.isPresent() ? checkerVhost : rs.virtualhost;
-                List<CheckSpec.Url> resolved = urls.stream().map(u -> u.virtualhost().isPresent() ? u
-                        : new CheckSpec.Url(u.path(), u.digest(), u.statusCodes(), fallback)).toList();
-                spec = new CheckSpec.Http(type.equals("SSL_GET"), resolved, fallback, httpProtocol, sniName, enableSni);
-                defaultDelayBeforeRetry = Duration.ofSeconds(3);
-            }
-            case "SMTP_CHECK" -> spec = new CheckSpec.Smtp(helo);
-            case "MISC_CHECK" -> {
-                if (miscScript == null) {
-                    error(node, "MISC_CHECK has no misc_path; checker removed");
-                    return null;
-                }
-                ScriptDef script = new ScriptDef(miscScript.command(), miscUser, miscGroup, miscScript.location());
-                spec = new CheckSpec.Misc(script, miscTimeout == null ? vsDelayLoop : miscTimeout, miscDynamic);
-                defaultRetry = 0;
-            }
-            case "DNS_CHECK" -> {
-                spec = new CheckSpec.Dns(dnsType, dnsName);
-                defaultRetry = 3;
-                defaultDelayBeforeRetry = loop;
-            }
-            case "UDP_CHECK" -> {
-                if (payload == null) {
-                    payload = new byte[16];
-                    ThreadLocalRandom.current().nextBytes(payload);
-                }
-                spec = new CheckSpec.Udp(payload, requireReply, replyPattern, minReply, maxReply);
-            }
-            case "PING_CHECK" -> spec = new CheckSpec.Ping();
-            default -> throw new IllegalStateException(type);
+        Optional<CheckSpec> spec = specific.build(new CheckerConfig.Context(node, loop, vsDelayLoop, rs.virtualhost, problems));
+        if (spec.isEmpty()) return List.of();
+        Duration inheritedTimeout = rs.connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : rs.connectTimeout;
+        List<CheckerConfig.Connection> connections = new ArrayList<>(specific.extraConnections());
+        if (connections.isEmpty() || connectionSet) {
+            connections.add(0, new CheckerConfig.Connection(Optional.of(connectIp), Optional.of(connectPort), bindTo,
+                    Optional.ofNullable(connectTimeout)));
+        } // else: keepalived gives the block's own check the first host's settings
+        List<CheckerDef> checkers = new ArrayList<>();
+        for (CheckerConfig.Connection c : connections) {
+            checkers.add(new CheckerDef(spec.get(), node.location(), loop,
+                    c.connectTimeout().orElse(inheritedTimeout),
+                    retry == null ? specific.defaultRetry() : retry,
+                    delayBeforeRetry == null ? specific.defaultDelayBeforeRetry(loop) : delayBeforeRetry,
+                    warmup == null ? loop : warmup, alpha, logAll,
+                    new InetSocketAddress(c.connectIp().orElse(server.address()), c.connectPort().orElse(server.port())),
+                    c.bindTo()));
         }
-        return new CheckerDef(spec, node.location(), loop,
-                connectTimeout == null ? DEFAULT_CONNECT_TIMEOUT : connectTimeout,
-                retry == null ? defaultRetry : retry,
-                delayBeforeRetry == null ? defaultDelayBeforeRetry : delayBeforeRetry,
-                warmup == null ? loop : warmup, alpha, logAll,
-                new InetSocketAddress(connectIp, connectPort), bindTo);
-    }
-
-    private CheckSpec.Url url(ConfigNode node) {
-        String path = null;
-        Optional<String> digest = Optional.empty();
-        StatusCodes codes = StatusCodes.DEFAULT;
-        Optional<String> vhost = Optional.empty();
-        for (ConfigNode n : node.children()) {
-            try {
-                switch (n.keyword()) {
-                    case "path" -> path = required(n, 0);
-                    case "digest" -> {
-                        String hex = required(n, 0).toLowerCase(Locale.ROOT);
-                        if (!hex.matches("[0-9a-f]{32}")) throw new IllegalArgumentException("digest must be 32 hex digits (an MD5), got '" + required(n, 0) + "'");
-                        digest = Optional.of(hex);
-                    }
-                    case "status_code" -> codes = StatusCodes.parse(n.args());
-                    case "virtualhost" -> vhost = Optional.of(required(n, 0));
-                    case "regex", "regex_no_match", "regex_options", "regex_min_offset", "regex_max_offset", "regex_stack" ->
-                            warning(n, n.keyword() + " is not supported by JVS; ignored");
-                    default -> unknown(n, "in url");
-                }
-            } catch (IllegalArgumentException e) {
-                error(n, e.getMessage());
-            }
-        }
-        if (path == null) {
-            error(node, "url has no path; url removed");
-            return null;
-        }
-        return new CheckSpec.Url(path, digest, codes, vhost);
+        return checkers;
     }
 
     // ---------------------------------------------------------------- values
 
-    private ScriptDef script(ConfigNode n) {
-        List<String> argv = splitCommand(required(n, 0));
-        if (argv.isEmpty()) throw new IllegalArgumentException(n.keyword() + " needs a script");
-        Optional<String> user = n.arg(1);
-        Optional<String> group = n.arg(2);
-        if (user.isPresent() && user.get().contains(":")) {
-            String u = user.get();
-            user = Optional.of(u.substring(0, u.indexOf(':')));
-            group = Optional.of(u.substring(u.indexOf(':') + 1));
-        }
-        return new ScriptDef(argv, user, group, n.location());
-    }
-
-    /** Splits a script's command line into words, honouring single and double quotes. */
-    static List<String> splitCommand(String line) {
-        List<String> words = new ArrayList<>();
-        StringBuilder word = new StringBuilder();
-        boolean inWord = false;
-        char quote = 0;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quote != 0) {
-                if (c == quote) quote = 0;
-                else word.append(c);
-            } else if (c == '"' || c == '\'') {
-                quote = c;
-                inWord = true;
-            } else if (Character.isWhitespace(c)) {
-                if (inWord) words.add(word.toString());
-                word.setLength(0);
-                inWord = false;
-            } else {
-                word.append(c);
-                inWord = true;
-            }
-        }
-        if (inWord) words.add(word.toString());
-        return words;
-    }
-
-    private static ForwardMethod forwardMethod(String text) {
+    private static ForwardMethod forwardMethod(ConfigNode n, String text) throws ConfigException {
         return switch (text.toUpperCase(Locale.ROOT)) {
             case "NAT" -> ForwardMethod.MASQ;
             case "DR" -> ForwardMethod.ROUTE;
             case "TUN" -> ForwardMethod.TUNNEL;
-            default -> throw new IllegalArgumentException("unknown forwarding method '" + text + "' (NAT, DR or TUN)");
+            default -> throw ConfigException.at(n, "unknown forwarding method '" + text + "' (NAT, DR or TUN)");
         };
     }
 
-    private static TunnelSettings tunnel(ConfigNode n) {
+    private static TunnelSettings tunnel(ConfigNode n) throws ConfigException {
         TunnelType type = TunnelType.IPIP;
         int port = 0;
         TunnelChecksum checksum = TunnelChecksum.NOCSUM;
         List<String> a = n.args();
         for (int i = 1; i < a.size(); i++) {
             switch (a.get(i)) {
-                case "type" -> type = TunnelType.valueOf(a.get(++i).toUpperCase(Locale.ROOT));
-                case "port" -> port = port(a.get(++i));
+                case "type" -> type = tunnelType(n, a.get(++i));
+                case "port" -> port = port(n, a.get(++i));
                 case "nocsum" -> checksum = TunnelChecksum.NOCSUM;
                 case "csum" -> checksum = TunnelChecksum.CSUM;
                 case "remcsum" -> checksum = TunnelChecksum.REMCSUM;
-                default -> throw new IllegalArgumentException("unknown tunnel option '" + a.get(i) + "'");
+                default -> throw ConfigException.at(n, "unknown tunnel option '" + a.get(i) + "'");
             }
         }
-        if (type == TunnelType.GUE && port == 0) throw new IllegalArgumentException("GUE tunnels need a port");
-        if (type == TunnelType.IPIP && checksum != TunnelChecksum.NOCSUM) throw new IllegalArgumentException("ipip tunnels take no checksum option");
-        if (type == TunnelType.GRE && checksum == TunnelChecksum.REMCSUM) throw new IllegalArgumentException("GRE tunnels cannot use remcsum");
+        if (type == TunnelType.GUE && port == 0) throw ConfigException.at(n, "GUE tunnels need a port");
+        if (type == TunnelType.IPIP && checksum != TunnelChecksum.NOCSUM) throw ConfigException.at(n, "ipip tunnels take no checksum option");
+        if (type == TunnelType.GRE && checksum == TunnelChecksum.REMCSUM) throw ConfigException.at(n, "GRE tunnels cannot use remcsum");
         return new TunnelSettings(type, port, checksum);
     }
 
     /** IPv4 netmask as an int, or an IPv6 prefix length stored negative-free as 1..128. */
-    private static int granularity(String text) {
+    private static int granularity(ConfigNode n, String text) throws ConfigException {
         if (text.matches("\\d{1,3}")) {
             int bits = Integer.parseInt(text);
-            if (bits < 1 || bits > 128) throw new IllegalArgumentException("invalid persistence_granularity " + text);
+            if (bits < 1 || bits > 128) throw ConfigException.at(n, "invalid persistence_granularity " + text);
             return bits;
         }
-        InetAddress mask = address(text);
-        if (!(mask instanceof Inet4Address)) throw new IllegalArgumentException("invalid persistence_granularity " + text);
+        InetAddress mask = address(n, text);
+        if (!(mask instanceof Inet4Address)) throw ConfigException.at(n, "invalid persistence_granularity " + text);
         int value = java.nio.ByteBuffer.wrap(mask.getAddress()).getInt();
         // A valid mask is ones then zeros.
-        if ((~value & (~value + 1)) != 0) throw new IllegalArgumentException("invalid persistence_granularity " + text);
+        if ((~value & (~value + 1)) != 0) throw ConfigException.at(n, "invalid persistence_granularity " + text);
         return value;
     }
 
-    static InetAddress address(String text) {
-        // Literal addresses only: a config must not wait on DNS.
-        if (!text.matches("[0-9.]+") && !text.contains(":")) throw new IllegalArgumentException("invalid IP address '" + text + "'");
+    private static long fwmark(ConfigNode n, String text) throws ConfigException {
         try {
-            InetAddress a = InetAddress.getByName(text);
-            if (a instanceof Inet4Address && !text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) throw new UnknownHostException();
-            return a;
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("invalid IP address '" + text + "'");
-        }
-    }
-
-    static int port(String text) {
-        return integer(text, 0, 65535, "port");
-    }
-
-    static int integer(String text, int min, int max, String what) {
-        long value;
-        try {
-            value = Long.parseLong(text);
+            long mark = Long.parseLong(text);
+            if (mark >= 0 && mark <= 0xFFFFFFFFL) return mark;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid " + what + " '" + text + "'");
+            // reported below
         }
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(what + " " + text + " is out of range " + min + ".." + max);
-        }
-        return (int) value;
+        throw ConfigException.at(n, "invalid fwmark " + text);
     }
 
-    /** keepalived TIMER: seconds, fractions allowed, microsecond resolution. */
-    static Duration timer(String text) {
-        double seconds;
+    private static TunnelType tunnelType(ConfigNode n, String text) throws ConfigException {
+        for (TunnelType t : TunnelType.values()) {
+            if (t.name().equalsIgnoreCase(text)) return t;
+        }
+        throw ConfigException.at(n, "unknown tunnel type '" + text + "'");
+    }
+
+    private static StatusCodes statusCodes(ConfigNode n) throws ConfigException {
         try {
-            seconds = Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid time '" + text + "'");
+            return StatusCodes.parse(n.args());
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.at(n, e.getMessage());
         }
-        if (seconds < 0 || Double.isNaN(seconds) || seconds > 365L * 24 * 3600) {
-            throw new IllegalArgumentException("time '" + text + "' is out of range");
-        }
-        return Duration.ofNanos(Math.round(seconds * 1_000_000) * 1000);
-    }
-
-    private static Duration positiveTimer(ConfigNode n) {
-        Duration d = timer(required(n, 0));
-        if (d.isZero()) throw new IllegalArgumentException(n.keyword() + " must be greater than 0");
-        return d;
-    }
-
-    private boolean bool(ConfigNode n, boolean bare) {
-        if (n.args().isEmpty()) return bare;
-        return switch (n.args().get(0).toLowerCase(Locale.ROOT)) {
-            case "on", "true", "yes" -> true;
-            case "off", "false", "no" -> false;
-            default -> throw new IllegalArgumentException("invalid boolean '" + n.args().get(0) + "' for " + n.keyword());
-        };
-    }
-
-    /** keepalived's loose hex: groups separated by spaces, read two digits at a time. */
-    static byte[] hex(List<String> groups) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        for (String g : groups) {
-            for (int i = 0; i < g.length(); i += 2) {
-                String pair = g.substring(i, Math.min(g.length(), i + 2));
-                try {
-                    out.write(Integer.parseInt(pair, 16));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("invalid hex '" + g + "'");
-                }
-            }
-        }
-        return out.toByteArray();
-    }
-
-    /** As {@link #hex}, but kept as nibble text with 'X' wildcards (upper-case, two characters a byte). */
-    static String hexPattern(List<String> groups) {
-        StringBuilder out = new StringBuilder();
-        for (String g : groups) {
-            String u = g.toUpperCase(Locale.ROOT);
-            if (!u.matches("[0-9A-FX]+")) throw new IllegalArgumentException("invalid hex '" + g + "'");
-            for (int i = 0; i < u.length(); i += 2) {
-                out.append(i + 1 < u.length() ? u.substring(i, i + 2) : "0" + u.charAt(i));
-            }
-        }
-        return out.toString();
-    }
-
-    private static String required(ConfigNode n, int index) {
-        return n.arg(index).orElseThrow(() -> new IllegalArgumentException(n.keyword() + " needs a value"));
     }
 
     private static String endpoint(RealServerConfig c) {
@@ -943,7 +672,7 @@ final class LvsConfigParser {
     }
 
     private void unknown(ConfigNode n, String where) {
-        warning(n, "unknown keyword '" + n.keyword() + "' " + where + (n.block() ? "; its { } block is skipped" : ""));
+        CheckerConfig.unknown(problems, n, where);
     }
 
     private void error(ConfigNode n, String message) {
