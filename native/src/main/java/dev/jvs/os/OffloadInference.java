@@ -13,11 +13,13 @@ final class OffloadInference {
     private static final int ETH_HEADER = 14;
     private static final int TCP = 6;
     private static final int UDP = 17;
+    /** The shortest frame with a checksum to finish: an IPv4 UDP header and no payload. */
+    private static final int SHORTEST = ETH_HEADER + 20 + 8;
 
     private OffloadInference() {}
 
     static long infer(ByteBuffer b, int frame, int length, int mtu) {
-        if (length < ETH_HEADER + 40) return Offload.NONE;
+        if (length < SHORTEST) return Offload.NONE;
         int type = b.getShort(frame + 12) & 0xffff;
         int ip = frame + ETH_HEADER;
         boolean ipv6;

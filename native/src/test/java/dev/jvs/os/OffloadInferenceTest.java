@@ -21,6 +21,18 @@ class OffloadInferenceTest {
         return b;
     }
 
+    /** A UDP datagram of a few bytes, shorter than any TCP frame (iperf3's 4-byte UDP greeting is one). */
+    private static ByteBuffer udp(int payload) {
+        ByteBuffer b = ByteBuffer.allocate(14 + 28 + payload);
+        b.putShort(12, (short) 0x0800);
+        b.put(14, (byte) 0x45).putShort(16, (short) (28 + payload)).put(23, (byte) 17);
+        b.putInt(26, 0x0a000001).putInt(30, 0x0a000002);
+        b.putShort(34 + 4, (short) (8 + payload));
+        for (int i = 0; i < payload; i++) b.put(42 + i, (byte) (i + 1));
+        b.putShort(34 + 6, (short) (~fold(sum(b, 26, 8) + 17 + 8 + payload) & 0xffff));
+        return b;
+    }
+
     private static long sum(ByteBuffer b, int from, int length) {
         long s = 0;
         for (int i = 0; i + 1 < length; i += 2) s += b.getShort(from + i) & 0xffff;
@@ -49,6 +61,13 @@ class OffloadInferenceTest {
     void aTcpPacketLongerThanTheMtuIsAnAggregateCutToFitIt() {
         ByteBuffer b = tcp(9000, false);
         assertEquals(Offload.of(Offload.NEEDS_CSUM, Offload.GSO_TCPV4, 1460, 34, 16),
+                OffloadInference.infer(b, 0, b.limit(), 1500));
+    }
+
+    @Test
+    void aSmallUdpDatagramWithAnUnfinishedChecksumNeedsFinishing() {
+        ByteBuffer b = udp(4);
+        assertEquals(Offload.of(Offload.NEEDS_CSUM, Offload.GSO_NONE, 0, 34, 6),
                 OffloadInference.infer(b, 0, b.limit(), 1500));
     }
 }
