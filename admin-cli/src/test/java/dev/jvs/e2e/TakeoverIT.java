@@ -103,6 +103,24 @@ class TakeoverIT {
         }
     }
 
+    @Test
+    void aSuccessorThatFailsToStartLeavesTheOldDirectorInCharge() throws Exception {
+        try (DirectorProcess old = DirectorProcess.start(dir)) {
+            String vip = "127.0.0.1:" + Ports.free();
+            old.ok("-A", "-t", vip, "-s", "rr");
+            // It receives the hand-over, then stops at its configuration file.
+            DirectorProcess successor = old.launchTakeover(dir.resolve("successor.log"),
+                    "--keepalived-conf", dir.resolve("missing.conf").toString());
+            assertEquals(1, successor.awaitExit(), () -> logOf(successor));
+            assertTrue(successor.log().contains("missing.conf"), successor.log());
+            old.awaitLog("exited before taking over: serving again");
+            old.ok("-E", "-t", vip, "-s", "wlc");
+            assertTrue(old.ok("-L", "-n").contains(vip + " wlc"), "the old director takes changes again");
+            assertEquals(0, old.stop());
+            assertTrue(!java.nio.file.Files.exists(old.socket()), "and removes its socket when it stops");
+        }
+    }
+
     /** {@code ipvsadm -Ln} without the ActiveConn and InActConn columns. */
     private static String withoutCounters(String listing) {
         return listing.replaceAll("(?m)^(  -> .*?)\\s+\\d+\\s+\\d+\\s*$", "$1");

@@ -79,6 +79,7 @@ public final class ControlServer implements AutoCloseable {
     private volatile HandOver handOver;
     /** Set once a successor received our sockets: requests are refused and the socket path is kept at close. */
     private volatile boolean handedOver;
+    private volatile boolean stoppedAccepting;
 
     /** The control request a {@code jvs-director --takeover} sends; ipvsadm's grammar never produces it. */
     public static final String TAKEOVER_ARG = "--takeover";
@@ -330,6 +331,7 @@ public final class ControlServer implements AutoCloseable {
             }
             handedOver = true;
             log.info("handing over {} descriptors to a new director", fds.size());
+            resumeIfSuccessorDies(ctx);
             for (FileDescriptor fd : fds) ctx.write(fd);
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
                 try {
@@ -339,6 +341,21 @@ public final class ControlServer implements AutoCloseable {
                 }
                 ctx.close();
             });
+        }
+
+        /** A successor that dies before it stops us leaves us in charge again, as if nothing had happened. */
+        private void resumeIfSuccessorDies(ChannelHandlerContext ctx) {
+            try {
+                int pid = ((EpollDomainSocketChannel) ctx.channel()).peerCredentials().pid();
+                ProcessHandle.of(pid).ifPresent(successor -> successor.onExit().thenRun(() -> {
+                    if (handedOver && !stoppedAccepting) {
+                        handedOver = false;
+                        log.warn("the new director (pid {}) exited before taking over: serving again", pid);
+                    }
+                }));
+            } catch (IOException e) {
+                log.warn("cannot watch the new director: {}", e.getMessage());
+            }
         }
 
         private void refuse(ChannelHandlerContext ctx, String message) {
@@ -376,6 +393,7 @@ public final class ControlServer implements AutoCloseable {
 
     /** Taken over: accept no more clients, without closing the socket (the successor serves it). */
     public void stopAccepting() {
+        stoppedAccepting = true;
         if (server != null) server.deregister().syncUninterruptibly();
     }
 
