@@ -25,10 +25,26 @@ final class DirectorProcess implements AutoCloseable {
     private final Process process;
 
     private DirectorProcess(Path dir, Process process) {
+        this(dir, dir.resolve("director.log"), process);
+    }
+
+    private DirectorProcess(Path dir, Path log, Process process) {
         this.dir = dir;
         this.socket = dir.resolve("jvs.sock");
-        this.log = dir.resolve("director.log");
+        this.log = log;
         this.process = process;
+    }
+
+    /**
+     * Starts {@code jvs-director --takeover} on this director's socket (its log: {@code log}), without waiting;
+     * the returned process is the successor.
+     */
+    DirectorProcess launchTakeover(Path log, String... extraArgs) throws IOException {
+        List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/jvs-director").toString(),
+                "--socket", socket.toString(), "--takeover"));
+        command.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new DirectorProcess(dir, log, p);
     }
 
     /** Starts a director in {@code dir} (its socket and log live there) and waits until it accepts commands. */

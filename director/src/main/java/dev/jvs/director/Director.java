@@ -34,6 +34,9 @@ import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.Subscription;
 import dev.jvs.director.sync.SyncDaemons;
 import dev.jvs.director.sync.TableInstaller;
+import dev.jvs.director.takeover.HandOverText;
+import dev.jvs.director.takeover.TakeoverClient;
+import dev.jvs.director.takeover.TakeoverSource;
 import dev.jvs.healthcheck.config.ConfigException;
 import dev.jvs.healthcheck.config.KeepalivedConfig;
 import dev.jvs.director.vrrp.LvsSyncDaemonRole;
@@ -182,8 +185,20 @@ public final class Director implements Callable<Integer> {
     @Option(names = "--drain-delay", paramLabel = "SECONDS", defaultValue = "5", converter = OptionConverters.NotNegative.class,
             description = "With --announce-interface: on SIGTERM, withdraw every VIP, keep forwarding for SECONDS while the routers move new flows elsewhere, then stop (default: ${DEFAULT-VALUE}).")
     int drainDelay;
+    @Option(names = "--takeover",
+            description = "Take over the director running on the same --socket without refusing a client: receive its"
+                    + " listening sockets, locks and rule table, serve them, then stop it (it drains its NAT"
+                    + " connections and exits). Uses the epoll transport.")
+    boolean takeover;
+
+    @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "When taken over: wait at most this long for NAT connections to end before exiting (default: ${DEFAULT-VALUE}).")
+    int drainTimeout;
 
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** What the director taken over handed to us ({@code --takeover}), else null. */
+    private HandOverText inherited;
+    private ControlServer control;
     private final SystemdState systemd = SystemdState.fromEnvironment();
     /** Held (referenced) for the whole run: a collected lock would close its descriptor and release it. */
     private final List<InstanceLock> locks = new ArrayList<>();
@@ -209,6 +224,7 @@ public final class Director implements Callable<Integer> {
         }
         try (Shutdown shutdown = new Shutdown()) {
             Path socketPath = socket != null ? socket : ControlSocket.defaultPath();
+            if (takeover) inherited = receiveHandOver(socketPath);
             StateFile stateFile = claimInstance(socketPath);
             Core core = newCore(stateFile);
             Configs configs = readConfigs(core);
@@ -219,6 +235,7 @@ public final class Director implements Callable<Integer> {
             VipAnnouncer announcer = startAnnouncer(core, data, shutdown);
             handleTerm(announcer);
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
+            if (inherited != null) stopPredecessor(data.nat());
             if (awaitListeners(data.nat())) {
                 log.info("jvs-director ready");
                 systemd.ready();
@@ -226,6 +243,7 @@ public final class Director implements Callable<Integer> {
             stop.await();
             log.info("shutting down");
             systemd.stopping();
+            if (control != null && control.handedOver()) drain(data.nat());
             return 0;
         } catch (StartupFailure e) {
             System.err.println("jvs-director: " + e.getMessage());
@@ -250,13 +268,58 @@ public final class Director implements Callable<Integer> {
      */
     private StateFile claimInstance(Path socketPath) throws StartupFailure {
         try {
-            locks.add(InstanceLock.acquire(socketPath, "control socket"));
+            locks.add(lock(socketPath, "control socket"));
             StateFile stateFile = state == null ? null : StateFile.open(state);
-            if (stateFile != null) locks.add(InstanceLock.acquire(stateFile.path(), "state file"));
+            if (stateFile != null) locks.add(lock(stateFile.path(), "state file"));
             return stateFile;
         } catch (IOException e) {
             throw new StartupFailure(e.getMessage());
         }
+    }
+
+    /** The lock guarding {@code path}: the one handed over with {@code --takeover}, else a new one. */
+    private InstanceLock lock(Path path, String what) throws IOException {
+        Path file = InstanceLock.lockFileOf(path);
+        io.netty.channel.unix.FileDescriptor handed = inherited == null ? null : inherited.locks().get(file);
+        return handed != null ? InstanceLock.inherited(file, handed) : InstanceLock.acquire(path, what);
+    }
+
+    /** {@code --takeover}, before anything else: the running director's sockets, locks and rules. */
+    private HandOverText receiveHandOver(Path socketPath) throws StartupFailure {
+        if (transport != null && transport != Transport.EPOLL) {
+            throw new StartupFailure("--takeover serves the sockets it receives with the epoll transport,"
+                    + " not --transport " + transport.optionName());
+        }
+        transport = Transport.EPOLL;
+        try {
+            HandOverText handOver = TakeoverClient.receive(socketPath, 10_000);
+            log.info("taking over from pid {}: {} NAT listening sockets", handOver.pid(),
+                    handOver.tcp().values().stream().mapToInt(List::size).sum());
+            return handOver;
+        } catch (IOException e) {
+            throw new StartupFailure("--takeover: " + e.getMessage());
+        }
+    }
+
+    /** Once we serve the sockets we received: the director taken over stops accepting, drains and exits. */
+    private void stopPredecessor(NatProxy nat) {
+        nat.closeUnadopted();
+        ProcessHandle.of(inherited.pid()).ifPresent(ProcessHandle::destroy); // SIGTERM
+        log.info("took over from pid {}", inherited.pid());
+    }
+
+    /** Taken over: stop accepting (the sockets live on in the successor) and let NAT connections end. */
+    private void drain(NatProxy nat) throws InterruptedException {
+        control.stopAccepting();
+        nat.stopAccepting();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainTimeout);
+        int open = nat.openConnections();
+        log.info("taken over: no longer accepting; draining {} NAT connections (at most {} s)", open, drainTimeout);
+        while (open > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            open = nat.openConnections();
+        }
+        if (open > 0) log.warn("drain timeout: closing {} NAT connections", open);
     }
 
     /** Step 1: the tables, and the objects that read and change them (nothing runs yet). */
@@ -297,6 +360,9 @@ public final class Director implements Callable<Integer> {
             if (stateFile != null && stateFile.exists() && keepalivedConf != null) {
                 // The keepalived file owns its services: restoring them too would add them twice.
                 log.info("--keepalived-conf given: state file {} is written but not restored", stateFile.path());
+            } else if (inherited != null && keepalivedConf == null) {
+                core.executor().restore(inherited.rules());
+                log.info("loaded rules from the director taken over (pid {})", inherited.pid());
             } else if (fromState) {
                 core.executor().restore(stateFile.read());
                 log.info("loaded rules from state file {}", stateFile.path());
@@ -339,6 +405,7 @@ public final class Director implements Callable<Integer> {
         NatProxy nat = new NatProxy(net, acceptors, workers, core.rules(), core.connections(), core.scheduling(),
                 new ConnectionLimits(maxConnections));
         nat.announcer(core.sync().announcer());
+        if (inherited != null) nat.inherit(inherited.tcp());
         core.packets().announcer(core.sync().announcer());
         shutdown.onClose(core.packets());
         shutdown.onClose(nat);
@@ -381,7 +448,10 @@ public final class Director implements Callable<Integer> {
                     ? ConnectPolicy.DEFAULT.failures() : health::connectFailed));
             StateFile stateFile = core.stateFile();
             if (stateFile != null) {
-                executor.onChange(() -> saveState(stateFile, executor));
+                // Once taken over, the successor owns the file (our health checks may still change our table).
+                executor.onChange(() -> {
+                    if (control == null || !control.handedOver()) saveState(stateFile, executor);
+                });
                 saveState(stateFile, executor);
             }
             if (demo) {
@@ -390,9 +460,12 @@ public final class Director implements Callable<Integer> {
                 executor.restore(demoRules());
             }
             core.rules().awaitDataPaths(core.rules().version(), 10_000);
-            ControlServer control = new ControlServer(socketPath, executor);
+            control = new ControlServer(socketPath, executor);
             shutdown.onClose(control);
-            control.start();
+            if (data.transport() != Transport.NIO) {
+                control.handOver(new TakeoverSource(locks, () -> control, data.nat(), executor::stateText));
+            }
+            control.start(inherited == null ? null : inherited.control());
             if (demo) printDemoHelp(control.path());
             return health;
         } catch (IpvsadmException | IOException e) {

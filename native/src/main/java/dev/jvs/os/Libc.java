@@ -65,6 +65,9 @@ final class Libc {
 
         int close(int fd);
 
+        @SaveError
+        int flock(int fd, int operation);
+
         String strerror(int errno);
     }
 

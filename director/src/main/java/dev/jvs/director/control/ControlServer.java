@@ -21,6 +21,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -38,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +76,22 @@ public final class ControlServer implements AutoCloseable {
     private Channel server;
     private BadRequestLog badRequests;
     private int clients; // owned by the event loop
+    private volatile HandOver handOver;
+    /** Set once a successor received our sockets: requests are refused and the socket path is kept at close. */
+    private volatile boolean handedOver;
+    private volatile boolean stoppedAccepting;
+
+    /** The control request a {@code jvs-director --takeover} sends; ipvsadm's grammar never produces it. */
+    public static final String TAKEOVER_ARG = "--takeover";
+
+    /** What the running director gives a successor that takes it over. */
+    public interface HandOver {
+        /**
+         * The descriptors to pass, in order; the first is a file whose text says what the others are. It is
+         * closed after sending, the others are left open.
+         */
+        List<FileDescriptor> prepare() throws IOException;
+    }
 
     public ControlServer(Path path, CommandExecutor executor) {
         this(path, executor, Limits.DEFAULT);
@@ -95,6 +113,38 @@ public final class ControlServer implements AutoCloseable {
      * left by a director that died; it is removed only if nobody answers on it.
      */
     public void start() throws IOException {
+        start(null);
+    }
+
+    /** Lets {@code jvs-director --takeover} take this director's sockets (see {@link HandOver}). */
+    public void handOver(HandOver handOver) {
+        this.handOver = handOver;
+    }
+
+    /** True once a successor received the sockets. */
+    public boolean handedOver() {
+        return handedOver;
+    }
+
+    /** The listening socket's descriptor, to hand over. */
+    public FileDescriptor serverFd() {
+        return ((io.netty.channel.unix.UnixChannel) server).fd();
+    }
+
+    /**
+     * Binds the socket, or with {@code inherited} serves the listening socket received from the director this
+     * one takes over (same path, nothing unlinked or bound: clients never find it missing).
+     */
+    public void start(FileDescriptor inherited) throws IOException {
+        if (inherited != null) {
+            loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("jvs-control", true), EpollIoHandler.newFactory());
+            requests = newRequestThread();
+            badRequests = new BadRequestLog(loop.next(), limits.logInterval(), badRequestSink);
+            server = bootstrap().channelFactory(() -> new EpollServerDomainSocketChannel(inherited.intValue(), true))
+                    .register().syncUninterruptibly().channel();
+            log.info("control socket {} (taken over)", path);
+            return;
+        }
         Path dir = path.getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -110,23 +160,10 @@ public final class ControlServer implements AutoCloseable {
                     + io.netty.channel.epoll.Epoll.unavailabilityCause());
         }
         loop = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("jvs-control", true), EpollIoHandler.newFactory());
-        requests = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "jvs-control-request");
-            t.setDaemon(true);
-            return t;
-        });
+        requests = newRequestThread();
         badRequests = new BadRequestLog(loop.next(), limits.logInterval(), badRequestSink);
         try {
-            server = new ServerBootstrap()
-                    .group(loop)
-                    .channel(EpollServerDomainSocketChannel.class)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
-                        @Override
-                        protected void initChannel(EpollDomainSocketChannel ch) {
-                            ch.pipeline().addLast(new ClientHandler());
-                        }
-                    })
+            server = bootstrap().channel(EpollServerDomainSocketChannel.class)
                     .bind(new DomainSocketAddress(path.toString())).syncUninterruptibly().channel();
         } catch (RuntimeException e) {
             loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -134,6 +171,26 @@ public final class ControlServer implements AutoCloseable {
         }
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
         log.info("control socket {}", path);
+    }
+
+    private ServerBootstrap bootstrap() {
+        return new ServerBootstrap()
+                .group(loop)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<EpollDomainSocketChannel>() {
+                    @Override
+                    protected void initChannel(EpollDomainSocketChannel ch) {
+                        ch.pipeline().addLast(new ClientHandler());
+                    }
+                });
+    }
+
+    private static ExecutorService newRequestThread() {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "jvs-control-request");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public Path path() { return path; }
@@ -226,10 +283,16 @@ public final class ControlServer implements AutoCloseable {
             } finally {
                 release();
             }
+            if (isTakeover(parsed)) {
+                requests.execute(() -> handOver(ctx));
+                return;
+            }
             requests.execute(() -> {
                 ControlReply reply;
                 try {
-                    reply = executor.execute(parsed);
+                    reply = handedOver
+                            ? ControlReply.error(255, "this director was taken over and is stopping; try again")
+                            : executor.execute(parsed);
                 } catch (RuntimeException e) {
                     log.error("control request failed", e);
                     reply = ControlReply.error(255, "internal error: " + e);
@@ -252,6 +315,47 @@ public final class ControlServer implements AutoCloseable {
             if (!done) badRequests.report(cause.getMessage());
             done = true;
             ctx.close();
+        }
+
+        /** Sends our sockets to a successor: descriptors only (the first is the text that names the rest). */
+        private void handOver(ChannelHandlerContext ctx) {
+            HandOver source = handOver;
+            List<FileDescriptor> fds;
+            try {
+                if (source == null || handedOver) throw new IOException("not available");
+                fds = source.prepare();
+            } catch (IOException | RuntimeException e) {
+                log.error("takeover refused: {}", e.getMessage());
+                ctx.close(); // the successor sees no descriptors and says so
+                return;
+            }
+            handedOver = true;
+            log.info("handing over {} descriptors to a new director", fds.size());
+            resumeIfSuccessorDies(ctx);
+            for (FileDescriptor fd : fds) ctx.write(fd);
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                try {
+                    fds.get(0).close();
+                } catch (IOException ignored) {
+                    // a temp file's descriptor
+                }
+                ctx.close();
+            });
+        }
+
+        /** A successor that dies before it stops us leaves us in charge again, as if nothing had happened. */
+        private void resumeIfSuccessorDies(ChannelHandlerContext ctx) {
+            try {
+                int pid = ((EpollDomainSocketChannel) ctx.channel()).peerCredentials().pid();
+                ProcessHandle.of(pid).ifPresent(successor -> successor.onExit().thenRun(() -> {
+                    if (handedOver && !stoppedAccepting) {
+                        handedOver = false;
+                        log.warn("the new director (pid {}) exited before taking over: serving again", pid);
+                    }
+                }));
+            } catch (IOException e) {
+                log.warn("cannot watch the new director: {}", e.getMessage());
+            }
         }
 
         private void refuse(ChannelHandlerContext ctx, String message) {
@@ -287,12 +391,24 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /** Taken over: accept no more clients, without closing the socket (the successor serves it). */
+    public void stopAccepting() {
+        stoppedAccepting = true;
+        if (server != null) server.deregister().syncUninterruptibly();
+    }
+
+    private static boolean isTakeover(ControlRequest request) {
+        return request.lines().size() == 1 && request.lines().get(0).args().equals(List.of(TAKEOVER_ARG));
+    }
+
     @Override
     public void close() {
         if (server != null) {
-            server.close().syncUninterruptibly();
+            // Closing would unlink the path, which now names the successor's socket: the descriptor ends with us.
+            if (!handedOver) server.close().syncUninterruptibly();
             try {
-                Files.deleteIfExists(path);
+                // After a takeover the path names the socket the successor serves: leave it.
+                if (!handedOver) Files.deleteIfExists(path);
             } catch (IOException e) {
                 log.warn("removing control socket: {}", e.getMessage());
             }

@@ -1,30 +1,29 @@
 package dev.jvs.director.control;
 
+import dev.jvs.os.FileLocks;
+import io.netty.channel.unix.FileDescriptor;
+
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * An exclusive lock on {@code PATH.lock}, held for the director's lifetime, so that only one director uses a
  * control socket or a state file. The lock file is never deleted: deleting it would let a third process lock a
  * new file while the second still holds the old one. The kernel drops the lock when the process dies, however
- * it dies, so a crashed director never blocks its successor.
+ * it dies, so a crashed director never blocks its successor. It is a {@code flock} lock, which belongs to the
+ * open descriptor: {@code --takeover} passes the descriptor, and with it the lock, to the new director.
  */
 public final class InstanceLock implements AutoCloseable {
 
     private final Path file;
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final FileDescriptor fd;
 
-    private InstanceLock(Path file, FileChannel channel, FileLock lock) {
+    private InstanceLock(Path file, FileDescriptor fd) {
         this.file = file;
-        this.channel = channel;
-        this.lock = lock;
+        this.fd = fd;
     }
 
     /** The lock file that guards {@code path}: {@code path.lock} beside it. */
@@ -43,35 +42,50 @@ public final class InstanceLock implements AutoCloseable {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
-        FileLock lock;
+        io.netty.channel.epoll.Epoll.ensureAvailability(); // loads the native library FileDescriptor needs
+        if (!Files.exists(file)) {
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // another director created it at the same moment: the lock decides
+            }
+        }
+        String holder = holder(file); // read first: opening below truncates the file
+        FileDescriptor fd = FileDescriptor.from(file.toFile());
+        boolean locked;
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null; // this very process holds it already (two directors in one JVM, as tests do)
+            locked = FileLocks.tryLockExclusive(fd.intValue());
         } catch (IOException e) {
-            channel.close();
+            fd.close();
             throw new IOException("cannot lock " + file + ": " + e.getMessage());
         }
-        if (lock == null) {
-            String holder = holder(channel);
-            channel.close();
+        if (!locked) {
+            fd.close();
             throw new IOException("another director" + holder + " already uses the " + what + " " + path
                     + " (it holds " + file + ")");
         }
-        // Record our pid for the operator; the lock, not the pid, is what counts.
-        channel.truncate(0);
-        channel.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes()), 0);
-        channel.force(false);
-        return new InstanceLock(file, channel, lock);
+        writePid(file);
+        return new InstanceLock(file, fd);
     }
 
-    private static String holder(FileChannel channel) {
+    /** A lock received from the director this one takes over: the descriptor carries the lock. */
+    public static InstanceLock inherited(Path file, FileDescriptor fd) {
+        writePid(file);
+        return new InstanceLock(file, fd);
+    }
+
+    /** Records our pid for the operator; the lock, not the pid, is what counts. */
+    private static void writePid(Path file) {
         try {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(32);
-            channel.read(buf, 0);
-            String pid = new String(buf.array(), 0, buf.position()).strip();
+            Files.writeString(file, ProcessHandle.current().pid() + "\n");
+        } catch (IOException ignored) {
+            // informational only
+        }
+    }
+
+    private static String holder(Path file) {
+        try {
+            String pid = Files.readString(file, StandardCharsets.US_ASCII).strip();
             return pid.matches("[0-9]+") ? " (pid " + pid + ")" : "";
         } catch (IOException e) {
             return "";
@@ -80,13 +94,15 @@ public final class InstanceLock implements AutoCloseable {
 
     public Path file() { return file; }
 
+    /** The locked descriptor, to hand over to a successor. */
+    public FileDescriptor fd() { return fd; }
+
     @Override
     public void close() {
         try {
-            lock.release();
-            channel.close();
+            fd.close(); // the last descriptor of the description releases the lock
         } catch (IOException ignored) {
-            // the lock goes with the descriptor anyway
+            // the lock goes with the process anyway
         }
     }
 }

@@ -20,6 +20,9 @@ import io.netty.channel.socket.SocketChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.netty.channel.unix.FileDescriptor;
+
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -65,6 +68,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private static final long BIND_WAIT_MILLIS = 2_000;
     private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
     private volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
+    /** Listening sockets received with {@code --takeover}, served instead of binding until the table drops them. */
+    private final Map<InetSocketAddress, List<FileDescriptor>> inherited = new HashMap<>();
 
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
@@ -87,9 +92,55 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.announcer = java.util.Objects.requireNonNull(announcer, "announcer");
     }
 
-    /** Whether a listener for this service is bound. */
+    /** Whether a listener for this service is bound (TCP: every SO_REUSEPORT socket of it). */
     public synchronized boolean isListening(ServiceKey key) {
-        return listeners.containsKey(key);
+        return listening(key);
+    }
+
+    /** Serves these listening sockets (from the director taken over) for their TCP services instead of binding. */
+    public synchronized void inherit(Map<InetSocketAddress, List<FileDescriptor>> sockets) {
+        inherited.putAll(sockets);
+    }
+
+    /** The descriptors of every TCP listening socket, by address, to hand over to a successor. */
+    public synchronized Map<InetSocketAddress, List<FileDescriptor>> tcpListenerFds() {
+        Map<InetSocketAddress, List<FileDescriptor>> fds = new HashMap<>();
+        tcpListeners.forEach((key, listener) -> {
+            List<FileDescriptor> own = listener.fds();
+            if (!own.isEmpty()) fds.put(new InetSocketAddress(key.address(), key.port()), own);
+        });
+        return fds;
+    }
+
+    /** After a takeover: closes received sockets no service asked for (nobody would accept on them). */
+    public synchronized void closeUnadopted() {
+        for (List<FileDescriptor> fds : inherited.values()) {
+            for (FileDescriptor fd : fds) {
+                try {
+                    fd.close();
+                } catch (java.io.IOException ignored) {
+                    // already gone
+                }
+            }
+        }
+        inherited.clear();
+    }
+
+    /**
+     * Taken over: stops accepting on the TCP listeners without closing their sockets (the successor serves
+     * them; connections already queued are accepted there), and closes the UDP sockets so that it can bind them.
+     */
+    public synchronized void stopAccepting() {
+        retries.shutdownNow();
+        wanted.clear();
+        for (TcpListener tcp : tcpListeners.values()) tcp.stopAccepting();
+        for (Channel ch : listeners.values()) ch.close().syncUninterruptibly();
+        listeners.clear();
+    }
+
+    /** Connections proxied right now (a director taken over drains them before it exits). */
+    public int openConnections() {
+        return limits.open();
     }
 
     @Override
@@ -208,13 +259,16 @@ public final class NatProxy implements RuleListener, AutoCloseable {
 
     private List<ChannelFuture> listenTcp(ServiceKey key) {
         TcpService service = new TcpService(key, rules, connections, scheduling, limits, transport);
-        TcpListener listener = TcpListener.bind(key, transport, acceptors, workers,
-                new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new FrontendHandler(service, connectPolicy, announcer, pairObserver));
-                    }
-                });
+        ChannelInitializer<SocketChannel> init = new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new FrontendHandler(service, connectPolicy, announcer, pairObserver));
+            }
+        };
+        List<FileDescriptor> adopted = inherited.remove(new InetSocketAddress(key.address(), key.port()));
+        TcpListener listener = adopted != null
+                ? TcpListener.adopt(adopted, workers, init)
+                : TcpListener.bind(key, transport, acceptors, workers, init);
         tcpListeners.put(key, listener);
         listener.whenBound(failure -> {
             if (failure == null) {

@@ -9,6 +9,9 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -51,11 +54,30 @@ final class TcpListener {
         return new TcpListener(List.copyOf(bound));
     }
 
+    /**
+     * Serves listening sockets received from the director this one takes over ({@code --takeover}, epoll only):
+     * nothing is bound, the same sockets keep their accept queues, spread over the worker loops.
+     */
+    static TcpListener adopt(List<FileDescriptor> fds, EventLoopGroup workers, ChannelHandler childHandler) {
+        List<ChannelFuture> bound = new ArrayList<>();
+        java.util.Iterator<EventExecutor> loops = workers.iterator();
+        for (FileDescriptor fd : fds) {
+            if (!loops.hasNext()) loops = workers.iterator();
+            EventLoopGroup one = (EventLoopGroup) loops.next();
+            ServerBootstrap b = options(Transport.EPOLL, new ServerBootstrap().group(one, one), childHandler);
+            bound.add(b.channelFactory(() -> new EpollServerSocketChannel(fd.intValue())).register());
+        }
+        return new TcpListener(List.copyOf(bound));
+    }
+
     private static ServerBootstrap bootstrap(Transport transport, EventLoopGroup acceptor, EventLoopGroup children,
                                              ChannelHandler childHandler) {
-        ServerBootstrap b = new ServerBootstrap()
-                .group(acceptor, children)
-                .channel(transport.serverChannel())
+        return options(transport, new ServerBootstrap().group(acceptor, children).channel(transport.serverChannel()),
+                childHandler);
+    }
+
+    private static ServerBootstrap options(Transport transport, ServerBootstrap b, ChannelHandler childHandler) {
+        b
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
@@ -112,9 +134,29 @@ final class TcpListener {
         return bound;
     }
 
+    /** The listening sockets' descriptors, to hand over; empty with NIO, which has none to give. */
+    List<FileDescriptor> fds() {
+        List<FileDescriptor> fds = new ArrayList<>();
+        for (ChannelFuture f : bound) {
+            if (f.channel() instanceof UnixChannel unix && f.channel().isActive()) fds.add(unix.fd());
+        }
+        return fds;
+    }
+
     /** The listening channels, for tests. */
     List<Channel> channels() {
         return bound.stream().map(ChannelFuture::channel).toList();
+    }
+
+    /** Stops accepting without closing the sockets: another process serves them now. */
+    void stopAccepting() {
+        for (ChannelFuture f : bound) {
+            Channel ch = f.channel();
+            // epoll: leave the loop, keep the descriptor. io_uring never completes a deregistration with an
+            // accept pending; closing cancels it and closes only our descriptor, never the shared socket.
+            if (ch instanceof EpollServerSocketChannel) ch.deregister().syncUninterruptibly();
+            else ch.close().syncUninterruptibly();
+        }
     }
 
     /**
