@@ -555,44 +555,6 @@ public final class Director implements Callable<Integer> {
         return null;
     }
 
-    /** {@code --sync-peer} values: an address, {@code ADDR:PORT} or {@code [IPv6]:PORT}; port 0 = the sync port. */
-    static List<InetSocketAddress> parsePeers(List<String> values) {
-        List<InetSocketAddress> peers = new ArrayList<>();
-        for (String value : values) peers.add(parsePeer(value));
-        return peers;
-    }
-
-    /** One {@code --sync-peer} value (see {@link #parsePeers}). */
-    static InetSocketAddress parsePeer(String value) {
-        String host = value;
-        int port = 0;
-        int colon = value.lastIndexOf(':');
-        boolean bracketed = value.startsWith("[");
-        if (bracketed || colon >= 0 && colon == value.indexOf(':')) {
-            int close = value.indexOf(']');
-            String hostPart = bracketed ? value.substring(1, close < 0 ? value.length() : close) : value.substring(0, colon);
-            String rest = bracketed ? (close < 0 ? "" : value.substring(close + 1)) : value.substring(colon);
-            host = hostPart;
-            if (rest.startsWith(":")) {
-                try {
-                    port = Integer.parseInt(rest.substring(1));
-                } catch (NumberFormatException e) {
-                    port = -1;
-                }
-            } else if (!rest.isEmpty()) {
-                port = -1;
-            }
-        }
-        if (port < 0 || port > 65535 || host.isEmpty()) {
-            throw new IllegalArgumentException(value + ": expected ADDR, ADDR:PORT or [IPv6]:PORT");
-        }
-        try {
-            return new InetSocketAddress(java.net.InetAddress.getByName(host), port);
-        } catch (java.net.UnknownHostException e) {
-            throw new IllegalArgumentException(value + ": unknown host");
-        }
-    }
-
     private static void saveState(StateFile stateFile, CommandExecutor executor) {
         try {
             stateFile.write(executor.stateText());

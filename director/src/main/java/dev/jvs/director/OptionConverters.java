@@ -40,14 +40,36 @@ final class OptionConverters {
         }
     }
 
-    /** {@code --sync-peer ADDR[:PORT]}. */
+    /** {@code --sync-peer}: an address, {@code ADDR:PORT} or {@code [IPv6]:PORT}; port 0 = the sync port. */
     static final class Peer implements ITypeConverter<InetSocketAddress> {
         @Override
         public InetSocketAddress convert(String value) {
+            String host = value;
+            int port = 0;
+            int colon = value.lastIndexOf(':');
+            boolean bracketed = value.startsWith("[");
+            if (bracketed || colon >= 0 && colon == value.indexOf(':')) {
+                int close = value.indexOf(']');
+                String hostPart = bracketed ? value.substring(1, close < 0 ? value.length() : close) : value.substring(0, colon);
+                String rest = bracketed ? (close < 0 ? "" : value.substring(close + 1)) : value.substring(colon);
+                host = hostPart;
+                if (rest.startsWith(":")) {
+                    try {
+                        port = Integer.parseInt(rest.substring(1));
+                    } catch (NumberFormatException e) {
+                        port = -1;
+                    }
+                } else if (!rest.isEmpty()) {
+                    port = -1;
+                }
+            }
+            if (port < 0 || port > 65535 || host.isEmpty()) {
+                throw new TypeConversionException(value + ": expected ADDR, ADDR:PORT or [IPv6]:PORT");
+            }
             try {
-                return Director.parsePeer(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
+                return new InetSocketAddress(java.net.InetAddress.getByName(host), port);
+            } catch (java.net.UnknownHostException e) {
+                throw new TypeConversionException(value + ": unknown host");
             }
         }
     }

@@ -1,8 +1,6 @@
 package dev.jvs.director.conn;
 
 import dev.jvs.director.rules.Dest;
-import dev.jvs.director.sync.SyncWire;
-import dev.jvs.director.sync.SyncedConnection;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.Timeouts;
 
@@ -174,9 +172,9 @@ public final class Connection implements SyncedConnection {
     public int syncFlags() {
         int flags = dest.method().code();
         if (template) {
-            return flags | SyncWire.FLAG_TEMPLATE | SyncWire.FLAG_INACTIVE; // templates are bound inactive
+            return flags | ConnFlags.TEMPLATE | ConnFlags.INACTIVE; // templates are bound inactive
         }
-        return state().isActive() ? flags : flags | SyncWire.FLAG_INACTIVE;
+        return state().isActive() ? flags : flags | ConnFlags.INACTIVE;
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.jvs.director.packet;
 import dev.jvs.director.conn.Connection;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.sync.SyncWire;
-import dev.jvs.director.sync.SyncedConnection;
+import dev.jvs.director.conn.SyncedConnection;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.Timeouts;
 

@@ -1,5 +1,7 @@
 package dev.jvs.director.sync;
 
+import dev.jvs.director.conn.SyncedConnection;
+
 /**
  * Where a data path reports its connections' traffic ("connections to announce"); the sync master decides what
  * goes on the wire. Cheap when no master runs: the NAT proxy calls it on every read.

@@ -1,5 +1,6 @@
 package dev.jvs.director.sync;
 
+import dev.jvs.director.conn.SyncedConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,7 @@
 package dev.jvs.director.sync;
 
+import dev.jvs.director.conn.SyncedConnection;
+
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;

@@ -1,5 +1,7 @@
 package dev.jvs.director.sync;
 
+import dev.jvs.director.conn.ConnFlags;
+
 /**
  * Constants of the IPVS sync protocol (ip_vs_sync.c): message and record layouts, the connection flags a record
  * carries, option types. All multi-byte fields are big-endian.
@@ -27,12 +29,12 @@ public final class SyncWire {
     public static final int FLAG_SYNC = 0x0020;
     public static final int FLAG_HASHED = 0x0040;
     public static final int FLAG_NOOUTPUT = 0x0080;
-    public static final int FLAG_INACTIVE = 0x0100;
+    public static final int FLAG_INACTIVE = ConnFlags.INACTIVE;
     public static final int FLAG_OUT_SEQ = 0x0200;
     public static final int FLAG_IN_SEQ = 0x0400;
     public static final int FLAG_SEQ_MASK = FLAG_OUT_SEQ | FLAG_IN_SEQ;
     public static final int FLAG_NO_CPORT = 0x0800;
-    public static final int FLAG_TEMPLATE = 0x1000;
+    public static final int FLAG_TEMPLATE = ConnFlags.TEMPLATE;
     public static final int FLAG_ONE_PACKET = 0x2000;
     /** What a sender may put on the wire: bits 16 and up are local only, HASHED is table state. */
     public static final int SENT_FLAGS_MASK = 0xffff & ~FLAG_HASHED;

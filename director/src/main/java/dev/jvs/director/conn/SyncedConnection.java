@@ -1,4 +1,4 @@
-package dev.jvs.director.sync;
+package dev.jvs.director.conn;
 
 import dev.jvs.model.Protocol;
 
@@ -7,7 +7,8 @@ import java.net.InetSocketAddress;
 /**
  * A connection (or persistence template) as the master sees it: what one sync record carries, plus the two
  * counters the kernel keeps per connection for sync decisions. Implemented by the connection table's entries and
- * by a view of the packet path's flows; neither needs to know the wire format.
+ * by a view of the packet path's flows; neither needs to know the wire format. It lives with the connections, so
+ * that the sync package depends on them and never the other way round.
  */
 public interface SyncedConnection {
 
@@ -20,7 +21,7 @@ public interface SyncedConnection {
     /** The real server's address and the port actually used. */
     InetSocketAddress destination();
 
-    /** Kernel connection flags: forwarding method, INACTIVE, TEMPLATE, ... (see {@link SyncWire}). */
+    /** Kernel connection flags: forwarding method, INACTIVE, TEMPLATE, ... (see {@link ConnFlags}). */
     int syncFlags();
 
     /** The kernel's state number (TCP: NONE 0, ESTABLISHED 1, ...; UDP and templates: 0). */
@@ -52,6 +53,6 @@ public interface SyncedConnection {
     void lastSyncedState(int state);
 
     default boolean isTemplate() {
-        return (syncFlags() & SyncWire.FLAG_TEMPLATE) != 0;
+        return (syncFlags() & ConnFlags.TEMPLATE) != 0;
     }
 }
