@@ -19,9 +19,16 @@ class JournalLogIT {
     void underJournalStreamLinesCarryPrioritiesAndNoTimestamp() throws Exception {
         Path log = Files.createFile(dir.resolve("director.log")); // the director's stderr (same inode)
         String stream = Files.getAttribute(log, "unix:dev") + ":" + Files.getAttribute(log, "unix:ino");
-        // a state file it cannot write: one error line at start, the director carries on
+        // a state file it can no longer write (its directory removed while it runs): one error line, the director
+        // carries on
+        Path stateDir = Files.createDirectory(dir.resolve("state"));
         try (DirectorProcess director = DirectorProcess.startWith(dir, List.of("env", "JOURNAL_STREAM=" + stream),
-                "--state", "/proc/jvs-no-such-dir/state.rules")) {
+                "--state", stateDir.resolve("state.rules").toString())) {
+            Files.delete(stateDir.resolve("state.rules"));
+            for (Path left : Files.list(stateDir).toList()) Files.delete(left); // the lock file beside it
+            Files.delete(stateDir);
+            director.ok("-A", "-t", "127.0.0.1:" + Ports.free(), "-s", "rr");
+            director.awaitLog("cannot write state file");
             director.ok("-Ln");
         }
         String text = Files.readString(log);

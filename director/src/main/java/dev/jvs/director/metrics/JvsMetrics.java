@@ -50,14 +50,15 @@ final class JvsMetrics {
             return n[0];
         });
 
-        PacketCounters pc = s.packets().counters();
+        // The packet path sums its threads' counters into a new object per call: read it per scrape.
         counter(registry, "jvs_packet_frames_received_total", "Frames the packet path (DR/TUN) took off the wire.",
-                () -> pc.framesSeen);
+                () -> s.packets().counters().framesSeen);
         counter(registry, "jvs_packet_frames_forwarded_total", "Frames the packet path forwarded to a real server.",
-                () -> pc.forwarded);
+                () -> s.packets().counters().forwarded);
         CounterWithCallback.builder().name("jvs_packet_frames_dropped_total")
                 .help("Frames for a packet service that the packet path dropped, by reason.")
                 .labelNames("reason").callback(cb -> {
+                    PacketCounters pc = s.packets().counters();
                     cb.call(pc.truncated, "truncated");
                     cb.call(pc.badIpHeader, "bad_ip_header");
                     cb.call(pc.nonFirstFragments, "non_first_fragment");

@@ -26,10 +26,17 @@ final class FlowInstaller implements ConnectionInstaller {
     private final PacketForwarder forwarder;
     /** Runs a change on the packet thread, which alone touches the flow table. */
     private final Consumer<Runnable> onPacketThread;
+    /** Whether this thread's copy of a synced flow counts in its server's numbers (one thread's does). */
+    private final boolean counts;
 
     FlowInstaller(PacketForwarder forwarder, Consumer<Runnable> onPacketThread) {
+        this(forwarder, onPacketThread, true);
+    }
+
+    FlowInstaller(PacketForwarder forwarder, Consumer<Runnable> onPacketThread, boolean counts) {
         this.forwarder = forwarder;
         this.onPacketThread = onPacketThread;
+        this.counts = counts;
     }
 
     @Override
@@ -66,7 +73,7 @@ final class FlowInstaller implements ConnectionInstaller {
             if (slot >= 0) {
                 flows.applySynced(slot, state, timeoutNanos, now);
             } else if (flows.insertSynced(clientHi, clientLo, virtualHi, virtualLo, ports, dest, state, timeoutNanos,
-                    now) < 0) {
+                    now, counts) < 0) {
                 forwarder.counters.flowTableFull++;
             }
         });

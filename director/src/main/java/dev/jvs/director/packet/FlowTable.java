@@ -37,6 +37,12 @@ public final class FlowTable {
     /** Sync master bookkeeping per flow: incoming packets and the state last considered sent. */
     private final int[] packetsIn;
     private final byte[] lastSyncedStates;
+    /**
+     * A synced flow's copy that does not count in its server's connection numbers: a backup installs a synced flow
+     * in every packet thread (which one the kernel's fan-out hands its packets to is unknown), and only one copy
+     * may count, or ActiveConn/InActConn would show it once per thread.
+     */
+    private final boolean[] uncounted;
     private int size;
     private long rejectedWhenFull;
 
@@ -55,6 +61,7 @@ public final class FlowTable {
         this.templates = new Connection[slots];
         this.packetsIn = new int[slots];
         this.lastSyncedStates = new byte[slots];
+        this.uncounted = new boolean[slots];
     }
 
     public static long portsWord(int protocol, boolean ipv6, int clientPort, int virtualPort) {
@@ -112,11 +119,22 @@ public final class FlowTable {
      */
     public int insertSynced(long clientHi, long clientLo, long virtualHi, long virtualLo, long ports, Dest dest,
                             byte state, long timeoutNanos, long nowNanos) {
+        return insertSynced(clientHi, clientLo, virtualHi, virtualLo, ports, dest, state, timeoutNanos, nowNanos,
+                true);
+    }
+
+    /**
+     * As {@link #insertSynced(long, long, long, long, long, Dest, byte, long, long)}; with {@code counted} false
+     * the copy never moves its server's connection numbers (another packet thread's copy counts the flow).
+     */
+    public int insertSynced(long clientHi, long clientLo, long virtualHi, long virtualLo, long ports, Dest dest,
+                            byte state, long timeoutNanos, long nowNanos, boolean counted) {
         // bound inactive first, then moved by the record's state like any state change
         byte initial = state == UDP_STATE ? UDP_STATE : (byte) TcpState.NONE.ordinal();
         int slot = place(clientHi, clientLo, virtualHi, virtualLo, ports, dest, initial);
         if (slot < 0) return -1;
-        dest.bindSyncedConnection();
+        uncounted[slot] = !counted;
+        if (counted) dest.bindSyncedConnection();
         applySynced(slot, state, timeoutNanos, nowNanos);
         return slot;
     }
@@ -147,6 +165,7 @@ public final class FlowTable {
         templates[slot] = null;
         packetsIn[slot] = 0;
         lastSyncedStates[slot] = 0;
+        uncounted[slot] = false;
         size++;
         return slot;
     }
@@ -192,8 +211,10 @@ public final class FlowTable {
         TcpState old = TCP_STATES[states[slot]];
         if (next == old) return;
         Dest dest = dests[slot];
-        if (next.isActive() && !old.isActive()) dest.moveToActive();
-        else if (!next.isActive() && old.isActive()) dest.moveToInactive();
+        if (!uncounted[slot]) {
+            if (next.isActive() && !old.isActive()) dest.moveToActive();
+            else if (!next.isActive() && old.isActive()) dest.moveToInactive();
+        }
         states[slot] = (byte) next.ordinal();
     }
 
@@ -206,7 +227,7 @@ public final class FlowTable {
     public void remove(int slot) {
         Dest dest = dests[slot];
         byte state = states[slot];
-        dest.unbind(state != UDP_STATE && TCP_STATES[state].isActive());
+        if (!uncounted[slot]) dest.unbind(state != UDP_STATE && TCP_STATES[state].isActive());
         Connection template = templates[slot];
         if (template != null) template.detach(); // the template may expire once its last flow is gone
         delete(slot);
@@ -300,6 +321,7 @@ public final class FlowTable {
                 templates[hole] = templates[next];
                 packetsIn[hole] = packetsIn[next];
                 lastSyncedStates[hole] = lastSyncedStates[next];
+                uncounted[hole] = uncounted[next];
                 hole = next;
             }
             next = (next + 1) & mask;

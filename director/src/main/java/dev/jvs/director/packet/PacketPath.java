@@ -144,9 +144,10 @@ public final class PacketPath implements RuleListener, AutoCloseable {
      */
     public ConnectionInstaller installer() {
         // Which lane the kernel will hand a synced flow to is its hash's secret: every lane gets the record
-        // (listings show it once), and the lanes that never see its packets let it expire.
+        // (listings show it once), and the lanes that never see its packets let it expire. Only the first lane's copy
+        // counts in the real server's ActiveConn/InActConn, so a synced flow is counted once, not once per lane.
         List<ConnectionInstaller> each = new ArrayList<>();
-        for (Lane lane : lanes) each.add(new FlowInstaller(lane.forwarder, lane.tasks::add));
+        for (Lane lane : lanes) each.add(new FlowInstaller(lane.forwarder, lane.tasks::add, lane == lanes.get(0)));
         return r -> {
             boolean taken = false;
             for (ConnectionInstaller installer : each) taken |= installer.install(r);

@@ -64,6 +64,26 @@ class FlowTableTest {
     }
 
     @Test
+    void aSyncedFlowCopiedIntoEveryPacketThreadCountsOnceInItsServer() {
+        // Two packet threads' tables get the same synced flow: only the counted copy moves the server's numbers,
+        // through its state changes and its end, whichever copy then sees the packets.
+        FlowTable counted = new FlowTable(16);
+        FlowTable shadow = new FlowTable(16);
+        byte established = (byte) TcpState.ESTABLISHED.ordinal();
+        int a = counted.insertSynced(0, 1, 0, 2, PORTS, dest, established, 900 * S, 0, true);
+        int b = shadow.insertSynced(0, 1, 0, 2, PORTS, dest, established, 900 * S, 0, false);
+        assertEquals(1, dest.activeConns());
+        assertEquals(0, dest.inactiveConns());
+        assertEquals(TcpState.FIN_WAIT, shadow.onTcpSegment(b, TcpEvent.FIN, S, Timeouts.KERNEL_DEFAULTS));
+        assertEquals(1, dest.activeConns(), "the shadow copy's state change moves nothing");
+        shadow.remove(b);
+        assertEquals(1, dest.activeConns(), "nor does its end");
+        counted.remove(a);
+        assertEquals(0, dest.activeConns());
+        assertEquals(0, dest.inactiveConns());
+    }
+
+    @Test
     void aFullTableRefusesAndCountsNewFlows() {
         FlowTable t = new FlowTable(3);
         for (int i = 0; i < 3; i++) assertTrue(t.insert(0, i, 0, 2, PORTS, dest, true, 0, Timeouts.KERNEL_DEFAULTS) >= 0);
