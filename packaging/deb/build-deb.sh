@@ -3,6 +3,7 @@
 # or by hand: packaging/deb/build-deb.sh [VERSION] [OUTDIR]).
 #   /usr/share/jvs/lib/*.jar            the director's and the CLI's jars
 #   /usr/sbin/jvs-director              the daemon; /lib/systemd/system/jvs-director.service runs it
+#   /usr/sbin/jvs-director-restart      a restart or upgrade by takeover, refusing no client (the postinst uses it)
 #   /usr/sbin/jvs-ipvsadm{,-save,-restore}   the CLI; ipvsadm{,-save,-restore} point there through update-alternatives
 #   /etc/jvs/jvs.conf                   the service's options (a conffile)
 set -eu
@@ -42,6 +43,8 @@ install -m 0755 "$home/packaging/cli-cds.sh" "$root/usr/share/jvs/cli-cds.sh"
 cat > "$root/usr/sbin/jvs-director" <<LAUNCHER
 #!/bin/sh
 # JVS director (Debian package). Options: jvs-director --help; as a service: /etc/jvs/jvs.conf.
+# Its successor (SIGUSR1, jvs-director-restart) runs this launcher again: an upgraded package's jars are used.
+export JVS_LAUNCHER=/usr/sbin/jvs-director
 exec java \${JVS_JAVA_OPTS:-} -cp "$director_cp" dev.jvs.director.Director "\$@"
 LAUNCHER
 cli_launcher() { # name, main class
@@ -58,6 +61,7 @@ LAUNCHER
 cli_launcher jvs-ipvsadm dev.jvs.cli.Ipvsadm
 cli_launcher jvs-ipvsadm-restore dev.jvs.cli.IpvsadmRestore
 sed -e 's#"$dir/ipvsadm"#/usr/sbin/jvs-ipvsadm#' -e '/^dir=/d' "$home/bin/ipvsadm-save" > "$root/usr/sbin/jvs-ipvsadm-save"
+install -m 0755 "$home/bin/jvs-director-restart" "$root/usr/sbin/jvs-director-restart"
 chmod 0755 "$root"/usr/sbin/*
 
 install -m 0644 "$here/jvs-director.service" "$root/lib/systemd/system/"

@@ -40,7 +40,13 @@ final class DirectorProcess implements AutoCloseable {
      * the returned process is the successor.
      */
     DirectorProcess launchTakeover(Path log, String... extraArgs) throws IOException {
-        List<String> command = new ArrayList<>(List.of(HOME.resolve("bin/jvs-director").toString(),
+        return launchTakeover(List.of(), log, extraArgs);
+    }
+
+    /** As {@link #launchTakeover(Path, String...)}, through {@code launcher} (e.g. {@code ip netns exec NS}). */
+    DirectorProcess launchTakeover(List<String> launcher, Path log, String... extraArgs) throws IOException {
+        List<String> command = new ArrayList<>(launcher);
+        command.addAll(List.of(HOME.resolve("bin/jvs-director").toString(),
                 "--socket", socket.toString(), "--takeover"));
         command.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -77,11 +83,31 @@ final class DirectorProcess implements AutoCloseable {
 
     /** Starts a director as {@link #startWith} does, without waiting for anything. */
     static DirectorProcess launch(Path dir, List<String> launcher, String... extraArgs) throws IOException {
+        return launch(dir, launcher, java.util.Map.of(), extraArgs);
+    }
+
+    /** As {@link #start}, with these environment variables added (e.g. {@code NOTIFY_SOCKET}). */
+    static DirectorProcess startWithEnvironment(Path dir, java.util.Map<String, String> environment,
+                                                String... extraArgs) throws IOException, InterruptedException {
+        DirectorProcess director = launch(dir, List.of(), environment, extraArgs);
+        try {
+            director.awaitReady();
+        } catch (Throwable notReady) {
+            director.process.destroyForcibly();
+            throw notReady;
+        }
+        return director;
+    }
+
+    private static DirectorProcess launch(Path dir, List<String> launcher, java.util.Map<String, String> environment,
+                                          String... extraArgs) throws IOException {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(HOME.resolve("bin/jvs-director").toString(),
                 "--socket", dir.resolve("jvs.sock").toString()));
         command.addAll(List.of(extraArgs));
-        Process p = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        Process p = builder
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("director.log").toFile())
                 .start();

@@ -3,7 +3,11 @@ package dev.jvs.e2e;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -13,28 +17,39 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * {@code jvs-director --takeover}: a new director takes the running one's listening sockets, locks and rule table
- * over its control socket while clients keep connecting, and not one connection fails.
+ * {@code jvs-director --takeover}: a new director takes the running one's listening and UDP sockets, locks and rule
+ * table over its control socket while clients keep connecting and exchanging datagrams, and not one connection
+ * fails, not one datagram is lost. Started by the old director itself (SIGUSR1), the successor tells systemd's
+ * notify socket it is the main process, then ready.
  */
 class TakeoverIT {
 
     private static final int CLIENTS = 3;
+    private static final int UDP_CLIENTS = 2;
 
     @TempDir
     Path dir;
 
     @Test
-    void aTakeoverUnderLoadRefusesNoClientAndKeepsTheTable() throws Exception {
+    void aTakeoverUnderLoadRefusesNoClientLosesNoDatagramAndKeepsTheTable() throws Exception {
         Path state = dir.resolve("jvs.state");
         try (Backends backends = new Backends("A", "B");
+             UdpEchoes echoes = new UdpEchoes("A", "B");
              DirectorProcess old = DirectorProcess.start(dir, "--state", state.toString(), "--drain-timeout", "10")) {
             String vip = "127.0.0.1:" + Ports.free();
             old.ok("-A", "-t", vip, "-s", "rr");
@@ -43,40 +58,28 @@ class TakeoverIT {
             String other = "127.0.0.1:" + Ports.free();
             old.ok("-A", "-t", other, "-s", "wlc", "-p", "120");
             old.ok("-a", "-t", other, "-r", backends.address(1), "-m", "-w", "3");
+            String udp = "127.0.0.1:" + Ports.free();
+            old.ok("-A", "-u", udp, "-s", "rr");
+            old.ok("-a", "-u", udp, "-r", echoes.address(0), "-m");
+            old.ok("-a", "-u", udp, "-r", echoes.address(1), "-m");
             old.ok("--set", "100", "20", "30");
             String table = withoutCounters(old.ok("-L", "-n"));
             String saved = old.ok("-S", "-n");
             String timeouts = old.ok("-L", "--timeout");
 
-            AtomicBoolean running = new AtomicBoolean(true);
-            AtomicInteger served = new AtomicInteger();
-            ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-            List<Thread> clients = new ArrayList<>();
-            for (int i = 0; i < CLIENTS; i++) {
-                Thread t = new Thread(() -> {
-                    while (running.get()) {
-                        try {
-                            String answer = get(vip);
-                            if (answer.equals("A") || answer.equals("B")) served.incrementAndGet();
-                            else failures.add("unexpected answer: " + answer);
-                        } catch (IOException e) {
-                            failures.add(e.toString());
-                        }
-                    }
-                }, "client-" + i);
-                t.start();
-                clients.add(t);
-            }
-            try {
-                awaitServed(served, 100);
+            try (Load load = new Load(vip, udp)) {
+                load.awaitServed(100, 100);
                 try (DirectorProcess successor = old.launchTakeover(dir.resolve("successor.log"), "--state", state.toString())) {
                     successor.awaitLog("took over from pid " + old.pid());
                     assertEquals(0, old.awaitExit(), () -> "the old director exits cleanly:\n" + logOf(old));
-                    int beforeExit = served.get();
-                    awaitServed(served, beforeExit + 100); // the successor alone serves from here on
-                    running.set(false);
-                    for (Thread t : clients) t.join(10_000);
-                    assertEquals(List.of(), List.copyOf(failures), "no client connection failed");
+                    // the successor alone serves from here on
+                    load.awaitServed(load.served.get() + 100, load.exchanged.get() + 100);
+                    load.stop();
+                    System.out.printf("TakeoverIT: %d requests served, %d failed; %d UDP exchanges, %d datagrams"
+                            + " lost%n", load.served.get(), load.failures.size(), load.exchanged.get(), load.lost.get());
+                    assertEquals(List.of(), List.copyOf(load.failures), "no client connection failed, no datagram lost");
+                    assertTrue(Pattern.compile(" [1-9]\\d* UDP sockets").matcher(successor.log()).find(),
+                            "the UDP sockets are handed over:\n" + successor.log());
 
                     // The same table; the connection counters are each director's own (the new one counts its own).
                     assertEquals(table, withoutCounters(successor.ok("-L", "-n")), "the successor lists the same table");
@@ -96,11 +99,104 @@ class TakeoverIT {
                     assertTrue(java.nio.file.Files.readString(state).contains("-s wrr"), "the successor writes the state file");
                     assertEquals(0, successor.stop());
                 }
-            } finally {
-                running.set(false);
-                for (Thread t : clients) t.join(10_000);
             }
         }
+    }
+
+    /**
+     * The restart path the systemd unit uses: SIGUSR1 makes the running director start its successor (its own
+     * launcher and arguments plus --takeover), which takes over under load (no failed connection, no lost
+     * datagram), sends MAINPID=its pid and then READY=1 to $NOTIFY_SOCKET, while the old one drains and exits
+     * without a STOPPING=1 (the service is not stopping). With --transport io_uring (where the kernel has it) the
+     * successor says once that it serves the received sockets with epoll.
+     */
+    @Test
+    void sigusr1StartsASuccessorThatTellsSystemdItIsTheMainProcess() throws Exception {
+        assumeTrue(Namespaces.onPath("python3"), "skipped: needs python3 for the fake systemd notify socket");
+        Path notifySocket = dir.resolve("notify");
+        Process systemd = new ProcessBuilder("python3", "-c", NOTIFY_RECEIVER, notifySocket.toString())
+                .redirectErrorStream(true).start();
+        BlockingQueue<String> notifications = new LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(systemd.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) notifications.add(line);
+            } catch (IOException e) {
+                notifications.add("reader failed: " + e);
+            }
+        }, "notify-reader");
+        reader.start();
+        long successorPid = -1;
+        boolean ioUring = dev.jvs.director.net.Transport.IO_URING.available();
+        try (Backends backends = new Backends("A", "B"); UdpEchoes echoes = new UdpEchoes("A", "B")) {
+            assertEquals("bound", notifications.poll(10, TimeUnit.SECONDS));
+            DirectorProcess old = DirectorProcess.startWithEnvironment(dir,
+                    Map.of("NOTIFY_SOCKET", notifySocket.toString()), "--drain-timeout", "10",
+                    "--transport", ioUring ? "io_uring" : "epoll");
+            try {
+                assertTrue(next(notifications).startsWith("READY=1 STATUS=ready MAINPID=" + old.pid()));
+                String vip = "127.0.0.1:" + Ports.free();
+                old.ok("-A", "-t", vip, "-s", "rr");
+                old.ok("-a", "-t", vip, "-r", backends.address(0), "-m");
+                old.ok("-a", "-t", vip, "-r", backends.address(1), "-m");
+                String udp = "127.0.0.1:" + Ports.free();
+                old.ok("-A", "-u", udp, "-s", "rr");
+                old.ok("-a", "-u", udp, "-r", echoes.address(0), "-m");
+                old.ok("-a", "-u", udp, "-r", echoes.address(1), "-m");
+                String saved = old.ok("-S", "-n");
+                try (Load load = new Load(vip, udp)) {
+                    load.awaitServed(100, 100);
+                    Process kill = new ProcessBuilder("kill", "-USR1", Long.toString(old.pid())).start();
+                    assertEquals(0, kill.waitFor());
+
+                    String mainPid = next(notifications);
+                    Matcher m = Pattern.compile("MAINPID=(\\d+) STATUS=taking over").matcher(mainPid);
+                    assertTrue(m.matches(), mainPid + "\n" + logOf(old));
+                    successorPid = Long.parseLong(m.group(1));
+                    assertTrue(successorPid != old.pid(), mainPid);
+                    assertEquals("READY=1 STATUS=ready MAINPID=" + successorPid, next(notifications), logOf(old));
+                    assertEquals(0, old.awaitExit(), () -> "the old director exits cleanly:\n" + logOf(old));
+                    load.awaitServed(load.served.get() + 100, load.exchanged.get() + 100);
+                    load.stop();
+                    System.out.printf("TakeoverIT (SIGUSR1, %s): %d requests served, %d failed; %d UDP exchanges, %d"
+                            + " datagrams lost%n", ioUring ? "io_uring" : "epoll", load.served.get(),
+                            load.failures.size(), load.exchanged.get(), load.lost.get());
+                    assertEquals(List.of(), List.copyOf(load.failures), "no client connection failed, no datagram lost");
+                }
+                assertEquals(saved, old.ok("-S", "-n"), "the successor serves the socket, with the same table");
+                assertEquals(null, notifications.poll(), "the old director sent no STOPPING=1");
+                String log = old.log(); // the successor writes where the old director wrote
+                assertTrue(log.contains("took over from pid " + old.pid()), log);
+                assertEquals(ioUring, log.contains("serving the received sockets with the epoll transport, not"
+                        + " --transport io_uring"), log);
+            } finally {
+                old.close();
+            }
+            ProcessHandle successor = ProcessHandle.of(successorPid).orElseThrow();
+            successor.destroy();
+            successor.onExit().get(20, TimeUnit.SECONDS);
+            assertEquals("STOPPING=1", next(notifications));
+        } finally {
+            if (successorPid > 0) ProcessHandle.of(successorPid).ifPresent(ProcessHandle::destroyForcibly);
+            systemd.destroy();
+            reader.join(5_000);
+        }
+    }
+
+    /** Binds an AF_UNIX datagram socket as systemd's notify socket and prints each message on one line. */
+    private static final String NOTIFY_RECEIVER = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            s.bind(sys.argv[1])
+            print("bound", flush=True)
+            while True:
+                print(s.recv(4096).decode().strip().replace("\\n", " "), flush=True)
+            """;
+
+    private static String next(BlockingQueue<String> notifications) throws InterruptedException {
+        String message = notifications.poll(30, TimeUnit.SECONDS);
+        if (message == null) throw new AssertionError("no notification within 30 s");
+        return message;
     }
 
     @Test
@@ -134,11 +230,136 @@ class TakeoverIT {
         }
     }
 
-    private static void awaitServed(AtomicInteger served, int count) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (served.get() < count) {
-            if (System.nanoTime() > deadline) throw new AssertionError("only " + served.get() + " of " + count + " requests served");
-            Thread.sleep(10);
+    /**
+     * Clients that keep going until stopped: {@link #CLIENTS} threads each opening a connection per HTTP request
+     * ({@code Connection: close}), and {@link #UDP_CLIENTS} threads each sending numbered datagrams from one
+     * socket and waiting up to 2 s for each echo (a datagram without its echo by then is lost).
+     */
+    private static final class Load implements AutoCloseable {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicInteger served = new AtomicInteger();
+        final AtomicInteger exchanged = new AtomicInteger();
+        final AtomicInteger lost = new AtomicInteger();
+        final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        private final List<Thread> threads = new ArrayList<>();
+
+        Load(String vip, String udp) {
+            for (int i = 0; i < CLIENTS; i++) {
+                start("client-" + i, () -> {
+                    while (running.get()) {
+                        try {
+                            String answer = get(vip);
+                            if (answer.equals("A") || answer.equals("B")) served.incrementAndGet();
+                            else failures.add("unexpected answer: " + answer);
+                        } catch (IOException e) {
+                            failures.add(e.toString());
+                        }
+                    }
+                });
+            }
+            String[] hostPort = udp.split(":");
+            InetSocketAddress service = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
+            for (int i = 0; i < UDP_CLIENTS; i++) {
+                String name = "udp-" + i;
+                start(name, () -> exchange(name, service));
+            }
+        }
+
+        private void start(String name, Runnable body) {
+            Thread t = new Thread(body, name);
+            t.start();
+            threads.add(t);
+        }
+
+        private void exchange(String name, InetSocketAddress service) {
+            try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+                socket.setSoTimeout(2_000);
+                byte[] buffer = new byte[512];
+                for (long seq = 0; running.get(); seq++) {
+                    String request = name + " " + seq;
+                    byte[] out = request.getBytes(StandardCharsets.US_ASCII);
+                    socket.send(new DatagramPacket(out, out.length, service));
+                    long deadline = System.nanoTime() + 2_000_000_000L;
+                    boolean answered = false;
+                    while (!answered && System.nanoTime() < deadline) {
+                        DatagramPacket in = new DatagramPacket(buffer, buffer.length);
+                        try {
+                            socket.receive(in);
+                        } catch (java.net.SocketTimeoutException e) {
+                            break;
+                        }
+                        String reply = new String(in.getData(), 0, in.getLength(), StandardCharsets.US_ASCII);
+                        answered = reply.equals("A " + request) || reply.equals("B " + request);
+                    }
+                    if (answered) {
+                        exchanged.incrementAndGet();
+                    } else {
+                        lost.incrementAndGet();
+                        failures.add("datagram lost: " + request);
+                    }
+                }
+            } catch (IOException e) {
+                failures.add(name + ": " + e);
+            }
+        }
+
+        void awaitServed(int requests, int exchanges) throws InterruptedException {
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (served.get() < requests || exchanged.get() < exchanges) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("only " + served.get() + " of " + requests + " requests served, "
+                            + exchanged.get() + " of " + exchanges + " datagrams answered; " + failures);
+                }
+                Thread.sleep(10);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            for (Thread t : threads) t.join(10_000);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop();
+        }
+    }
+
+    /** UDP real servers on loopback, each echoing a datagram back prefixed with its name and a space. */
+    private static final class UdpEchoes implements AutoCloseable {
+        private final List<DatagramSocket> sockets = new ArrayList<>();
+
+        UdpEchoes(String... names) throws IOException {
+            for (String name : names) {
+                DatagramSocket socket = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+                sockets.add(socket);
+                byte[] prefix = (name + " ").getBytes(StandardCharsets.US_ASCII);
+                Thread t = new Thread(() -> {
+                    byte[] buffer = new byte[512];
+                    while (!socket.isClosed()) {
+                        try {
+                            DatagramPacket in = new DatagramPacket(buffer, prefix.length, buffer.length - prefix.length);
+                            socket.receive(in);
+                            System.arraycopy(prefix, 0, buffer, 0, prefix.length);
+                            socket.send(new DatagramPacket(buffer, 0, prefix.length + in.getLength(),
+                                    in.getSocketAddress()));
+                        } catch (IOException e) {
+                            // closed
+                        }
+                    }
+                }, "udp-echo-" + name);
+                t.setDaemon(true);
+                t.start();
+            }
+        }
+
+        String address(int i) {
+            return "127.0.0.1:" + sockets.get(i).getLocalPort();
+        }
+
+        @Override
+        public void close() {
+            for (DatagramSocket s : sockets) s.close();
         }
     }
 

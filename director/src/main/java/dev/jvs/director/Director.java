@@ -35,6 +35,7 @@ import dev.jvs.director.rules.Subscription;
 import dev.jvs.director.sync.SyncDaemons;
 import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.director.takeover.HandOverText;
+import dev.jvs.director.takeover.Successor;
 import dev.jvs.director.takeover.TakeoverClient;
 import dev.jvs.director.takeover.TakeoverSource;
 import dev.jvs.healthcheck.config.ConfigException;
@@ -198,13 +199,28 @@ public final class Director implements Callable<Integer> {
     private final CountDownLatch stop = new CountDownLatch(1);
     /** What the director taken over handed to us ({@code --takeover}), else null. */
     private HandOverText inherited;
+    /** The connection to the director taken over, open until it sends its flow table ({@code --takeover}). */
+    private TakeoverClient predecessor;
+    /** What we hand to a director that takes us over. */
+    private TakeoverSource takeoverSource;
     private ControlServer control;
     private final SystemdState systemd = SystemdState.fromEnvironment();
     /** Held (referenced) for the whole run: a collected lock would close its descriptor and release it. */
     private final List<InstanceLock> locks = new ArrayList<>();
 
+    /** The command line, for a successor started by {@link #RESTART_SIGNAL}. */
+    private List<String> arguments = List.of();
+
+    /**
+     * Starts a successor that takes this director over (its own command line plus {@code --takeover}). Not USR2:
+     * HotSpot suspends threads with it (its SR_handler, e.g. for JFR's sampling), and a handler would replace it.
+     */
+    static final String RESTART_SIGNAL = "USR1";
+
     public static void main(String[] args) {
-        int status = new CommandLine(new Director()).execute(args);
+        Director director = new Director();
+        director.arguments = List.of(args);
+        int status = new CommandLine(director).execute(args);
         System.exit(status);
     }
 
@@ -235,15 +251,22 @@ public final class Director implements Callable<Integer> {
             VipAnnouncer announcer = startAnnouncer(core, data, shutdown);
             handleTerm(announcer);
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
-            if (inherited != null) stopPredecessor(data.nat());
+            Successor successor = new Successor(arguments);
+            Signal.handle(new Signal(RESTART_SIGNAL), sig -> new Thread(successor::start, "jvs-successor").start());
+            if (inherited != null) stopPredecessor(core, data.nat());
             if (awaitListeners(data.nat())) {
                 log.info("jvs-director ready");
                 systemd.ready();
             }
             stop.await();
             log.info("shutting down");
-            systemd.stopping();
-            if (control != null && control.handedOver()) drain(data.nat());
+            boolean handedOver = control != null && control.handedOver();
+            if (handedOver) {
+                takeoverSource.handFlows(); // first: the successor forwards DR/TUN from here on
+                drain(data.nat());
+            } else {
+                systemd.stopping(); // taken over, the service is not stopping: the successor is its main process
+            }
             return 0;
         } catch (StartupFailure e) {
             System.err.println("jvs-director: " + e.getMessage());
@@ -287,24 +310,61 @@ public final class Director implements Callable<Integer> {
     /** {@code --takeover}, before anything else: the running director's sockets, locks and rules. */
     private HandOverText receiveHandOver(Path socketPath) throws StartupFailure {
         if (transport != null && transport != Transport.EPOLL) {
-            throw new StartupFailure("--takeover serves the sockets it receives with the epoll transport,"
-                    + " not --transport " + transport.optionName());
+            // Netty 4.2 can serve a listening socket it did not open only with epoll (io_uring's server channel
+            // has no descriptor constructor; NIO none at all).
+            log.warn("--takeover: serving the received sockets with the epoll transport, not --transport {}"
+                    + " (Netty cannot adopt them with it); a plain restart uses {} again", transport.optionName(),
+                    transport.optionName());
         }
         transport = Transport.EPOLL;
         try {
-            HandOverText handOver = TakeoverClient.receive(socketPath, 10_000);
-            log.info("taking over from pid {}: {} NAT listening sockets", handOver.pid(),
-                    handOver.tcp().values().stream().mapToInt(List::size).sum());
+            predecessor = TakeoverClient.receive(socketPath, 10_000);
+            HandOverText handOver = predecessor.handOver();
+            log.info("taking over from pid {}: {} NAT listening sockets, {} UDP sockets", handOver.pid(),
+                    handOver.tcp().values().stream().mapToInt(List::size).sum(),
+                    handOver.udp().values().stream().mapToInt(List::size).sum());
             return handOver;
         } catch (IOException e) {
             throw new StartupFailure("--takeover: " + e.getMessage());
         }
     }
 
-    /** Once we serve the sockets we received: the director taken over stops accepting, drains and exits. */
-    private void stopPredecessor(NatProxy nat) {
+    /**
+     * Once we serve the sockets we received: the director taken over stops its packet threads and sends its
+     * flow table, which we install before our packet threads start; then it stops accepting, drains and exits.
+     */
+    private void stopPredecessor(Core core, NatProxy nat) throws InterruptedException {
         nat.closeUnadopted();
+        systemd.mainPid(); // before the old main process can exit: systemd follows us from here on
+        long stopped = System.nanoTime();
         ProcessHandle.of(inherited.pid()).ifPresent(ProcessHandle::destroy); // SIGTERM
+        java.nio.ByteBuffer flows = null;
+        try {
+            flows = predecessor.awaitFlows(10_000);
+        } catch (java.io.IOException e) {
+            log.error("cannot read the flow table of pid {}: {}", inherited.pid(), e.getMessage());
+        } finally {
+            predecessor.close();
+        }
+        java.nio.ByteBuffer handed = flows;
+        core.packets().resume(() -> {
+            if (handed == null) {
+                log.warn("no flow table from pid {}: packet flows and persistence templates start empty",
+                        inherited.pid());
+                return;
+            }
+            dev.jvs.director.sync.ConnectionInstaller packetsFirst = core.packets().installer();
+            dev.jvs.director.sync.ConnectionInstaller table =
+                    new TableInstaller(core.rules(), core.connections(), System::nanoTime);
+            try {
+                int records = dev.jvs.director.takeover.FlowHandOver.install(handed,
+                        r -> packetsFirst.install(r) || table.install(r));
+                log.info("installed {} packet flows and templates from pid {}; forwarding {} ms after stopping it",
+                        records, inherited.pid(), (System.nanoTime() - stopped) / 1_000_000);
+            } catch (IllegalArgumentException e) {
+                log.error("the flow table of pid {} is unreadable: {}", inherited.pid(), e.getMessage());
+            }
+        });
         log.info("took over from pid {}", inherited.pid());
     }
 
@@ -405,7 +465,11 @@ public final class Director implements Callable<Integer> {
         NatProxy nat = new NatProxy(net, acceptors, workers, core.rules(), core.connections(), core.scheduling(),
                 new ConnectionLimits(maxConnections));
         nat.announcer(core.sync().announcer());
-        if (inherited != null) nat.inherit(inherited.tcp());
+        if (inherited != null) {
+            nat.inherit(inherited.tcp());
+            nat.inheritUdp(inherited.udp());
+            core.packets().hold(); // until the old director has stopped forwarding and handed its flows over
+        }
         core.packets().announcer(core.sync().announcer());
         shutdown.onClose(core.packets());
         shutdown.onClose(nat);
@@ -463,7 +527,9 @@ public final class Director implements Callable<Integer> {
             control = new ControlServer(socketPath, executor);
             shutdown.onClose(control);
             if (data.transport() != Transport.NIO) {
-                control.handOver(new TakeoverSource(locks, () -> control, data.nat(), executor::stateText));
+                takeoverSource = new TakeoverSource(locks, () -> control, data.nat(), core.packets(),
+                        core.connections(), executor::stateText);
+                control.handOver(takeoverSource);
             }
             control.start(inherited == null ? null : inherited.control());
             if (demo) printDemoHelp(control.path());

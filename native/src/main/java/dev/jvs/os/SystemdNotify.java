@@ -38,6 +38,14 @@ public final class SystemdNotify {
         send("READY=1\nSTATUS=ready\nMAINPID=" + ProcessHandle.current().pid() + "\n");
     }
 
+    /**
+     * {@code MAINPID=}this process: a successor started by the main process ({@code --takeover}) becomes the
+     * service's main process before the old one exits (the unit needs {@code NotifyAccess=all}).
+     */
+    public void mainPid() throws IOException {
+        send("MAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=taking over\n");
+    }
+
     /** {@code RELOADING=1} before re-reading the configuration; {@link #reloaded} after. */
     public void reloading() throws IOException {
         // systemd 253+ wants the monotonic time with RELOADING=1 for Type=notify-reload; older ones ignore it.

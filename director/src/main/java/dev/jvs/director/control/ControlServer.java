@@ -91,6 +91,11 @@ public final class ControlServer implements AutoCloseable {
          * closed after sending, the others are left open.
          */
         List<FileDescriptor> prepare() throws IOException;
+
+        /** Once they are sent: the successor's connection, kept open for a later message, else closed. */
+        default void sent(io.netty.channel.Channel successor) {
+            successor.close();
+        }
     }
 
     public ControlServer(Path path, CommandExecutor executor) {
@@ -339,7 +344,7 @@ public final class ControlServer implements AutoCloseable {
                 } catch (IOException ignored) {
                     // a temp file's descriptor
                 }
-                ctx.close();
+                source.sent(ctx.channel());
             });
         }
 

@@ -70,6 +70,10 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
     /** Listening sockets received with {@code --takeover}, served instead of binding until the table drops them. */
     private final Map<InetSocketAddress, List<FileDescriptor>> inherited = new HashMap<>();
+    /** Set once taken over: nothing is bound or closed for the rules any more. */
+    private boolean takenOver;
+    /** UDP sockets received with {@code --takeover}, likewise. */
+    private final Map<InetSocketAddress, List<FileDescriptor>> inheritedUdp = new HashMap<>();
 
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
@@ -102,6 +106,25 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         inherited.putAll(sockets);
     }
 
+    /** Serves these sockets (from the director taken over) for their UDP services instead of binding. */
+    public synchronized void inheritUdp(Map<InetSocketAddress, List<FileDescriptor>> sockets) {
+        inheritedUdp.putAll(sockets);
+    }
+
+    /** The descriptors of every UDP service's sockets, by address, to hand over to a successor. */
+    public synchronized Map<InetSocketAddress, List<FileDescriptor>> udpSocketFds() {
+        Map<InetSocketAddress, List<FileDescriptor>> fds = new HashMap<>();
+        listeners.forEach((key, service) -> {
+            if (key.protocol() != Protocol.UDP) return;
+            List<FileDescriptor> own = new ArrayList<>();
+            for (Channel ch : UdpNatListener.sockets(service)) {
+                if (ch instanceof io.netty.channel.unix.UnixChannel unix && ch.isActive()) own.add(unix.fd());
+            }
+            if (!own.isEmpty()) fds.put(new InetSocketAddress(key.address(), key.port()), own);
+        });
+        return fds;
+    }
+
     /** The descriptors of every TCP listening socket, by address, to hand over to a successor. */
     public synchronized Map<InetSocketAddress, List<FileDescriptor>> tcpListenerFds() {
         Map<InetSocketAddress, List<FileDescriptor>> fds = new HashMap<>();
@@ -114,7 +137,9 @@ public final class NatProxy implements RuleListener, AutoCloseable {
 
     /** After a takeover: closes received sockets no service asked for (nobody would accept on them). */
     public synchronized void closeUnadopted() {
-        for (List<FileDescriptor> fds : inherited.values()) {
+        List<List<FileDescriptor>> left = new ArrayList<>(inherited.values());
+        left.addAll(inheritedUdp.values());
+        for (List<FileDescriptor> fds : left) {
             for (FileDescriptor fd : fds) {
                 try {
                     fd.close();
@@ -124,18 +149,20 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             }
         }
         inherited.clear();
+        inheritedUdp.clear();
     }
 
     /**
      * Taken over: stops accepting on the TCP listeners without closing their sockets (the successor serves
-     * them; connections already queued are accepted there), and closes the UDP sockets so that it can bind them.
+     * them; connections already queued are accepted there), and stops reading the UDP sockets, which the successor
+     * reads now; they stay open here for the replies of the sessions still open, which end once idle.
      */
     public synchronized void stopAccepting() {
+        takenOver = true;
         retries.shutdownNow();
         wanted.clear();
         for (TcpListener tcp : tcpListeners.values()) tcp.stopAccepting();
-        for (Channel ch : listeners.values()) ch.close().syncUninterruptibly();
-        listeners.clear();
+        for (Channel ch : listeners.values()) UdpNatListener.stopReading(ch);
     }
 
     /** Connections proxied right now (a director taken over drains them before it exits). */
@@ -145,6 +172,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
 
     @Override
     public synchronized void rulesChanged(List<VirtualService> services) {
+        if (takenOver) return; // the successor listens now, whatever our (health-checked) table says
         Set<ServiceKey> wanted = new HashSet<>();
         for (VirtualService service : services) {
             ServiceKey key = service.config().key();
@@ -214,8 +242,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** Starts binding the listener(s) of {@code key}; returns their bind futures. */
     private List<ChannelFuture> listen(ServiceKey key) {
         if (key.protocol() == Protocol.TCP) return listenTcp(key);
-        ChannelFuture bound =
-                UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits, announcer);
+        List<FileDescriptor> adopted = inheritedUdp.remove(new InetSocketAddress(key.address(), key.port()));
+        ChannelFuture bound = adopted != null
+                ? UdpNatListener.adopt(adopted, key, transport, workers, rules, connections, scheduling, limits,
+                announcer)
+                : UdpNatListener.bind(key, transport, workers, rules, connections, scheduling, limits, announcer);
         listeners.put(key, bound.channel());
         bound.addListener(f -> {
             if (f.isSuccess()) {

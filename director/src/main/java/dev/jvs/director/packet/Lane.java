@@ -74,6 +74,8 @@ final class Lane {
 
     private void run() {
         long lastHousekeeping = System.nanoTime();
+        // Tasks queued before the start first: flows inherited from a director taken over precede any frame.
+        for (Runnable task; (task = tasks.poll()) != null; ) task.run();
         while (running) {
             PacketPort[] active = forwarder.plan.ports;
             if (active.length == 0) sleepMillis(10);

@@ -91,6 +91,12 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     private boolean started;
     /** The services forwarded now (published after their plan is in place; read by the VIP announcer). */
     private volatile Set<ServiceKey> forwardedKeys = Set.of();
+    /** {@code --takeover}: nothing opened or forwarded until {@link #resume}, while the old director forwards. */
+    private boolean held;
+    /** Runs once the plans are in place, before the packet threads start (the inherited flows). */
+    private Runnable beforeStart;
+    /** Taken over: the successor uses the same firewall table, so it is left in place at close. */
+    private boolean handedOver;
 
     /**
      * @param unprivilegedReason null when the process may open packet sockets and change the firewall, else why
@@ -155,6 +161,50 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         };
     }
 
+    /**
+     * {@code --takeover}: follow the rules but open no port and forward nothing until {@link #resume}: the
+     * director taken over forwards until it stops, and two directors forwarding at once would schedule a new flow
+     * twice, perhaps to two real servers.
+     */
+    public synchronized void hold() {
+        held = true;
+    }
+
+    /**
+     * Forwards from now on: publishes the plans, runs {@code install} (the flows and templates the old director
+     * handed over, installed through {@link #installer}) and only then starts the packet threads, so that no
+     * frame of an inherited flow is seen before its flow is in the table.
+     */
+    public synchronized void resume(Runnable install) {
+        held = false;
+        beforeStart = install;
+        update(forwardedNow, true);
+        runBeforeStart(); // no packet service (or the plan failed): install anyway, e.g. NAT templates
+    }
+
+    private void runBeforeStart() {
+        Runnable install = beforeStart;
+        beforeStart = null;
+        if (install != null) install.run();
+    }
+
+    /**
+     * Taken over: stops the packet threads for good and visits every flow of every lane (each thread has ended,
+     * so its table is read here). The firewall table stays: the successor keeps it.
+     */
+    public synchronized void stopForSuccessor(java.util.function.Consumer<dev.jvs.director.conn.SyncedConnection> each) {
+        handedOver = true;
+        for (Lane lane : lanes) lane.stop();
+        for (Lane lane : lanes) {
+            FlowTable flows = lane.forwarder.flows;
+            FlowSyncView view = new FlowSyncView(flows, rules::timeouts);
+            long now = System.nanoTime();
+            flows.forEachSlot(slot -> {
+                if (flows.expiresAtNanos(slot) > now) each.accept(view.at(slot)); // expired: left for the sweep
+            });
+        }
+    }
+
     /** A service is forwarded here when it is a TCP or UDP address service whose real servers are all -g or -i. */
     static boolean forwards(VirtualService service) {
         ServiceKey key = service.key();
@@ -183,7 +233,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
      * {@code servicesChanged}, the kernel's firewall follows the services too. Callers hold this object's lock.
      */
     private void update(List<VirtualService> forwarded, boolean servicesChanged) {
-        if (forwarded.isEmpty() && !started) return;
+        if (held || handedOver || forwarded.isEmpty() && !started) return;
         if (unprivilegedReason != null) {
             if (!unprivilegedExplained) {
                 unprivilegedExplained = true;
@@ -399,6 +449,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
 
     private void start() {
         started = true;
+        runBeforeStart();
         for (Lane lane : lanes) lane.start();
         control = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "jvs-packet-control");
@@ -506,7 +557,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
             lane.ports.clear();
         }
         try {
-            firewall.close();
+            if (!handedOver) firewall.close();
         } catch (IOException e) {
             log.warn("cannot remove the JVS nftables table: {}", e.getMessage());
         }

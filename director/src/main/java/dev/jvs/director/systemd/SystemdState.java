@@ -28,6 +28,11 @@ public final class SystemdState {
         send(notify::ready, "READY");
     }
 
+    /** A takeover successor: systemd's main process from now on. */
+    public void mainPid() {
+        send(notify::mainPid, "MAINPID");
+    }
+
     public void stopping() {
         send(notify::stopping, "STOPPING");
     }

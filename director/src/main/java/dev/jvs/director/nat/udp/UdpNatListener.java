@@ -18,6 +18,9 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.unix.FileDescriptor;
+import io.netty.util.AttributeKey;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -37,6 +40,11 @@ public final class UdpNatListener {
     /** The largest UDP payload: a datagram is never truncated on its way through. */
     static final int MAX_DATAGRAM = 65_535;
 
+    /** On the channel {@link #bind} returns: every socket of the service (it included). */
+    private static final AttributeKey<List<Channel>> SOCKETS = AttributeKey.valueOf("jvs-udp-sockets");
+    /** Told to the sockets' handlers when the director is taken over: its sessions end once idle. */
+    static final Object DRAIN = new Object();
+
     private UdpNatListener() {}
 
     /**
@@ -51,20 +59,28 @@ public final class UdpNatListener {
         InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
         ChannelOption<Boolean> reusePort = reusePortOption(transport);
         if (reusePort == null) {
-            return bootstrap(key, transport, workers, rules, connections, scheduling, limits, announcer).bind(vip);
+            ChannelFuture one = bootstrap(key, transport, workers, rules, connections, scheduling, limits, announcer)
+                    .channel(transport.datagramChannel()).bind(vip);
+            one.channel().attr(SOCKETS).set(List.of(one.channel()));
+            return one;
         }
         List<EventLoop> loops = new ArrayList<>();
         for (EventExecutor loop : workers) loops.add((EventLoop) loop);
         ChannelFuture registered = bootstrap(key, transport, loops.get(0), rules, connections, scheduling, limits,
-                announcer).option(reusePort, true).register();
+                announcer).channel(transport.datagramChannel()).option(reusePort, true).register();
         Channel last = registered.channel();
         ChannelPromise all = last.newPromise();
         List<ChannelFuture> others = new ArrayList<>();
         for (EventLoop loop : loops.subList(1, loops.size())) {
             others.add(bootstrap(key, transport, loop, rules, connections, scheduling, limits, announcer)
+                    .channel(transport.datagramChannel())
                     .option(reusePort, true)
                     .bind(vip));
         }
+        List<Channel> sockets = new ArrayList<>();
+        for (ChannelFuture other : others) sockets.add(other.channel());
+        sockets.add(last);
+        last.attr(SOCKETS).set(List.copyOf(sockets));
         last.closeFuture().addListener(f -> {
             for (ChannelFuture other : others) other.channel().close();
         });
@@ -91,12 +107,65 @@ public final class UdpNatListener {
         return all;
     }
 
+    /**
+     * Serves the sockets of a service received from the director this one takes over ({@code --takeover}, epoll):
+     * nothing is bound, the kernel keeps spreading clients over the same sockets, each served by one worker loop.
+     * Returns, as {@link #bind} does, one of them (registered last), whose closing closes the others.
+     */
+    public static ChannelFuture adopt(List<FileDescriptor> fds, ServiceKey key, Transport transport,
+                                      EventLoopGroup workers, RuleTable rules, ConnectionTable connections,
+                                      Scheduling scheduling, ConnectionLimits limits, ConnectionAnnouncer announcer) {
+        java.util.Iterator<EventExecutor> loops = workers.iterator();
+        List<ChannelFuture> registered = new ArrayList<>();
+        for (FileDescriptor fd : fds) {
+            if (!loops.hasNext()) loops = workers.iterator();
+            EventLoop loop = (EventLoop) loops.next();
+            registered.add(bootstrap(key, transport, loop, rules, connections, scheduling, limits, announcer)
+                    .channelFactory(() -> new EpollDatagramChannel(fd.intValue())).register());
+        }
+        ChannelFuture last = registered.get(registered.size() - 1);
+        List<Channel> sockets = registered.stream().map(ChannelFuture::channel).toList();
+        last.channel().attr(SOCKETS).set(sockets);
+        last.channel().closeFuture().addListener(f -> {
+            for (Channel other : sockets) other.close();
+        });
+        ChannelPromise all = last.channel().newPromise();
+        AtomicInteger left = new AtomicInteger(registered.size());
+        for (ChannelFuture f : registered) {
+            f.addListener(done -> {
+                if (!done.isSuccess()) {
+                    if (all.tryFailure(done.cause())) last.channel().close();
+                } else if (left.decrementAndGet() == 0) {
+                    all.trySuccess();
+                }
+            });
+        }
+        return all;
+    }
+
+    /** Every socket of the service whose channel {@link #bind} or {@link #adopt} returned. */
+    public static List<Channel> sockets(Channel service) {
+        List<Channel> sockets = service.attr(SOCKETS).get();
+        return sockets == null ? List.of(service) : sockets;
+    }
+
+    /**
+     * Taken over: the successor reads the same sockets from now on. Ours stop reading but stay open, so the
+     * sessions still open here send their replies from the VIP; each ends once idle for
+     * {@link UdpSession#DRAIN_IDLE_NANOS}.
+     */
+    public static void stopReading(Channel service) {
+        for (Channel ch : sockets(service)) {
+            ch.config().setAutoRead(false);
+            ch.pipeline().fireUserEventTriggered(DRAIN);
+        }
+    }
+
     private static Bootstrap bootstrap(ServiceKey key, Transport transport, EventLoopGroup group, RuleTable rules,
                                        ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits,
                                        ConnectionAnnouncer announcer) {
         Bootstrap b = new Bootstrap()
                 .group(group)
-                .channel(transport.datagramChannel())
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM))
                 .handler(new UdpServiceHandler(key, rules, connections, scheduling, transport, limits, announcer));

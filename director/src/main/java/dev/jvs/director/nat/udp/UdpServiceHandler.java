@@ -133,6 +133,16 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == UdpNatListener.DRAIN) {
+            // Taken over: the successor reads this socket now; our sessions only wait for late replies.
+            for (UdpSession session : new ArrayList<>(sessions.values())) session.drain(System.nanoTime());
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         // The service was deleted (or stopped being a NAT service): its sessions end with it.
         for (UdpSession session : new ArrayList<>(sessions.values())) session.close();

@@ -29,6 +29,11 @@ import java.util.concurrent.TimeUnit;
 final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(UdpSession.class);
+    /**
+     * After a takeover the client's datagrams reach the successor: a session here only passes late replies, and
+     * ends once none came for this long.
+     */
+    static final long DRAIN_IDLE_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final Channel listener;
     private final InetSocketAddress client;
@@ -40,6 +45,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
     private long deadlineNanos;
     private ScheduledFuture<?> timer;
     private boolean closed;
+    private boolean draining;
     private final Runnable onEnd;
 
     UdpSession(Channel listener, InetSocketAddress client, Connection entry,
@@ -109,6 +115,15 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
         }
     }
 
+    /** Taken over: from now on the session ends once idle for {@link #DRAIN_IDLE_NANOS} (re-armed by replies). */
+    void drain(long now) {
+        if (closed || draining) return;
+        draining = true;
+        deadlineNanos = Math.min(deadlineNanos, now + DRAIN_IDLE_NANOS);
+        if (timer != null) timer.cancel(false);
+        timer = listener.eventLoop().schedule(this, Math.max(0, deadlineNanos - now), TimeUnit.NANOSECONDS);
+    }
+
     /** Ends the session: the socket closes and the entry leaves the table together. Idempotent. */
     void close() {
         if (closed) return;
@@ -132,6 +147,7 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
     }
 
     private long timeoutNanos() {
-        return TimeUnit.SECONDS.toNanos(connections.timeouts().get().udp());
+        long timeout = TimeUnit.SECONDS.toNanos(connections.timeouts().get().udp());
+        return draining ? Math.min(timeout, DRAIN_IDLE_NANOS) : timeout;
     }
 }
