@@ -325,7 +325,7 @@ public final class Director implements Callable<Integer> {
                     handOver.udp().values().stream().mapToInt(List::size).sum());
             return handOver;
         } catch (IOException e) {
-            throw new StartupFailure("--takeover: " + e.getMessage());
+            throw new StartupFailure("--takeover: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
         }
     }
 

@@ -62,6 +62,11 @@ final class Lane {
         thread.start();
     }
 
+    /** Asks the thread to stop after its current batch (then {@link #stop} waits for it). */
+    void requestStop() {
+        running = false;
+    }
+
     void stop() {
         running = false;
         if (thread == null) return;

@@ -91,8 +91,10 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     private boolean started;
     /** The services forwarded now (published after their plan is in place; read by the VIP announcer). */
     private volatile Set<ServiceKey> forwardedKeys = Set.of();
-    /** {@code --takeover}: nothing opened or forwarded until {@link #resume}, while the old director forwards. */
+    /** {@code --takeover}: nothing forwarded until {@link #resume}, while the old director forwards. */
     private boolean held;
+    /** Held with the ports open and planned, their filters passing only ARP/NDP: {@link #resume} only starts. */
+    private boolean parked;
     /** Runs once the plans are in place, before the packet threads start (the inherited flows). */
     private Runnable beforeStart;
     /** Taken over: the successor uses the same firewall table, so it is left in place at close. */
@@ -162,9 +164,11 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     }
 
     /**
-     * {@code --takeover}: follow the rules but open no port and forward nothing until {@link #resume}: the
-     * director taken over forwards until it stops, and two directors forwarding at once would schedule a new flow
-     * twice, perhaps to two real servers.
+     * {@code --takeover}: follow the rules but forward nothing until {@link #resume}: the director taken over
+     * forwards until it stops, and two directors forwarding at once would schedule a new flow twice, perhaps to
+     * two real servers. With kernel filtering (af_packet) the ports are opened, planned and the firewall table is
+     * set up meanwhile, their filters letting only ARP/NDP through, so that resuming takes little more than a
+     * filter change; without it (pcap) nothing is opened until then.
      */
     public synchronized void hold() {
         held = true;
@@ -178,7 +182,26 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     public synchronized void resume(Runnable install) {
         held = false;
         beforeStart = install;
-        update(forwardedNow, true);
+        if (parked) {
+            parked = false;
+            try {
+                byte[] program = filterProgram(forwardedNow);
+                for (Lane lane : lanes) {
+                    // What queued while parked (ARP, the frames before the filter was set) is old: drop it.
+                    for (PacketPort port : lane.ports) {
+                        while (port.receive((frame, offset, length, wireLength) -> { }, BATCH, 0) > 0) {
+                            // until empty
+                        }
+                        port.filter(program);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                log.error("packet path not updated: {}", e.getMessage());
+            }
+            start();
+        } else {
+            update(forwardedNow, true);
+        }
         runBeforeStart(); // no packet service (or the plan failed): install anyway, e.g. NAT templates
     }
 
@@ -192,9 +215,12 @@ public final class PacketPath implements RuleListener, AutoCloseable {
      * Taken over: stops the packet threads for good and visits every flow of every lane (each thread has ended,
      * so its table is read here). The firewall table stays: the successor keeps it.
      */
-    public synchronized void stopForSuccessor(java.util.function.Consumer<dev.jvs.director.conn.SyncedConnection> each) {
+    public synchronized void stopForSuccessor(Runnable stopped,
+                                              java.util.function.Consumer<dev.jvs.director.conn.SyncedConnection> each) {
         handedOver = true;
+        for (Lane lane : lanes) lane.requestStop(); // all at once, then wait for each
         for (Lane lane : lanes) lane.stop();
+        stopped.run();
         for (Lane lane : lanes) {
             FlowTable flows = lane.forwarder.flows;
             FlowSyncView view = new FlowSyncView(flows, rules::timeouts);
@@ -233,7 +259,11 @@ public final class PacketPath implements RuleListener, AutoCloseable {
      * {@code servicesChanged}, the kernel's firewall follows the services too. Callers hold this object's lock.
      */
     private void update(List<VirtualService> forwarded, boolean servicesChanged) {
-        if (held || handedOver || forwarded.isEmpty() && !started) return;
+        if (handedOver || forwarded.isEmpty() && !started) return;
+        if (held && (settings.backend() != PacketBackend.AF_PACKET_RING || forwarded.isEmpty())) {
+            parked = false; // opened at resume
+            return;
+        }
         if (unprivilegedReason != null) {
             if (!unprivilegedExplained) {
                 unprivilegedExplained = true;
@@ -243,7 +273,7 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         }
         try {
             Map<InetAddress, Routing.Route> routes = routes(forwarded);
-            byte[] program = filterProgram(forwarded);
+            byte[] program = held ? SocketFilter.program(List.of()) : filterProgram(forwarded);
             for (Lane lane : lanes) {
                 List<PacketPort> previous = lane.ports;
                 ForwardingPlan plan = plan(lane, forwarded, routes);
@@ -260,7 +290,11 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                 }
                 firewall.ignoreLocally(endpoints);
             }
-            if (!started && !forwarded.isEmpty()) start();
+            if (held) {
+                parked = true;
+            } else if (!started && !forwarded.isEmpty()) {
+                start();
+            }
             forwardedKeys = forwarded.stream().map(VirtualService::key)
                     .collect(java.util.stream.Collectors.toUnmodifiableSet());
         } catch (IOException | RuntimeException e) {
