@@ -104,18 +104,25 @@ class TakeoverIT {
     }
 
     /**
-     * The restart path the systemd unit uses: SIGUSR1 makes the running director start its successor (its own
-     * launcher and arguments plus --takeover), which takes over under load (no failed connection, no lost
-     * datagram), sends MAINPID=its pid and then READY=1 to $NOTIFY_SOCKET, while the old one drains and exits
-     * without a STOPPING=1 (the service is not stopping). With --transport io_uring (where the kernel has it) the
-     * successor says once that it serves the received sockets with epoll.
+     * The restart path the systemd unit uses: {@code bin/jvs-director-restart} (here against a stand-in for
+     * {@code systemctl show} that reports what the fake notify socket received) sends SIGUSR1, and the running
+     * director starts its successor (its own launcher and arguments plus --takeover), which takes over under load
+     * (no failed connection, no lost datagram), sends MAINPID=its pid and then READY=1 to $NOTIFY_SOCKET, while
+     * the old one drains and exits without a STOPPING=1 (the service is not stopping). With --transport io_uring
+     * (where the kernel has it) the successor says once that it serves the received sockets with epoll.
      */
     @Test
-    void sigusr1StartsASuccessorThatTellsSystemdItIsTheMainProcess() throws Exception {
+    void theRestartCommandStartsASuccessorThatTellsSystemdItIsTheMainProcess() throws Exception {
         assumeTrue(Namespaces.onPath("python3"), "skipped: needs python3 for the fake systemd notify socket");
         Path notifySocket = dir.resolve("notify");
-        Process systemd = new ProcessBuilder("python3", "-c", NOTIFY_RECEIVER, notifySocket.toString())
-                .redirectErrorStream(true).start();
+        Path unitState = dir.resolve("unit-state");
+        Path fakeBin = java.nio.file.Files.createDirectory(dir.resolve("bin"));
+        Path systemctl = java.nio.file.Files.writeString(fakeBin.resolve("systemctl"),
+                "#!/bin/sh\n# systemctl show -p NAME --value UNIT, as the notify socket's messages left it\n"
+                        + "sed -n \"s/^$3=//p\" " + unitState + "\n");
+        assertTrue(systemctl.toFile().setExecutable(true));
+        Process systemd = new ProcessBuilder("python3", "-c", NOTIFY_RECEIVER, notifySocket.toString(),
+                unitState.toString()).redirectErrorStream(true).start();
         BlockingQueue<String> notifications = new LinkedBlockingQueue<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(systemd.getInputStream(),
@@ -146,8 +153,11 @@ class TakeoverIT {
                 String saved = old.ok("-S", "-n");
                 try (Load load = new Load(vip, udp)) {
                     load.awaitServed(100, 100);
-                    Process kill = new ProcessBuilder("kill", "-USR1", Long.toString(old.pid())).start();
-                    assertEquals(0, kill.waitFor());
+                    ProcessBuilder restart = new ProcessBuilder(
+                            DirectorProcess.HOME.resolve("bin/jvs-director-restart").toString(), "jvs-test.service")
+                            .redirectErrorStream(true);
+                    restart.environment().put("PATH", fakeBin + ":" + System.getenv("PATH"));
+                    Process restarting = restart.start();
 
                     String mainPid = next(notifications);
                     Matcher m = Pattern.compile("MAINPID=(\\d+) STATUS=taking over").matcher(mainPid);
@@ -155,6 +165,10 @@ class TakeoverIT {
                     successorPid = Long.parseLong(m.group(1));
                     assertTrue(successorPid != old.pid(), mainPid);
                     assertEquals("READY=1 STATUS=ready MAINPID=" + successorPid, next(notifications), logOf(old));
+                    String said = new String(restarting.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                    assertEquals(0, restarting.waitFor(), said);
+                    assertEquals("jvs-director-restart: jvs-test.service: pid " + old.pid() + " handed over to pid "
+                            + successorPid + "\n", said);
                     assertEquals(0, old.awaitExit(), () -> "the old director exits cleanly:\n" + logOf(old));
                     load.awaitServed(load.served.get() + 100, load.exchanged.get() + 100);
                     load.stop();
@@ -183,14 +197,26 @@ class TakeoverIT {
         }
     }
 
-    /** Binds an AF_UNIX datagram socket as systemd's notify socket and prints each message on one line. */
+    /**
+     * Binds an AF_UNIX datagram socket as systemd's notify socket and prints each message on one line; keeps
+     * MainPID and StatusText, as {@code systemctl show} would report them, in the file named second.
+     */
     private static final String NOTIFY_RECEIVER = """
-            import socket, sys
+            import os, socket, sys
             s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             s.bind(sys.argv[1])
+            unit = {"MainPID": "0", "StatusText": ""}
             print("bound", flush=True)
             while True:
-                print(s.recv(4096).decode().strip().replace("\\n", " "), flush=True)
+                message = s.recv(4096).decode().strip()
+                for line in message.split("\\n"):
+                    key, _, value = line.partition("=")
+                    if key == "MAINPID": unit["MainPID"] = value
+                    if key == "STATUS": unit["StatusText"] = value
+                with open(sys.argv[2] + ".new", "w") as f:
+                    f.write("".join(k + "=" + v + "\\n" for k, v in unit.items()))
+                os.replace(sys.argv[2] + ".new", sys.argv[2])
+                print(message.replace("\\n", " "), flush=True)
             """;
 
     private static String next(BlockingQueue<String> notifications) throws InterruptedException {
