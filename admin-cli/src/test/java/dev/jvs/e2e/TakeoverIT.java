@@ -181,6 +181,8 @@ class TakeoverIT {
                 assertEquals(null, notifications.poll(), "the old director sent no STOPPING=1");
                 String log = old.log(); // the successor writes where the old director wrote
                 assertTrue(log.contains("took over from pid " + old.pid()), log);
+                assertTrue(Pattern.compile("taking over from pid " + old.pid() + ": [1-9]\\d* NAT listening sockets,"
+                        + " [1-9]\\d* UDP sockets").matcher(log).find(), "TCP and UDP sockets handed over:\n" + log);
                 assertEquals(ioUring, log.contains("serving the received sockets with the epoll transport, not"
                         + " --transport io_uring"), log);
             } finally {
