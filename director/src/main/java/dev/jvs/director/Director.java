@@ -188,8 +188,9 @@ public final class Director implements Callable<Integer> {
     int drainDelay;
     @Option(names = "--takeover",
             description = "Take over the director running on the same --socket without refusing a client: receive its"
-                    + " listening sockets, locks and rule table, serve them, then stop it (it drains its NAT"
-                    + " connections and exits). Uses the epoll transport.")
+                    + " listening and UDP sockets, locks and rule table, serve them, then stop it: it hands over its"
+                    + " packet flows and persistence templates, drains its NAT connections and exits. Uses the epoll"
+                    + " transport. A running director starts such a successor itself on SIGUSR1.")
     boolean takeover;
 
     @Option(names = "--drain-timeout", paramLabel = "SECONDS", defaultValue = "30",
