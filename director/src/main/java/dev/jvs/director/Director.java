@@ -341,7 +341,9 @@ public final class Director implements Callable<Integer> {
         ProcessHandle.of(inherited.pid()).ifPresent(ProcessHandle::destroy); // SIGTERM
         java.nio.ByteBuffer flows = null;
         try {
-            flows = predecessor.awaitFlows(10_000);
+            // It sends them once it stops: with --announce-interface after its drain delay (ours, presumably).
+            long wait = 10_000 + (announceInterface != null ? TimeUnit.SECONDS.toMillis(drainDelay) : 0);
+            flows = predecessor.awaitFlows(wait);
         } catch (java.io.IOException e) {
             log.error("cannot read the flow table of pid {}: {}", inherited.pid(), e.getMessage());
         } finally {
