@@ -61,7 +61,8 @@ public final class TakeoverSource implements ControlServer.HandOver {
         ControlServer server = control.get();
         HandOverText handOver = new HandOverText(ProcessHandle.current().pid(), lockFds, server.serverFd(), tcp, udp,
                 true, rules.get());
-        FlowHandOver.encode(each -> { }); // loads the encoder now: the flow hand-over is timed, this is not
+        // A dry run of the templates' part now: the hand-over at stop time is timed (nothing forwards meanwhile).
+        FlowHandOver.encode(each -> templates(each, new int[1]));
         List<FileDescriptor> order = new ArrayList<>();
         order.add(null); // the text's own descriptor, below
         String text = handOver.write(order);
@@ -90,12 +91,7 @@ public final class TakeoverSource implements ControlServer.HandOver {
                 counts[0]++;
                 each.accept(flow);
             });
-            connections.forEach((Connection c) -> {
-                if (c.isTemplate() || c.movable()) {
-                    counts[1]++;
-                    each.accept(c);
-                }
-            });
+            templates(each, counts);
         });
         if (ch == null || !ch.isActive()) {
             log.warn("the new director's connection is gone: its {} packet flows and {} templates are not handed"
@@ -116,6 +112,16 @@ public final class TakeoverSource implements ControlServer.HandOver {
             log.error("cannot hand the flow table over: {}", e.getMessage());
             ch.close();
         }
+    }
+
+    /** Visits the connection table's templates (and connections another director could carry on), counted. */
+    private void templates(java.util.function.Consumer<dev.jvs.director.conn.SyncedConnection> each, int[] counts) {
+        connections.forEach((Connection c) -> {
+            if (c.isTemplate() || c.movable()) {
+                counts[counts.length - 1]++;
+                each.accept(c);
+            }
+        });
     }
 
     /** A descriptor of a file with {@code data} that has no name any more (created in {@code dir}, then unlinked). */
