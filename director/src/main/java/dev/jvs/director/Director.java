@@ -339,35 +339,10 @@ public final class Director implements Callable<Integer> {
         systemd.mainPid(); // before the old main process can exit: systemd follows us from here on
         long stopped = System.nanoTime();
         ProcessHandle.of(inherited.pid()).ifPresent(ProcessHandle::destroy); // SIGTERM
-        java.nio.ByteBuffer flows = null;
-        try {
-            // It sends them once it stops: with --announce-interface after its drain delay (ours, presumably).
-            long wait = 10_000 + (announceInterface != null ? TimeUnit.SECONDS.toMillis(drainDelay) : 0);
-            flows = predecessor.awaitFlows(wait);
-        } catch (java.io.IOException e) {
-            log.error("cannot read the flow table of pid {}: {}", inherited.pid(), e.getMessage());
-        } finally {
-            predecessor.close();
-        }
-        java.nio.ByteBuffer handed = flows;
-        core.packets().resume(() -> {
-            if (handed == null) {
-                log.warn("no flow table from pid {}: packet flows and persistence templates start empty",
-                        inherited.pid());
-                return;
-            }
-            dev.jvs.director.sync.ConnectionInstaller packetsFirst = core.packets().installer();
-            dev.jvs.director.sync.ConnectionInstaller table =
-                    new TableInstaller(core.rules(), core.connections(), System::nanoTime);
-            try {
-                int records = dev.jvs.director.takeover.FlowHandOver.install(handed,
-                        r -> packetsFirst.install(r) || table.install(r));
-                log.info("installed {} packet flows and templates from pid {}; forwarding {} ms after stopping it",
-                        records, inherited.pid(), (System.nanoTime() - stopped) / 1_000_000);
-            } catch (IllegalArgumentException e) {
-                log.error("the flow table of pid {} is unreadable: {}", inherited.pid(), e.getMessage());
-            }
-        });
+        // It sends its flows once it stops: with --announce-interface after its drain delay (ours, presumably).
+        long wait = 10_000 + (announceInterface != null ? TimeUnit.SECONDS.toMillis(drainDelay) : 0);
+        predecessor.inheritFlows(core.packets(), new TableInstaller(core.rules(), core.connections(), System::nanoTime),
+                wait, stopped);
         log.info("took over from pid {}", inherited.pid());
     }
 

@@ -2,6 +2,8 @@ package dev.jvs.director.takeover;
 
 import dev.jvs.control.ControlRequest;
 import dev.jvs.director.control.ControlServer;
+import dev.jvs.director.packet.PacketPath;
+import dev.jvs.director.sync.ConnectionInstaller;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -16,6 +18,8 @@ import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketReadMode;
 import io.netty.channel.unix.FileDescriptor;
 import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -35,6 +39,8 @@ import java.util.concurrent.TimeoutException;
  * the connection open for the flow table the old director sends when it stops.
  */
 public final class TakeoverClient implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TakeoverClient.class);
 
     private final EventLoopGroup loop;
     private final Channel channel;
@@ -109,6 +115,39 @@ public final class TakeoverClient implements AutoCloseable {
         } finally {
             fd.close();
         }
+    }
+
+    /**
+     * Once the old director has been told to stop: waits (at most {@code waitMillis}) for its flow table, closes
+     * this connection, and lets {@code packets} forward, the inherited packet flows installed first (templates go
+     * to {@code table}). {@code stoppedNanos}: when the old director was told to stop, for the log.
+     */
+    public void inheritFlows(PacketPath packets, ConnectionInstaller table, long waitMillis, long stoppedNanos)
+            throws InterruptedException {
+        ByteBuffer flows = null;
+        try {
+            flows = awaitFlows(waitMillis);
+        } catch (IOException e) {
+            log.error("cannot read the flow table of pid {}: {}", handOver.pid(), e.getMessage());
+        } finally {
+            close();
+        }
+        ByteBuffer handed = flows;
+        packets.resume(() -> {
+            if (handed == null) {
+                log.warn("no flow table from pid {}: packet flows and persistence templates start empty",
+                        handOver.pid());
+                return;
+            }
+            ConnectionInstaller packetsFirst = packets.installer();
+            try {
+                int records = FlowHandOver.install(handed, r -> packetsFirst.install(r) || table.install(r));
+                log.info("installed {} packet flows and templates from pid {}; forwarding {} ms after stopping it",
+                        records, handOver.pid(), (System.nanoTime() - stoppedNanos) / 1_000_000);
+            } catch (IllegalArgumentException e) {
+                log.error("the flow table of pid {} is unreadable: {}", handOver.pid(), e.getMessage());
+            }
+        });
     }
 
     @Override
