@@ -20,16 +20,19 @@ import dev.jvs.director.metrics.Sources;
 import dev.jvs.director.systemd.SystemdState;
 import dev.jvs.director.nat.ConnectPolicy;
 import dev.jvs.director.nat.ConnectionLimits;
+import dev.jvs.director.nat.DescriptorBudget;
 import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.packet.PacketPath;
 import dev.jvs.os.Firewall;
 import dev.jvs.os.InterfaceAddresses;
 import dev.jvs.os.Neighbours;
+import dev.jvs.os.OpenFileLimit;
 import dev.jvs.os.PacketBackend;
 import dev.jvs.os.Privileges;
 import dev.jvs.os.RouteNetlink;
 import dev.jvs.os.Routing;
 import dev.jvs.director.net.Transport;
+import dev.jvs.director.rules.ListenerBudget;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.Subscription;
 import dev.jvs.director.sync.SyncDaemons;
@@ -231,7 +234,7 @@ public final class Director implements Callable<Integer> {
             DataPlane data = startDataPlane(core, shutdown);
             HealthChecks health = startControlPlane(core, configs, data, socketPath, shutdown);
             VrrpService vrrp = startDaemons(core, configs, shutdown);
-            startObservability(core, health, vrrp, shutdown);
+            startObservability(core, data, health, vrrp, shutdown);
             VipAnnouncer announcer = startAnnouncer(core, data, shutdown);
             handleTerm(announcer);
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
@@ -327,7 +330,7 @@ public final class Director implements Callable<Integer> {
         LongSupplier clock = System::nanoTime;
         Schedulers schedulers = new Schedulers(clock,
                 schedSeed == null ? OptionalLong.empty() : OptionalLong.of(schedSeed));
-        RuleTable rules = new RuleTable(clock, schedulers);
+        RuleTable rules = new RuleTable(clock, schedulers, listenerBudget());
         ConnectionTable connections = new ConnectionTable(connTabBits, rules::timeouts);
         connections.expireNodestConn(expireNodestConn);
         Scheduling scheduling = new Scheduling(connections, clock);
@@ -347,6 +350,25 @@ public final class Director implements Callable<Integer> {
         CommandExecutor executor = new CommandExecutor(rules, connections, sync);
         executor.packetFlows(packets::flows);
         return new Core(rules, connections, scheduling, packets, sync, executor, stateFile);
+    }
+
+    private Transport net() {
+        return transport != null ? transport : Transport.best();
+    }
+
+    /** The NAT listeners' share of the open-file limit, raised to its hard ceiling first (see DescriptorBudget). */
+    private ListenerBudget listenerBudget() {
+        try {
+            OpenFileLimit.Limits limits = OpenFileLimit.raiseSoftToHard();
+            if (limits.raised()) log.info("open-file limit raised from {} to {}", limits.before(), limits.soft());
+            DescriptorBudget budget = new DescriptorBudget(limits.soft(), net(), threads);
+            log.info("{}", budget);
+            return budget;
+        } catch (IOException | RuntimeException | LinkageError e) {
+            log.warn("cannot read the open-file limit ({}): the NAT listeners' descriptors are not budgeted",
+                    e.getMessage());
+            return ListenerBudget.UNLIMITED;
+        }
     }
 
     /** The keepalived-style configuration, read once: the same tree feeds the health checks and VRRP. */
@@ -395,7 +417,7 @@ public final class Director implements Callable<Integer> {
      * its current state on.
      */
     private DataPlane startDataPlane(Core core, Shutdown shutdown) {
-        Transport net = transport != null ? transport : Transport.best();
+        Transport net = net();
         log.info("transport {}", net.optionName());
         EventLoopGroup workers = net.newGroup(threads);
         shutdown.onClose(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
@@ -492,12 +514,13 @@ public final class Director implements Callable<Integer> {
     }
 
     /** Step 6: metrics and the status page (off unless {@code --metrics-listen}); they only read. */
-    private void startObservability(Core core, HealthChecks health, VrrpService vrrp, Shutdown shutdown)
+    private void startObservability(Core core, DataPlane data, HealthChecks health, VrrpService vrrp,
+                                    Shutdown shutdown)
             throws StartupFailure {
         if (metricsListen == null) return;
         try {
             shutdown.onClose(MetricsServer.start(metricsListen, new Sources(core.rules(), core.connections(),
-                    core.packets(), core.sync(), core.executor(),
+                    core.packets(), data.nat(), core.sync(), core.executor(),
                     health == null ? List::of : () -> health.engine().health(),
                     vrrp == null ? List::of : vrrp::instances)));
         } catch (IOException e) {

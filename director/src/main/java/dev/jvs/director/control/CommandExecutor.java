@@ -149,6 +149,7 @@ public final class CommandExecutor {
         try {
             if (!ruleChanges.isEmpty()) rules.apply(ruleChanges);
         } catch (BatchException e) {
+            if (e.index() == BatchException.WHOLE_BATCH) throw e.error();
             throw inBatch(request, ruleLines.get(e.index()), e.error());
         }
         for (DaemonChange change : daemonChanges) {

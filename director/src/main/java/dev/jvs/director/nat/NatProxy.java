@@ -64,6 +64,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+    /** Shared by every TCP listener; its lines are written on the retry thread, never on an event loop. */
+    private final AcceptErrors acceptErrors = new AcceptErrors(log::warn, AcceptErrors.LOG_INTERVAL);
     static final long BIND_RETRY_SECONDS = 2;
     private static final long BIND_WAIT_MILLIS = 2_000;
     private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
@@ -80,6 +82,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.rules = rules;
         this.connections = connections;
         this.scheduling = scheduling;
+        retries.scheduleWithFixedDelay(() -> acceptErrors.report(System.nanoTime()), 1, 1,
+                java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Sets the connect timeout, redispatch and passive-health listener for connections accepted from now on. */
@@ -138,6 +142,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         listeners.clear();
     }
 
+    /** Failed accepts on the TCP listeners since start (metrics); each pauses its listener, none closes it. */
+    public long acceptErrors() {
+        return acceptErrors.count();
+    }
+
     /** Connections proxied right now (a director taken over drains them before it exits). */
     public int openConnections() {
         return limits.open();
@@ -184,11 +193,15 @@ public final class NatProxy implements RuleListener, AutoCloseable {
      * server was deleted, and new datagrams are dropped there as IPVS drops them.
      */
     static boolean proxies(VirtualService service) {
-        ServiceKey key = service.config().key();
         List<Dest> dests = service.dests();
         boolean allNat = dests.stream().allMatch(d -> d.config().method() == ForwardMethod.MASQ);
+        return proxies(service.config().key(), dests.size(), allNat);
+    }
+
+    /** As {@link #proxies(VirtualService)}, from the service's key, its number of real servers and their method. */
+    static boolean proxies(ServiceKey key, int servers, boolean allNat) {
         if (key.isFwmark() || !allNat) return false;
-        return key.protocol() == Protocol.UDP || key.protocol() == Protocol.TCP && !dests.isEmpty();
+        return key.protocol() == Protocol.UDP || key.protocol() == Protocol.TCP && servers > 0;
     }
 
     /** Says once per service why it carries no traffic yet in this release. */
@@ -267,8 +280,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         };
         List<FileDescriptor> adopted = inherited.remove(new InetSocketAddress(key.address(), key.port()));
         TcpListener listener = adopted != null
-                ? TcpListener.adopt(adopted, workers, init)
-                : TcpListener.bind(key, transport, acceptors, workers, init);
+                ? TcpListener.adopt(adopted, workers, init, acceptErrors)
+                : TcpListener.bind(key, transport, acceptors, workers, init, acceptErrors);
         tcpListeners.put(key, listener);
         listener.whenBound(failure -> {
             if (failure == null) {
