@@ -57,6 +57,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** The listeners the table asks for, and those whose bind failed (retried until they succeed). */
     private final Set<ServiceKey> wanted = new HashSet<>();
     private final Set<ServiceKey> failing = new HashSet<>();
+    /** The last bind error of each wanted service; it counts only while the service's listener is not bound. */
+    private final Map<ServiceKey, String> bindErrors = new HashMap<>();
     /** Bind retries run here, never on an event loop (they take this object's lock). */
     private final java.util.concurrent.ScheduledExecutorService retries =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -166,6 +168,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.wanted.clear();
         this.wanted.addAll(wanted);
         failing.retainAll(wanted);
+        bindErrors.keySet().retainAll(wanted);
         listeners.entrySet().removeIf(entry -> {
             if (wanted.contains(entry.getKey())) return false;
             log.info("closing listener {}", describe(entry.getKey()));
@@ -178,13 +181,41 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             entry.getValue().close();
             return true;
         });
-        List<ChannelFuture> binding = new ArrayList<>();
+        Map<ServiceKey, List<ChannelFuture>> binding = new HashMap<>();
         for (ServiceKey key : wanted) {
-            if (!listeners.containsKey(key) && !tcpListeners.containsKey(key)) binding.addAll(listen(key));
+            if (!listeners.containsKey(key) && !tcpListeners.containsKey(key)) binding.put(key, listen(key));
         }
         // This runs on the table's control thread, never on an event loop: wait until the new VIPs are bound, so a
-        // change counts as applied (and ipvsadm returns) only once its listeners accept connections.
-        for (ChannelFuture bound : binding) bound.awaitUninterruptibly(BIND_WAIT_MILLIS);
+        // change counts as applied (and ipvsadm returns) only once its listeners accept connections, and a bind
+        // that failed is known before ipvsadm asks (problem) — bindFailed, which retries, runs later.
+        binding.forEach((key, futures) -> {
+            for (ChannelFuture bound : futures) {
+                bound.awaitUninterruptibly(BIND_WAIT_MILLIS);
+                if (bound.isDone() && !bound.isSuccess()) {
+                    bindErrors.put(key, reason(bound.cause()));
+                    break;
+                }
+            }
+        });
+    }
+
+    /**
+     * Why the listener of a service the table asks for is not bound: its last bind error, with what happens next
+     * ({@code ipvsadm} prints it and exits non-zero; the service stays in the table).
+     */
+    @Override
+    public synchronized String problem(ServiceKey key) {
+        String error = wanted.contains(key) && !listening(key) ? bindErrors.get(key) : null;
+        if (error == null) return null;
+        return describe(key) + ": cannot listen: " + error + " (the service stays in the table; the director"
+                + " retries the bind every " + BIND_RETRY_SECONDS + " s)";
+    }
+
+    /** A bind error's reason without Netty's call prefix ("bind(..) failed with error(-98): "). */
+    private static String reason(Throwable cause) {
+        String message = String.valueOf(cause.getMessage());
+        int colon = message.lastIndexOf(": ");
+        return message.startsWith("bind(") && colon > 0 ? message.substring(colon + 2) : message;
     }
 
     /**
@@ -247,6 +278,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         if (udp != null) udp.close();
         TcpListener tcp = tcpListeners.remove(key);
         if (tcp != null) tcp.close();
+        bindErrors.put(key, reason(cause));
         if (failing.add(key)) {
             log.error("cannot listen on {}: {}; retrying every {} s", describe(key), cause.getMessage(),
                     BIND_RETRY_SECONDS);

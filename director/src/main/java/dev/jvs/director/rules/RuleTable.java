@@ -10,6 +10,7 @@ import dev.jvs.model.TableView;
 import dev.jvs.model.Timeouts;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -165,6 +166,21 @@ public final class RuleTable {
             if (left <= 0 || !s.awaitDelivered(version, left)) return false;
         }
         return true;
+    }
+
+    /**
+     * What the data paths say keeps them from carrying these services (see {@link RuleListener#problem}), one
+     * message per service and data path, in the order of {@code keys}; empty when there is nothing to say.
+     */
+    public List<String> dataPathProblems(Collection<ServiceKey> keys) {
+        List<String> problems = new ArrayList<>();
+        for (ServiceKey key : keys) {
+            for (Subscription s : subscriptions) {
+                String problem = s.dataPath() ? s.problem(key) : null;
+                if (problem != null) problems.add(problem);
+            }
+        }
+        return problems;
     }
 
     // ---------------------------------------------------------------- the writer
