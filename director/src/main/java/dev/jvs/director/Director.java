@@ -35,6 +35,7 @@ import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.ListenerBudget;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.Subscription;
+import dev.jvs.director.sync.MasterAnnouncer;
 import dev.jvs.director.sync.SyncDaemons;
 import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.director.takeover.HandOverText;
@@ -231,8 +232,9 @@ public final class Director implements Callable<Integer> {
             StateFile stateFile = claimInstance(socketPath);
             Core core = newCore(stateFile);
             Configs configs = readConfigs(core);
-            DataPlane data = startDataPlane(core, shutdown);
-            HealthChecks health = startControlPlane(core, configs, data, socketPath, shutdown);
+            HealthChecks health = newHealthChecks(core, configs, shutdown);
+            DataPlane data = startDataPlane(core, health, shutdown);
+            startControlPlane(core, health, data, socketPath, shutdown);
             VrrpService vrrp = startDaemons(core, configs, shutdown);
             startObservability(core, data, health, vrrp, shutdown);
             VipAnnouncer announcer = startAnnouncer(core, data, shutdown);
@@ -337,16 +339,18 @@ public final class Director implements Callable<Integer> {
         scheduling.expireQuiescentTemplate(expireQuiescentTemplate);
         // Route and neighbour lookups over netlink; iproute2 and /proc only where netlink cannot be opened.
         RouteNetlink netlink = RouteNetlink.openOrNull();
+        // Made first: the packet path reports its flows through it, the sync daemons switch it to their master.
+        MasterAnnouncer announcer = new MasterAnnouncer();
         PacketPath packets = new PacketPath(rules, scheduling,
                 new PacketPath.Settings(PacketPath.distinct(interfaces), packetBackend, Math.max(1, maxFlows),
                         packetThreads != null ? packetThreads
                                 : packetBackend == PacketBackend.PCAP ? 1 : Runtime.getRuntime().availableProcessors()),
                 netlink != null ? netlink : Routing.kernel(), netlink != null ? netlink : Neighbours.kernel(),
-                Firewall.nftables("jvs"), missingPacketPrivileges());
+                Firewall.nftables("jvs"), missingPacketPrivileges(), announcer);
         packets.sloppyTcp(sloppyTcp);
         // A backup offers each record to the packet path first (DR/TUN flows), then to the connection table.
-        SyncDaemons sync = new SyncDaemons(List.of(packets.installer(), new TableInstaller(rules, connections, clock)),
-                syncPeers, clock);
+        SyncDaemons sync = new SyncDaemons(announcer,
+                List.of(packets.installer(), new TableInstaller(rules, connections, clock)), syncPeers, clock);
         CommandExecutor executor = new CommandExecutor(rules, connections, sync);
         executor.packetFlows(packets::flows);
         return new Core(rules, connections, scheduling, packets, sync, executor, stateFile);
@@ -409,6 +413,17 @@ public final class Director implements Callable<Integer> {
         }
     }
 
+    /**
+     * Step 3a: the health checks of {@code --keepalived-conf}, made but not started: the NAT proxy reports failed
+     * connects to them from its first connection; they load their services and start checking in step 4.
+     */
+    private HealthChecks newHealthChecks(Core core, Configs configs, Shutdown shutdown) {
+        if (configs.keepalived() == null) return null;
+        HealthChecks health = new HealthChecks(configs.keepalived(), core.executor());
+        shutdown.onClose(health);
+        return health;
+    }
+
     /** The running data plane. */
     private record DataPlane(Transport transport, EventLoopGroup workers, NatProxy nat) {}
 
@@ -416,7 +431,7 @@ public final class Director implements Callable<Integer> {
      * Step 3: the data plane: event loops, the NAT proxy and the packet path, each following the rule table from
      * its current state on.
      */
-    private DataPlane startDataPlane(Core core, Shutdown shutdown) {
+    private DataPlane startDataPlane(Core core, HealthChecks health, Shutdown shutdown) {
         Transport net = net();
         log.info("transport {}", net.optionName());
         EventLoopGroup workers = net.newGroup(threads);
@@ -424,11 +439,12 @@ public final class Director implements Callable<Integer> {
         EventLoopGroup acceptors = net.newGroup(1);
         shutdown.onClose(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
 
+        // Passive health: a failed connect makes the health checks look at that real server at once.
+        ConnectPolicy connectPolicy = new ConnectPolicy(connectTimeout, !noRedispatch,
+                health == null ? ConnectPolicy.DEFAULT.failures() : health::connectFailed);
         NatProxy nat = new NatProxy(net, acceptors, workers, core.rules(), core.connections(), core.scheduling(),
-                new ConnectionLimits(maxConnections));
-        nat.announcer(core.sync().announcer());
+                new ConnectionLimits(maxConnections), connectPolicy, core.sync().announcer());
         if (inherited != null) nat.inherit(inherited.tcp());
-        core.packets().announcer(core.sync().announcer());
         shutdown.onClose(core.packets());
         shutdown.onClose(nat);
         // Each gets the current table at once on its own thread, then every change.
@@ -450,24 +466,20 @@ public final class Director implements Callable<Integer> {
     }
 
     /**
-     * Step 4: the control plane: health checks (they change the table), the state file, the demo, and the control
-     * socket, opened once the data paths serve the rules loaded so far.
+     * Step 4: the control plane: health checks start (they change the table), the state file, the demo, and the
+     * control socket, opened once the data paths serve the rules loaded so far.
      */
-    private HealthChecks startControlPlane(Core core, Configs configs, DataPlane data, Path socketPath,
-                                           Shutdown shutdown)
+    private void startControlPlane(Core core, HealthChecks health, DataPlane data, Path socketPath,
+                                   Shutdown shutdown)
             throws StartupFailure, InterruptedException {
         CommandExecutor executor = core.executor();
         try {
-            HealthChecks health = configs.keepalived() == null ? null
-                    : HealthChecks.start(configs.keepalived(), executor);
-            if (health != null) shutdown.onClose(health);
+            if (health != null) health.start();
             // Off the signal thread: a reload waits for the engine. Without a keepalived file there is nothing to
             // re-read, but SIGHUP (systemctl reload) must never end the director.
             Runnable reload = health != null ? health::reload
                     : () -> log.warn("SIGHUP ignored: only --keepalived-conf is reloaded");
             Signal.handle(new Signal("HUP"), sig -> new Thread(() -> systemd.reload(reload), "jvs-reload").start());
-            data.nat().connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, health == null
-                    ? ConnectPolicy.DEFAULT.failures() : health::connectFailed));
             StateFile stateFile = core.stateFile();
             if (stateFile != null) {
                 // Once taken over, the successor owns the file (our health checks may still change our table).
@@ -489,7 +501,6 @@ public final class Director implements Callable<Integer> {
             }
             control.start(inherited == null ? null : inherited.control());
             if (demo) printDemoHelp(control.path());
-            return health;
         } catch (IpvsadmException | IOException e) {
             throw new StartupFailure(e.getMessage());
         }

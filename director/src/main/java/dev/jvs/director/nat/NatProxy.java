@@ -70,13 +70,27 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private final AcceptErrors acceptErrors = new AcceptErrors(log::warn, AcceptErrors.LOG_INTERVAL);
     static final long BIND_RETRY_SECONDS = 2;
     private static final long BIND_WAIT_MILLIS = 2_000;
-    private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
-    private volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
+    private final ConnectPolicy connectPolicy;
+    private final ConnectionAnnouncer announcer;
     /** Listening sockets received with {@code --takeover}, served instead of binding until the table drops them. */
     private final Map<InetSocketAddress, List<FileDescriptor>> inherited = new HashMap<>();
 
+    /** With the default connect policy and no connection sync (tests). */
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
+        this(transport, acceptors, workers, rules, connections, scheduling, limits, ConnectPolicy.DEFAULT,
+                ConnectionAnnouncer.NONE);
+    }
+
+    /**
+     * @param connectPolicy connect timeout, redispatch, and who hears of failed connects (passive health)
+     * @param announcer     where proxied connections are reported for connection sync
+     */
+    public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
+                    RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits,
+                    ConnectPolicy connectPolicy, ConnectionAnnouncer announcer) {
+        this.connectPolicy = java.util.Objects.requireNonNull(connectPolicy, "connectPolicy");
+        this.announcer = java.util.Objects.requireNonNull(announcer, "announcer");
         this.transport = transport;
         this.limits = limits;
         this.acceptors = acceptors;
@@ -86,16 +100,6 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.scheduling = scheduling;
         retries.scheduleWithFixedDelay(() -> acceptErrors.report(System.nanoTime()), 1, 1,
                 java.util.concurrent.TimeUnit.SECONDS);
-    }
-
-    /** Sets the connect timeout, redispatch and passive-health listener for connections accepted from now on. */
-    public void connectPolicy(ConnectPolicy policy) {
-        this.connectPolicy = java.util.Objects.requireNonNull(policy, "policy");
-    }
-
-    /** Where connections accepted from now on report their traffic for connection sync. */
-    public void announcer(ConnectionAnnouncer announcer) {
-        this.announcer = java.util.Objects.requireNonNull(announcer, "announcer");
     }
 
     /** Whether a listener for this service is bound (TCP: every SO_REUSEPORT socket of it). */
