@@ -87,7 +87,7 @@ class LimitsIT {
         int metrics = NatForwardingIT.freePort();
         try (EchoServer echo = new EchoServer();
              DirectorProcess director = DirectorProcess.startWith(dir, List.of("prlimit", "--nofile=400:400"),
-                     "--threads", "2", "--metrics-listen", "127.0.0.1:" + metrics)) {
+                     "--threads", "2", "--metrics-listen", "127.0.0.1:" + metrics, "--connect-timeout", "20000")) {
             List<String> vips = new ArrayList<>();
             StringBuilder services = new StringBuilder();
             for (int i = 0; i < 10; i++) { // 20 listening sockets: one per event loop and service
@@ -110,6 +110,9 @@ class LimitsIT {
                 // The storm goes on: each listener with clients in its backlog fails about once a second.
                 Thread.sleep(3000);
                 assertTrue(director.alive(), "the director survives running out of descriptors");
+                // Clients wait (in a backlog, or accepted with the last descriptor for one to come back within the
+                // connect timeout); none is refused.
+                assertEquals(0, closedByThePeer(flood), "clients the director closed");
             } finally {
                 for (Socket s : flood) s.close();
             }
@@ -153,6 +156,21 @@ class LimitsIT {
             director.ipvsadmWithInput("-A -t " + other + " -s rr\n-a -t " + other + " -r 127.0.0.1:9 -m\n", "-R");
             assertTrue(director.ok("-L", "-n").contains("TCP  " + other), "a batch within the budget is applied");
         }
+    }
+
+    private static int closedByThePeer(List<Socket> clients) throws IOException {
+        int closed = 0;
+        for (Socket s : clients) {
+            s.setSoTimeout(1);
+            try {
+                if (s.getInputStream().read() == -1) closed++;
+            } catch (SocketTimeoutException open) {
+                // nothing to read: still open
+            } catch (SocketException reset) {
+                closed++;
+            }
+        }
+        return closed;
     }
 
     /** jvs_nat_accept_errors_total, scraped. */
