@@ -74,6 +74,11 @@ public final class Director implements Callable<Integer> {
 
     static {
         JournalLogging.configure(); // before the first logger: under systemd, the journal's line format
+        // io_uring's multishot accept is re-armed after a failed accept whatever autoRead says: out of descriptors
+        // a listener would spin on EMFILE. Single-shot accepts honour the pause that AcceptErrors asks for.
+        if (System.getProperty("io.netty.iouring.acceptMultiShotEnabled") == null) {
+            System.setProperty("io.netty.iouring.acceptMultiShotEnabled", "false");
+        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(Director.class);
