@@ -20,18 +20,22 @@ import dev.jvs.director.metrics.Sources;
 import dev.jvs.director.systemd.SystemdState;
 import dev.jvs.director.nat.ConnectPolicy;
 import dev.jvs.director.nat.ConnectionLimits;
+import dev.jvs.director.nat.DescriptorBudget;
 import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.packet.PacketPath;
 import dev.jvs.os.Firewall;
 import dev.jvs.os.InterfaceAddresses;
 import dev.jvs.os.Neighbours;
+import dev.jvs.os.OpenFileLimit;
 import dev.jvs.os.PacketBackend;
 import dev.jvs.os.Privileges;
 import dev.jvs.os.RouteNetlink;
 import dev.jvs.os.Routing;
 import dev.jvs.director.net.Transport;
+import dev.jvs.director.rules.ListenerBudget;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.rules.Subscription;
+import dev.jvs.director.sync.MasterAnnouncer;
 import dev.jvs.director.sync.SyncDaemons;
 import dev.jvs.director.sync.TableInstaller;
 import dev.jvs.director.takeover.HandOverText;
@@ -71,6 +75,11 @@ public final class Director implements Callable<Integer> {
 
     static {
         JournalLogging.configure(); // before the first logger: under systemd, the journal's line format
+        // io_uring's multishot accept is re-armed after a failed accept whatever autoRead says: out of descriptors
+        // a listener would spin on EMFILE. Single-shot accepts honour the pause that AcceptErrors asks for.
+        if (System.getProperty("io.netty.iouring.acceptMultiShotEnabled") == null) {
+            System.setProperty("io.netty.iouring.acceptMultiShotEnabled", "false");
+        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(Director.class);
@@ -245,10 +254,11 @@ public final class Director implements Callable<Integer> {
             StateFile stateFile = claimInstance(socketPath);
             Core core = newCore(stateFile);
             Configs configs = readConfigs(core);
-            DataPlane data = startDataPlane(core, shutdown);
-            HealthChecks health = startControlPlane(core, configs, data, socketPath, shutdown);
+            HealthChecks health = newHealthChecks(core, configs, shutdown);
+            DataPlane data = startDataPlane(core, health, shutdown);
+            startControlPlane(core, health, data, socketPath, shutdown);
             VrrpService vrrp = startDaemons(core, configs, shutdown);
-            startObservability(core, health, vrrp, shutdown);
+            startObservability(core, data, health, vrrp, shutdown);
             VipAnnouncer announcer = startAnnouncer(core, data, shutdown);
             handleTerm(announcer);
             Signal.handle(new Signal("INT"), sig -> stop.countDown());
@@ -365,26 +375,47 @@ public final class Director implements Callable<Integer> {
         LongSupplier clock = System::nanoTime;
         Schedulers schedulers = new Schedulers(clock,
                 schedSeed == null ? OptionalLong.empty() : OptionalLong.of(schedSeed));
-        RuleTable rules = new RuleTable(clock, schedulers);
+        RuleTable rules = new RuleTable(clock, schedulers, listenerBudget());
         ConnectionTable connections = new ConnectionTable(connTabBits, rules::timeouts);
         connections.expireNodestConn(expireNodestConn);
         Scheduling scheduling = new Scheduling(connections, clock);
         scheduling.expireQuiescentTemplate(expireQuiescentTemplate);
         // Route and neighbour lookups over netlink; iproute2 and /proc only where netlink cannot be opened.
         RouteNetlink netlink = RouteNetlink.openOrNull();
+        // Made first: the packet path reports its flows through it, the sync daemons switch it to their master.
+        MasterAnnouncer announcer = new MasterAnnouncer();
         PacketPath packets = new PacketPath(rules, scheduling,
                 new PacketPath.Settings(PacketPath.distinct(interfaces), packetBackend, Math.max(1, maxFlows),
                         packetThreads != null ? packetThreads
                                 : packetBackend == PacketBackend.PCAP ? 1 : Runtime.getRuntime().availableProcessors()),
                 netlink != null ? netlink : Routing.kernel(), netlink != null ? netlink : Neighbours.kernel(),
-                Firewall.nftables("jvs"), missingPacketPrivileges());
+                Firewall.nftables("jvs"), missingPacketPrivileges(), announcer);
         packets.sloppyTcp(sloppyTcp);
         // A backup offers each record to the packet path first (DR/TUN flows), then to the connection table.
-        SyncDaemons sync = new SyncDaemons(List.of(packets.installer(), new TableInstaller(rules, connections, clock)),
-                syncPeers, clock);
+        SyncDaemons sync = new SyncDaemons(announcer,
+                List.of(packets.installer(), new TableInstaller(rules, connections, clock)), syncPeers, clock);
         CommandExecutor executor = new CommandExecutor(rules, connections, sync);
         executor.packetFlows(packets::flows);
         return new Core(rules, connections, scheduling, packets, sync, executor, stateFile);
+    }
+
+    private Transport net() {
+        return transport != null ? transport : Transport.best();
+    }
+
+    /** The NAT listeners' share of the open-file limit, raised to its hard ceiling first (see DescriptorBudget). */
+    private ListenerBudget listenerBudget() {
+        try {
+            OpenFileLimit.Limits limits = OpenFileLimit.raiseSoftToHard();
+            if (limits.raised()) log.info("open-file limit raised from {} to {}", limits.before(), limits.soft());
+            DescriptorBudget budget = new DescriptorBudget(limits.soft(), net(), threads);
+            log.info("{}", budget);
+            return budget;
+        } catch (IOException | RuntimeException | LinkageError e) {
+            log.warn("cannot read the open-file limit ({}): the NAT listeners' descriptors are not budgeted",
+                    e.getMessage());
+            return ListenerBudget.UNLIMITED;
+        }
     }
 
     /** The keepalived-style configuration, read once: the same tree feeds the health checks and VRRP. */
@@ -425,6 +456,17 @@ public final class Director implements Callable<Integer> {
         }
     }
 
+    /**
+     * Step 3a: the health checks of {@code --keepalived-conf}, made but not started: the NAT proxy reports failed
+     * connects to them from its first connection; they load their services and start checking in step 4.
+     */
+    private HealthChecks newHealthChecks(Core core, Configs configs, Shutdown shutdown) {
+        if (configs.keepalived() == null) return null;
+        HealthChecks health = new HealthChecks(configs.keepalived(), core.executor());
+        shutdown.onClose(health);
+        return health;
+    }
+
     /** The running data plane. */
     private record DataPlane(Transport transport, EventLoopGroup workers, NatProxy nat) {}
 
@@ -432,23 +474,24 @@ public final class Director implements Callable<Integer> {
      * Step 3: the data plane: event loops, the NAT proxy and the packet path, each following the rule table from
      * its current state on.
      */
-    private DataPlane startDataPlane(Core core, Shutdown shutdown) {
-        Transport net = transport != null ? transport : Transport.best();
+    private DataPlane startDataPlane(Core core, HealthChecks health, Shutdown shutdown) {
+        Transport net = net();
         log.info("transport {}", net.optionName());
         EventLoopGroup workers = net.newGroup(threads);
         shutdown.onClose(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
         EventLoopGroup acceptors = net.newGroup(1);
         shutdown.onClose(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
 
+        // Passive health: a failed connect makes the health checks look at that real server at once.
+        ConnectPolicy connectPolicy = new ConnectPolicy(connectTimeout, !noRedispatch,
+                health == null ? ConnectPolicy.DEFAULT.failures() : health::connectFailed);
         NatProxy nat = new NatProxy(net, acceptors, workers, core.rules(), core.connections(), core.scheduling(),
-                new ConnectionLimits(maxConnections));
-        nat.announcer(core.sync().announcer());
+                new ConnectionLimits(maxConnections), connectPolicy, core.sync().announcer());
         if (inherited != null) {
             nat.inherit(inherited.tcp());
             nat.inheritUdp(inherited.udp());
             core.packets().hold(); // until the old director has stopped forwarding and handed its flows over
         }
-        core.packets().announcer(core.sync().announcer());
         shutdown.onClose(core.packets());
         shutdown.onClose(nat);
         // Each gets the current table at once on its own thread, then every change.
@@ -470,24 +513,20 @@ public final class Director implements Callable<Integer> {
     }
 
     /**
-     * Step 4: the control plane: health checks (they change the table), the state file, the demo, and the control
-     * socket, opened once the data paths serve the rules loaded so far.
+     * Step 4: the control plane: health checks start (they change the table), the state file, the demo, and the
+     * control socket, opened once the data paths serve the rules loaded so far.
      */
-    private HealthChecks startControlPlane(Core core, Configs configs, DataPlane data, Path socketPath,
-                                           Shutdown shutdown)
+    private void startControlPlane(Core core, HealthChecks health, DataPlane data, Path socketPath,
+                                   Shutdown shutdown)
             throws StartupFailure, InterruptedException {
         CommandExecutor executor = core.executor();
         try {
-            HealthChecks health = configs.keepalived() == null ? null
-                    : HealthChecks.start(configs.keepalived(), executor);
-            if (health != null) shutdown.onClose(health);
+            if (health != null) health.start();
             // Off the signal thread: a reload waits for the engine. Without a keepalived file there is nothing to
             // re-read, but SIGHUP (systemctl reload) must never end the director.
             Runnable reload = health != null ? health::reload
                     : () -> log.warn("SIGHUP ignored: only --keepalived-conf is reloaded");
             Signal.handle(new Signal("HUP"), sig -> new Thread(() -> systemd.reload(reload), "jvs-reload").start());
-            data.nat().connectPolicy(new ConnectPolicy(connectTimeout, !noRedispatch, health == null
-                    ? ConnectPolicy.DEFAULT.failures() : health::connectFailed));
             StateFile stateFile = core.stateFile();
             if (stateFile != null) {
                 // Once taken over, the successor owns the file (our health checks may still change our table).
@@ -511,7 +550,6 @@ public final class Director implements Callable<Integer> {
             }
             control.start(inherited == null ? null : inherited.control());
             if (demo) printDemoHelp(control.path());
-            return health;
         } catch (IpvsadmException | IOException e) {
             throw new StartupFailure(e.getMessage());
         }
@@ -536,12 +574,13 @@ public final class Director implements Callable<Integer> {
     }
 
     /** Step 6: metrics and the status page (off unless {@code --metrics-listen}); they only read. */
-    private void startObservability(Core core, HealthChecks health, VrrpService vrrp, Shutdown shutdown)
+    private void startObservability(Core core, DataPlane data, HealthChecks health, VrrpService vrrp,
+                                    Shutdown shutdown)
             throws StartupFailure {
         if (metricsListen == null) return;
         try {
             shutdown.onClose(MetricsServer.start(metricsListen, new Sources(core.rules(), core.connections(),
-                    core.packets(), core.sync(), core.executor(),
+                    core.packets(), data.nat(), core.sync(), core.executor(),
                     health == null ? List::of : () -> health.engine().health(),
                     vrrp == null ? List::of : vrrp::instances)));
         } catch (IOException e) {

@@ -69,6 +69,13 @@ final class Libc {
         int flock(int fd, int operation);
 
         String strerror(int errno);
+
+        /** {@code struct rlimit} is two {@code rlim_t} (unsigned long): the soft and the hard limit. */
+        @SaveError
+        int getrlimit(int resource, @Out long[] limits);
+
+        @SaveError
+        int setrlimit(int resource, @In long[] limits);
     }
 
     /** IF_NAMESIZE from net/if.h: the longest name plus its terminating NUL. */

@@ -20,10 +20,13 @@ import dev.jvs.model.Command;
 import dev.jvs.model.Command.DaemonChange;
 import dev.jvs.model.Command.RuleChange;
 import dev.jvs.model.IpvsadmException;
+import dev.jvs.model.ServiceKey;
 import dev.jvs.model.TableView;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.LongFunction;
 
 /**
@@ -62,6 +65,9 @@ public final class CommandExecutor {
             }
             long version = apply(request, commands);
             settle(version);
+            // Applied, but a data path cannot serve a service the request named (e.g. its port is taken): say so.
+            List<String> problems = rules.dataPathProblems(servicesNamed(commands));
+            if (!problems.isEmpty()) throw IpvsadmException.kernel(String.join("\n", problems));
             return ControlReply.ok("");
         } catch (IpvsadmException e) {
             commandErrors.increment();
@@ -83,6 +89,19 @@ public final class CommandExecutor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The services the commands add, edit or change the real servers of, in order. */
+    static Set<ServiceKey> servicesNamed(List<Command> commands) {
+        Set<ServiceKey> keys = new LinkedHashSet<>();
+        for (Command c : commands) {
+            if (c instanceof Command.AddService s) keys.add(s.service().key());
+            else if (c instanceof Command.EditService s) keys.add(s.service().key());
+            else if (c instanceof Command.AddServer r) keys.add(r.serviceKey());
+            else if (c instanceof Command.EditServer r) keys.add(r.serviceKey());
+            else if (c instanceof Command.DeleteServer r) keys.add(r.serviceKey());
+        }
+        return keys;
     }
 
     /** Control-socket requests run so far (metrics). */
@@ -149,6 +168,7 @@ public final class CommandExecutor {
         try {
             if (!ruleChanges.isEmpty()) rules.apply(ruleChanges);
         } catch (BatchException e) {
+            if (e.index() == BatchException.WHOLE_BATCH) throw e.error();
             throw inBatch(request, ruleLines.get(e.index()), e.error());
         }
         for (DaemonChange change : daemonChanges) {

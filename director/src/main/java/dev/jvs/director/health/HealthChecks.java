@@ -35,32 +35,29 @@ public final class HealthChecks implements AutoCloseable {
     public static final int CONFIG_CORRECTED = 5;
     public static final int CONFIG_SCRIPT_SECURITY = 6;
 
+    private final KeepalivedConfig config;
     private final Path file;
     private final NettyCheckerFactory checkers;
     private final HealthEngine engine;
 
-    private HealthChecks(Path file, NettyCheckerFactory checkers, HealthEngine engine) {
-        this.file = file;
-        this.checkers = checkers;
-        this.engine = engine;
+    /**
+     * The checks of a config loaded without errors ({@link KeepalivedConfig#loadValid}), changing the table through
+     * {@code executor}; nothing is checked or changed until {@link #start}, but failed connects may be reported
+     * ({@link #connectFailed}) from now on.
+     */
+    public HealthChecks(KeepalivedConfig config, CommandExecutor executor) {
+        this.config = config;
+        this.file = config.file();
+        this.checkers = new NettyCheckerFactory(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+        this.engine = new HealthEngine(executor::apply, checkers);
     }
 
-    /** Builds the table of a config loaded without errors ({@link KeepalivedConfig#loadValid}). */
-    public static HealthChecks start(KeepalivedConfig config, CommandExecutor executor) throws IpvsadmException {
-        Path file = config.file();
+    /** Builds the table of the config in one batch and starts every checker. */
+    public void start() throws IpvsadmException {
         config.problems().forEach(p -> log.warn("{}", p));
         log.info("PING_CHECK uses {}", PingCheck.mechanism());
-        NettyCheckerFactory checkers = new NettyCheckerFactory(Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
-        HealthEngine engine = new HealthEngine(executor::apply, checkers);
-        try {
-            engine.start(config);
-        } catch (IpvsadmException | RuntimeException e) {
-            engine.close();
-            checkers.close();
-            throw e;
-        }
+        engine.start(config);
         log.info("health checks started from {}", file.toAbsolutePath());
-        return new HealthChecks(file, checkers, engine);
     }
 
     /** SIGHUP: re-read the file and apply only the difference; a broken file leaves everything as it is. */

@@ -105,6 +105,10 @@ final class JvsMetrics {
                 "Connection-sync messages dropped (master: send queue full; backup: malformed).",
                 () -> s.sync().counters().dropped());
 
+        counter(registry, "jvs_nat_accept_errors_total",
+                "Failed accepts on NAT listeners (e.g. out of descriptors); each pauses its listener for a second.",
+                () -> s.nat().acceptErrors());
+
         counter(registry, "jvs_control_commands_total", "Requests on the control socket (ipvsadm calls).",
                 () -> s.control().commands());
         counter(registry, "jvs_control_command_errors_total", "Control-socket requests answered with an error.",

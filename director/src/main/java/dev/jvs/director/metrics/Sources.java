@@ -2,6 +2,7 @@ package dev.jvs.director.metrics;
 
 import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.control.CommandExecutor;
+import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.packet.PacketPath;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.director.sync.SyncDaemons;
@@ -18,7 +19,7 @@ import java.util.function.Supplier;
  * @param health the health checks' view (empty without {@code --keepalived-conf})
  * @param vrrp   the VRRP instances (empty without VRRP)
  */
-public record Sources(RuleTable rules, ConnectionTable connections, PacketPath packets, SyncDaemons sync,
-                      CommandExecutor control, Supplier<List<RealServerHealth>> health,
+public record Sources(RuleTable rules, ConnectionTable connections, PacketPath packets, NatProxy nat,
+                      SyncDaemons sync, CommandExecutor control, Supplier<List<RealServerHealth>> health,
                       Supplier<List<VrrpInstance>> vrrp) {
 }

@@ -13,6 +13,7 @@ import dev.jvs.model.Protocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelConfig;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -25,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -45,6 +47,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
     private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
     /** The transport is fixed for the process, so saying once that it cannot do transparent is enough. */
     private static final AtomicBoolean transparentRefusalLogged = new AtomicBoolean();
+    static final long DESCRIPTOR_RETRY_MILLIS = 100;
 
     private final TcpService service;
     private final ConnectionTable connections;
@@ -113,8 +116,34 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
         // --expire-nodest-conn: the table drops entries of deleted servers; cut their sockets too
         entry.onForcedExpiry(attempt);
 
-        // The backend channel is made here rather than by a Bootstrap: no option map copied per connection.
-        SocketChannel backend = service.backendChannels().newChannel();
+        openBackend(attempt, System.nanoTime() + policy.connectTimeoutMillis() * 1_000_000L);
+    }
+
+    /**
+     * Opens the real server's socket and connects it. Out of descriptors (EMFILE: the client took the last one),
+     * the client is not refused: it waits, as clients wait in the listener's backlog, and the socket is tried
+     * again every {@value #DESCRIPTOR_RETRY_MILLIS} ms until {@code deadlineNanos} (the connect timeout).
+     */
+    private void openBackend(ProxiedConnection attempt, long deadlineNanos) {
+        Channel client = attempt.client;
+        if (pair != attempt || !client.isActive()) return; // the client left while it waited
+        SocketChannel backend;
+        try {
+            // Made here rather than by a Bootstrap: no option map copied per connection.
+            backend = service.backendChannels().newChannel();
+        } catch (ChannelException noDescriptor) {
+            if (System.nanoTime() - deadlineNanos < 0) {
+                client.eventLoop().schedule(() -> openBackend(attempt, deadlineNanos), DESCRIPTOR_RETRY_MILLIS,
+                        TimeUnit.MILLISECONDS);
+            } else {
+                log.debug("no socket for a real server of client {}: {}", attempt.entry.client(), noDescriptor);
+                attempt.backendFailed();
+            }
+            return;
+        }
+        Dest dest = attempt.entry.dest();
+        ClientIpMode clientIp = dest.config().clientIp();
+        Transport transport = service.transport();
         ChannelConfig config = backend.config();
         config.setAutoRead(false);
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);

@@ -57,6 +57,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** The listeners the table asks for, and those whose bind failed (retried until they succeed). */
     private final Set<ServiceKey> wanted = new HashSet<>();
     private final Set<ServiceKey> failing = new HashSet<>();
+    /** The last bind error of each wanted service; it counts only while the service's listener is not bound. */
+    private final Map<ServiceKey, String> bindErrors = new HashMap<>();
     /** Bind retries run here, never on an event loop (they take this object's lock). */
     private final java.util.concurrent.ScheduledExecutorService retries =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -64,10 +66,12 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+    /** Shared by every TCP listener; its lines are written on the retry thread, never on an event loop. */
+    private final AcceptErrors acceptErrors = new AcceptErrors(log::warn, AcceptErrors.LOG_INTERVAL);
     static final long BIND_RETRY_SECONDS = 2;
     private static final long BIND_WAIT_MILLIS = 2_000;
-    private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
-    private volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
+    private final ConnectPolicy connectPolicy;
+    private final ConnectionAnnouncer announcer;
     /** Listening sockets received with {@code --takeover}, served instead of binding until the table drops them. */
     private final Map<InetSocketAddress, List<FileDescriptor>> inherited = new HashMap<>();
     /** Set once taken over: nothing is bound or closed for the rules any more. */
@@ -75,8 +79,22 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** UDP sockets received with {@code --takeover}, likewise. */
     private final Map<InetSocketAddress, List<FileDescriptor>> inheritedUdp = new HashMap<>();
 
+    /** With the default connect policy and no connection sync (tests). */
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
+        this(transport, acceptors, workers, rules, connections, scheduling, limits, ConnectPolicy.DEFAULT,
+                ConnectionAnnouncer.NONE);
+    }
+
+    /**
+     * @param connectPolicy connect timeout, redispatch, and who hears of failed connects (passive health)
+     * @param announcer     where proxied connections are reported for connection sync
+     */
+    public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
+                    RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits,
+                    ConnectPolicy connectPolicy, ConnectionAnnouncer announcer) {
+        this.connectPolicy = java.util.Objects.requireNonNull(connectPolicy, "connectPolicy");
+        this.announcer = java.util.Objects.requireNonNull(announcer, "announcer");
         this.transport = transport;
         this.limits = limits;
         this.acceptors = acceptors;
@@ -84,16 +102,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.rules = rules;
         this.connections = connections;
         this.scheduling = scheduling;
-    }
-
-    /** Sets the connect timeout, redispatch and passive-health listener for connections accepted from now on. */
-    public void connectPolicy(ConnectPolicy policy) {
-        this.connectPolicy = java.util.Objects.requireNonNull(policy, "policy");
-    }
-
-    /** Where connections accepted from now on report their traffic for connection sync. */
-    public void announcer(ConnectionAnnouncer announcer) {
-        this.announcer = java.util.Objects.requireNonNull(announcer, "announcer");
+        retries.scheduleWithFixedDelay(() -> acceptErrors.report(System.nanoTime()), 1, 1,
+                java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Whether a listener for this service is bound (TCP: every SO_REUSEPORT socket of it). */
@@ -165,6 +175,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         for (Channel ch : listeners.values()) UdpNatListener.stopReading(ch);
     }
 
+    /** Failed accepts on the TCP listeners since start (metrics); each pauses its listener, none closes it. */
+    public long acceptErrors() {
+        return acceptErrors.count();
+    }
+
     /** Connections proxied right now (a director taken over drains them before it exits). */
     public int openConnections() {
         return limits.open();
@@ -185,6 +200,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.wanted.clear();
         this.wanted.addAll(wanted);
         failing.retainAll(wanted);
+        bindErrors.keySet().retainAll(wanted);
         listeners.entrySet().removeIf(entry -> {
             if (wanted.contains(entry.getKey())) return false;
             log.info("closing listener {}", describe(entry.getKey()));
@@ -197,13 +213,41 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             entry.getValue().close();
             return true;
         });
-        List<ChannelFuture> binding = new ArrayList<>();
+        Map<ServiceKey, List<ChannelFuture>> binding = new HashMap<>();
         for (ServiceKey key : wanted) {
-            if (!listeners.containsKey(key) && !tcpListeners.containsKey(key)) binding.addAll(listen(key));
+            if (!listeners.containsKey(key) && !tcpListeners.containsKey(key)) binding.put(key, listen(key));
         }
         // This runs on the table's control thread, never on an event loop: wait until the new VIPs are bound, so a
-        // change counts as applied (and ipvsadm returns) only once its listeners accept connections.
-        for (ChannelFuture bound : binding) bound.awaitUninterruptibly(BIND_WAIT_MILLIS);
+        // change counts as applied (and ipvsadm returns) only once its listeners accept connections, and a bind
+        // that failed is known before ipvsadm asks (problem) — bindFailed, which retries, runs later.
+        binding.forEach((key, futures) -> {
+            for (ChannelFuture bound : futures) {
+                bound.awaitUninterruptibly(BIND_WAIT_MILLIS);
+                if (bound.isDone() && !bound.isSuccess()) {
+                    bindErrors.put(key, reason(bound.cause()));
+                    break;
+                }
+            }
+        });
+    }
+
+    /**
+     * Why the listener of a service the table asks for is not bound: its last bind error, with what happens next
+     * ({@code ipvsadm} prints it and exits non-zero; the service stays in the table).
+     */
+    @Override
+    public synchronized String problem(ServiceKey key) {
+        String error = wanted.contains(key) && !listening(key) ? bindErrors.get(key) : null;
+        if (error == null) return null;
+        return describe(key) + ": cannot listen: " + error + " (the service stays in the table; the director"
+                + " retries the bind every " + BIND_RETRY_SECONDS + " s)";
+    }
+
+    /** A bind error's reason without Netty's call prefix ("bind(..) failed with error(-98): "). */
+    private static String reason(Throwable cause) {
+        String message = String.valueOf(cause.getMessage());
+        int colon = message.lastIndexOf(": ");
+        return message.startsWith("bind(") && colon > 0 ? message.substring(colon + 2) : message;
     }
 
     /**
@@ -212,11 +256,15 @@ public final class NatProxy implements RuleListener, AutoCloseable {
      * server was deleted, and new datagrams are dropped there as IPVS drops them.
      */
     static boolean proxies(VirtualService service) {
-        ServiceKey key = service.config().key();
         List<Dest> dests = service.dests();
         boolean allNat = dests.stream().allMatch(d -> d.config().method() == ForwardMethod.MASQ);
+        return proxies(service.config().key(), dests.size(), allNat);
+    }
+
+    /** As {@link #proxies(VirtualService)}, from the service's key, its number of real servers and their method. */
+    static boolean proxies(ServiceKey key, int servers, boolean allNat) {
         if (key.isFwmark() || !allNat) return false;
-        return key.protocol() == Protocol.UDP || key.protocol() == Protocol.TCP && !dests.isEmpty();
+        return key.protocol() == Protocol.UDP || key.protocol() == Protocol.TCP && servers > 0;
     }
 
     /** Says once per service why it carries no traffic yet in this release. */
@@ -265,6 +313,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         if (udp != null) udp.close();
         TcpListener tcp = tcpListeners.remove(key);
         if (tcp != null) tcp.close();
+        bindErrors.put(key, reason(cause));
         if (failing.add(key)) {
             log.error("cannot listen on {}: {}; retrying every {} s", describe(key), cause.getMessage(),
                     BIND_RETRY_SECONDS);
@@ -298,8 +347,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         };
         List<FileDescriptor> adopted = inherited.remove(new InetSocketAddress(key.address(), key.port()));
         TcpListener listener = adopted != null
-                ? TcpListener.adopt(adopted, workers, init)
-                : TcpListener.bind(key, transport, acceptors, workers, init);
+                ? TcpListener.adopt(adopted, workers, init, acceptErrors)
+                : TcpListener.bind(key, transport, acceptors, workers, init, acceptErrors);
         tcpListeners.put(key, listener);
         listener.whenBound(failure -> {
             if (failure == null) {

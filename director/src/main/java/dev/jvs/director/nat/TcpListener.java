@@ -39,16 +39,16 @@ final class TcpListener {
 
     /** Starts binding (asynchronously); {@code childHandler} must be sharable (e.g. a ChannelInitializer). */
     static TcpListener bind(ServiceKey key, Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                            ChannelHandler childHandler) {
+                            ChannelHandler childHandler, AcceptErrors acceptErrors) {
         InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
         ChannelOption<Boolean> reusePort = reusePortOption(transport);
         List<ChannelFuture> bound = new ArrayList<>();
         if (reusePort == null) {
-            bound.add(bootstrap(transport, acceptors, workers, childHandler).bind(vip));
+            bound.add(bootstrap(transport, acceptors, workers, childHandler, acceptErrors).bind(vip));
         } else {
             for (EventExecutor loop : workers) {
                 EventLoopGroup one = (EventLoopGroup) loop; // an event loop is a group of itself
-                bound.add(bootstrap(transport, one, one, childHandler).option(reusePort, true).bind(vip));
+                bound.add(bootstrap(transport, one, one, childHandler, acceptErrors).option(reusePort, true).bind(vip));
             }
         }
         return new TcpListener(List.copyOf(bound));
@@ -58,26 +58,30 @@ final class TcpListener {
      * Serves listening sockets received from the director this one takes over ({@code --takeover}, epoll only):
      * nothing is bound, the same sockets keep their accept queues, spread over the worker loops.
      */
-    static TcpListener adopt(List<FileDescriptor> fds, EventLoopGroup workers, ChannelHandler childHandler) {
+    static TcpListener adopt(List<FileDescriptor> fds, EventLoopGroup workers, ChannelHandler childHandler,
+                             AcceptErrors acceptErrors) {
         List<ChannelFuture> bound = new ArrayList<>();
         java.util.Iterator<EventExecutor> loops = workers.iterator();
         for (FileDescriptor fd : fds) {
             if (!loops.hasNext()) loops = workers.iterator();
             EventLoopGroup one = (EventLoopGroup) loops.next();
-            ServerBootstrap b = options(Transport.EPOLL, new ServerBootstrap().group(one, one), childHandler);
+            ServerBootstrap b = options(Transport.EPOLL, new ServerBootstrap().group(one, one), childHandler,
+                    acceptErrors);
             bound.add(b.channelFactory(() -> new EpollServerSocketChannel(fd.intValue())).register());
         }
         return new TcpListener(List.copyOf(bound));
     }
 
     private static ServerBootstrap bootstrap(Transport transport, EventLoopGroup acceptor, EventLoopGroup children,
-                                             ChannelHandler childHandler) {
+                                             ChannelHandler childHandler, AcceptErrors acceptErrors) {
         return options(transport, new ServerBootstrap().group(acceptor, children).channel(transport.serverChannel()),
-                childHandler);
+                childHandler, acceptErrors);
     }
 
-    private static ServerBootstrap options(Transport transport, ServerBootstrap b, ChannelHandler childHandler) {
+    private static ServerBootstrap options(Transport transport, ServerBootstrap b, ChannelHandler childHandler,
+                                           AcceptErrors acceptErrors) {
         b
+                .handler(acceptErrors) // a failed accept never closes the listener, nor floods the log
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)

@@ -103,9 +103,12 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     /**
      * @param unprivilegedReason null when the process may open packet sockets and change the firewall, else why
      *                           it may not (logged once when a packet service appears)
+     * @param announcer          where flows are reported for connection sync (the sync daemons' announcer, which
+     *                           follows the master)
      */
     public PacketPath(RuleTable rules, Scheduling scheduling, Settings settings, Routing routing,
-                      Neighbours neighbours, Firewall firewall, String unprivilegedReason) {
+                      Neighbours neighbours, Firewall firewall, String unprivilegedReason,
+                      ConnectionAnnouncer announcer) {
         this.rules = rules;
         this.settings = settings;
         this.routing = routing;
@@ -115,8 +118,12 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         int threads = Math.max(1, settings.threads());
         int shard = Math.max(1, settings.maxFlows() / threads);
         for (int i = 0; i < threads; i++) {
-            lanes.add(new Lane(i, requests -> new PacketForwarder(new FlowTable(shard), rules::timeouts, scheduling,
-                    requests), this::learnedOnTheWire));
+            lanes.add(new Lane(i, requests -> {
+                PacketForwarder forwarder = new PacketForwarder(new FlowTable(shard), rules::timeouts, scheduling,
+                        requests);
+                forwarder.announcer = announcer;
+                return forwarder;
+            }, this::learnedOnTheWire));
         }
     }
 
@@ -125,11 +132,6 @@ public final class PacketPath implements RuleListener, AutoCloseable {
         String interfaceName = from.forwarder.plan.ports[e.portIndex].interfaceName();
         byte[] mac = e.mac.clone();
         for (Lane lane : lanes) if (lane != from) lane.learn(e.nextHop, interfaceName, mac, false);
-    }
-
-    /** Where flows are reported for connection sync (the sync daemons' announcer, which follows the master). */
-    public void announcer(ConnectionAnnouncer announcer) {
-        for (Lane lane : lanes) lane.forwarder.announcer = announcer;
     }
 
     /** Whether this service's packets are being forwarded here now (its ports open, a packet thread running). */

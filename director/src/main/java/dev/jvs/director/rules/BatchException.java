@@ -2,8 +2,14 @@ package dev.jvs.director.rules;
 
 import dev.jvs.model.IpvsadmException;
 
-/** A batch was rejected as a whole because the command at {@link #index()} failed; nothing was applied. */
+/**
+ * A batch was rejected as a whole because the command at {@link #index()} failed, or because of what the whole
+ * batch would make of the table ({@link #WHOLE_BATCH}); nothing was applied.
+ */
 public final class BatchException extends Exception {
+
+    /** The index of a batch refused for its result rather than for one of its commands. */
+    public static final int WHOLE_BATCH = -1;
 
     private final int index;
     private final IpvsadmException error;
@@ -14,7 +20,7 @@ public final class BatchException extends Exception {
         this.error = error;
     }
 
-    /** Position of the failing command in the batch, from 0. */
+    /** Position of the failing command in the batch, from 0; {@link #WHOLE_BATCH} when no one command failed. */
     public int index() {
         return index;
     }

@@ -220,6 +220,26 @@ final class Draft implements RuleChange.Handler<IpvsadmException> {
         trash.put(TrashKey.of(key, m.config()), m.dest());
     }
 
+    /** The listening sockets the next table needs, as {@code budget} counts them. */
+    long listenerSockets(ListenerBudget budget) {
+        long sockets = 0;
+        for (Entry e : services.values()) {
+            ServiceKey key = e.config.key();
+            boolean allNat = true;
+            int servers;
+            if (e.published != null) {
+                List<Dest> dests = e.published.dests();
+                servers = dests.size();
+                for (Dest d : dests) allNat &= d.config().method() == ForwardMethod.MASQ;
+            } else {
+                servers = e.members.size();
+                for (Member m : e.members) allNat &= m.config().method() == ForwardMethod.MASQ;
+            }
+            sockets += budget.sockets(key, servers, allNat);
+        }
+        return sockets;
+    }
+
     /** The next table's trash: what the writer keeps once the batch is published. */
     Map<TrashKey, Dest> trash() {
         return trash;

@@ -10,6 +10,7 @@ import dev.jvs.model.TableView;
 import dev.jvs.model.Timeouts;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -31,21 +32,25 @@ public final class RuleTable {
     /** The kernel frees a trashed destination after it has been idle for a full trash period (120 s). */
     static final long TRASH_PERIOD_NANOS = TimeUnit.SECONDS.toNanos(120);
 
-    /** One published table. {@code version} counts batches, so subscribers can say how far they have got. */
+    /**
+     * One published table. {@code version} counts batches, so subscribers can say how far they have got;
+     * {@code listenerSockets} is what the {@link ListenerBudget} counted for it.
+     */
     private record Snapshot(List<VirtualService> services, Map<ServiceKey, VirtualService> byKey, Timeouts timeouts,
-                            long version) {
-        static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Timeouts.KERNEL_DEFAULTS, 0);
+                            long version, long listenerSockets) {
+        static final Snapshot EMPTY = new Snapshot(List.of(), Map.of(), Timeouts.KERNEL_DEFAULTS, 0, 0);
 
-        static Snapshot of(List<VirtualService> services, Timeouts timeouts, long version) {
+        static Snapshot of(List<VirtualService> services, Timeouts timeouts, long version, long listenerSockets) {
             Map<ServiceKey, VirtualService> byKey = new HashMap<>();
             for (VirtualService vs : services) byKey.put(vs.key(), vs);
-            return new Snapshot(services, Map.copyOf(byKey), timeouts, version);
+            return new Snapshot(services, Map.copyOf(byKey), timeouts, version, listenerSockets);
         }
     }
 
     private final Object writeLock = new Object();
     private final LongSupplier nanoClock;
     private final Schedulers schedulers;
+    private final ListenerBudget budget;
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private Map<Draft.TrashKey, Dest> trash = new HashMap<>(); // writer only
 
@@ -62,8 +67,14 @@ public final class RuleTable {
 
     /** @param schedulers where scheduler names become instances (clock and twos seed) */
     public RuleTable(LongSupplier nanoClock, Schedulers schedulers) {
+        this(nanoClock, schedulers, ListenerBudget.UNLIMITED);
+    }
+
+    /** @param budget the listening sockets the table may ask for; a batch that would need more is refused */
+    public RuleTable(LongSupplier nanoClock, Schedulers schedulers, ListenerBudget budget) {
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.schedulers = Objects.requireNonNull(schedulers, "schedulers");
+        this.budget = Objects.requireNonNull(budget, "budget");
     }
 
     // ---------------------------------------------------------------- readers
@@ -157,12 +168,28 @@ public final class RuleTable {
         return true;
     }
 
+    /**
+     * What the data paths say keeps them from carrying these services (see {@link RuleListener#problem}), one
+     * message per service and data path, in the order of {@code keys}; empty when there is nothing to say.
+     */
+    public List<String> dataPathProblems(Collection<ServiceKey> keys) {
+        List<String> problems = new ArrayList<>();
+        for (ServiceKey key : keys) {
+            for (Subscription s : subscriptions) {
+                String problem = s.dataPath() ? s.problem(key) : null;
+                if (problem != null) problems.add(problem);
+            }
+        }
+        return problems;
+    }
+
     // ---------------------------------------------------------------- the writer
 
     /**
      * Applies all commands or none, and publishes the result once.
      *
-     * @throws BatchException a command failed as the kernel would fail it; the table is unchanged
+     * @throws BatchException a command failed as the kernel would fail it, or the table would need more listening
+     *                        sockets than its budget allows; the table is unchanged
      */
     public void apply(List<? extends RuleChange> batch) throws BatchException {
         synchronized (writeLock) {
@@ -176,8 +203,12 @@ public final class RuleTable {
                     throw new BatchException(i, e);
                 }
             }
+            long sockets = budget == ListenerBudget.UNLIMITED ? 0 : draft.listenerSockets(budget);
+            if (sockets > budget.allowed() && sockets > current.listenerSockets) {
+                throw new BatchException(BatchException.WHOLE_BATCH, budget.refusal(sockets));
+            }
             long version = current.version + 1;
-            draft.commit(services -> snapshot = Snapshot.of(services, draft.timeouts(), version));
+            draft.commit(services -> snapshot = Snapshot.of(services, draft.timeouts(), version, sockets));
             trash = draft.trash();
             for (Subscription s : subscriptions) s.offer(snapshot.services, version);
         }

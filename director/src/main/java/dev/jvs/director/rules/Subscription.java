@@ -39,6 +39,11 @@ public final class Subscription implements AutoCloseable {
         return dataPath;
     }
 
+    /** The listener's {@link RuleListener#problem} with service {@code key}, or null. */
+    String problem(dev.jvs.model.ServiceKey key) {
+        return listener.problem(key);
+    }
+
     /** Called by the writer, in publication order. */
     synchronized void offer(List<VirtualService> services, long version) {
         pending = services;

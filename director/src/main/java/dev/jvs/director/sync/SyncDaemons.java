@@ -1,6 +1,5 @@
 package dev.jvs.director.sync;
 
-import dev.jvs.director.conn.SyncedConnection;
 import dev.jvs.model.IpvsadmException;
 import dev.jvs.model.SyncDaemonConfig;
 import org.slf4j.Logger;
@@ -36,7 +35,7 @@ public final class SyncDaemons implements SyncDaemonControl, AutoCloseable {
     private final List<ConnectionInstaller> installers;
     private final List<InetSocketAddress> peers;
     private final LongSupplier clock;
-    private final SwitchingAnnouncer announcer = new SwitchingAnnouncer();
+    private final MasterAnnouncer announcer;
     private final SyncCounters counters = new SyncCounters();
 
     private SyncDaemonConfig master; // guarded by this
@@ -49,6 +48,13 @@ public final class SyncDaemons implements SyncDaemonControl, AutoCloseable {
      * @param peers      unicast peers the master also sends to; port 0 = the daemon's sync port
      */
     public SyncDaemons(List<ConnectionInstaller> installers, List<InetSocketAddress> peers, LongSupplier clock) {
+        this(new MasterAnnouncer(), installers, peers, clock);
+    }
+
+    /** @param announcer what the data paths were given; it follows the master daemon from now on */
+    public SyncDaemons(MasterAnnouncer announcer, List<ConnectionInstaller> installers, List<InetSocketAddress> peers,
+                       LongSupplier clock) {
+        this.announcer = announcer;
         this.installers = List.copyOf(installers);
         this.peers = List.copyOf(peers);
         this.clock = clock;
@@ -188,15 +194,6 @@ public final class SyncDaemons implements SyncDaemonControl, AutoCloseable {
     }
 
     /** Forwards to the running master; the NAT proxy holds this one object for its whole life. */
-    private static final class SwitchingAnnouncer implements ConnectionAnnouncer {
-        volatile ConnectionAnnouncer target = ConnectionAnnouncer.NONE;
-
-        @Override
-        public void packetIn(SyncedConnection connection) {
-            target.packetIn(connection);
-        }
-    }
-
     /** The request with the kernel's defaults; the interface must exist (the kernel says ENODEV otherwise). */
     static SyncDaemonConfig complete(SyncDaemonConfig r) throws IpvsadmException {
         NetworkInterface nic;
