@@ -32,29 +32,10 @@ public final class Ipvsadm {
 
     private Ipvsadm() {}
 
-    /** The selector provider the JDK itself picks on Linux (sun.nio.ch.DefaultSelectorProvider's choice). */
-    private static final String LINUX_SELECTOR_PROVIDER = "sun.nio.ch.EPollSelectorProvider";
-
     public static void main(String[] args) {
-        nameSelectorProvider();
+        StartUp.nameSelectorProvider();
         String prog = System.getProperty("jvs.prog", "ipvsadm");
         System.exit(run(prog, Arrays.asList(args), System.out, System.err));
-    }
-
-    /**
-     * Names the JDK's own selector provider before the first channel is opened: unnamed, the JDK first searches
-     * every module and jar for another one (a service lookup), about a tenth of a short call's start-up. On a JDK
-     * without that class nothing is named and the search runs as usual.
-     */
-    static void nameSelectorProvider() {
-        String property = "java.nio.channels.spi.SelectorProvider";
-        if (System.getProperty(property) != null) return;
-        try {
-            Class.forName(LINUX_SELECTOR_PROVIDER, false, null);
-            System.setProperty(property, LINUX_SELECTOR_PROVIDER);
-        } catch (ClassNotFoundException e) {
-            // not this JDK's (or platform's) provider: leave the choice to the JDK
-        }
     }
 
     static int run(String prog, List<String> args, PrintStream out, PrintStream err) {
@@ -67,7 +48,9 @@ public final class Ipvsadm {
             } else if (command instanceof Command.Version) {
                 out.println(Help.version());
                 return 0;
-            } else if (command instanceof Command.Restore) {
+            }
+            StartUp.loadSecurityProviders(); // the director's turn next: see there
+            if (command instanceof Command.Restore) {
                 request = restoreRequest(prog, new String(System.in.readAllBytes(), StandardCharsets.UTF_8), false);
             } else {
                 request = ControlRequest.single(prog, args);
