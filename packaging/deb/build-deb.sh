@@ -51,7 +51,7 @@ cli_launcher() { # name, main class
 # The class-data-sharing archive is built by the package's postinst; JVS_CLI_CDS=0 runs without it.
 cds=
 if [ "\${JVS_CLI_CDS:-1}" != 0 ] && [ -r /var/cache/jvs/ipvsadm.jsa ]; then cds=-XX:SharedArchiveFile=/var/cache/jvs/ipvsadm.jsa; fi
-exec java -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:+UseG1GC -XX:-UsePerfData -Xshare:auto \$cds -Xlog:disable -Xlog:all=warning:stderr \\
+exec java -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:+UseG1GC -XX:-UsePerfData -Xshare:auto \$cds -Xlog:disable -Xlog:all=warning:stderr -Xlog:cds*=off:stderr \\
     \${JVS_CLI_JAVA_OPTS:-} -Djvs.prog=${1#jvs-} -cp "$cli_cp" $2 "\$@"
 LAUNCHER
 }
