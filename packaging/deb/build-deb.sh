@@ -65,6 +65,7 @@ install -m 0644 "$here/jvs.conf" "$root/etc/jvs/"
 install -m 0644 "$home/README.md" "$root/usr/share/doc/jvs/README.md"
 install -m 0755 "$here/postinst" "$here/prerm" "$here/postrm" "$root/DEBIAN/"
 echo /etc/jvs/jvs.conf > "$root/DEBIAN/conffiles"
+echo "interest-noawait /usr/lib/jvm" > "$root/DEBIAN/triggers"   # JDK changes: postinst rebuilds the CLI's archive
 size=$(du -sk "$root" | cut -f1)
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: jvs
