@@ -152,6 +152,13 @@ class DebianPackageIT {
         assertEquals(0, list.status(), list.out());
         assertTrue(list.out().matches("(?s).*\nTCP  127\\.0\\.0\\.1:18480 rr\n  -> 127\\.0\\.0\\.1:18481 +Masq +2 .*"),
                 list.out());
+        // The packaged CLI maps the archive postinst built (the class path it recorded is the launcher's), quietly.
+        Path classes = dir.resolve("cli-classes.log");
+        Result logged = run(List.of(ipvsadm, "-Ln"), Map.of("JVS_CLI_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes));
+        assertEquals(list.out(), logged.out());
+        String loaded = Files.readString(classes);
+        assertTrue(loaded.contains("dev.jvs.cli.Ipvsadm source: shared objects file"), loaded);
+        assertFalse(loaded.contains("source: file:"), loaded);
         Result save = run(List.of(ipvsadm + "-save", "-n"));
         assertTrue(save.out().contains("-a -t 127.0.0.1:18480 -r 127.0.0.1:18481 -m -w 2"), save.out());
     }
