@@ -14,9 +14,9 @@ final class StartUp {
     private StartUp() {}
 
     /**
-     * Names the JDK's own selector provider before the first channel is opened (first thing in main): unnamed, the JDK first searches
-     * every module and jar for another one (a service lookup), about a tenth of a short call's start-up. On a JDK
-     * without that class nothing is named and the search runs as usual.
+     * Names the JDK's own selector provider before the first channel is opened (first thing in main): unnamed, the
+     * JDK first searches every module and jar for another one (a service lookup), about a tenth of a short call's
+     * start-up. On a JDK without that class nothing is named and the search runs as usual.
      */
     static void nameSelectorProvider() {
         String property = "java.nio.channels.spi.SelectorProvider";

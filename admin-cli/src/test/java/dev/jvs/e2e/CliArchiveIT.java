@@ -50,7 +50,8 @@ class CliArchiveIT {
             assertTrue(without.classes().contains("dev.jvs.cli.Ipvsadm source: file:"),
                     "JVS_CLI_CDS=0 runs without it:\n" + without.classes());
             assertEquals(without.out(), with.out());
-            assertTrue(with.out().contains("  -> 10.0.0.2:80                  Masq    3      0          0"), with.out());
+            assertTrue(with.out().contains("  -> 10.0.0.2:80                  Masq    3      0          0"),
+                    with.out());
         }
     }
 
@@ -60,7 +61,8 @@ class CliArchiveIT {
         byte[] archive = Files.readAllBytes(ARCHIVE);
         byte[] vm = System.getProperty("java.vm.name").getBytes(StandardCharsets.US_ASCII);
         int at = indexOf(archive, vm, 64 * 1024);
-        assumeTrue(at >= 0, "skipped: this JDK's archive header does not name " + new String(vm, StandardCharsets.US_ASCII));
+        assumeTrue(at >= 0, "skipped: this JDK's archive header does not name "
+                + new String(vm, StandardCharsets.US_ASCII));
         archive[at + vm.length + 2] ^= 0x01; // inside the version after the name
         Path foreign = Files.write(dir.resolve("foreign.jsa"), archive);
 

@@ -59,7 +59,8 @@ class DebianPackageIT {
             assertTrue(Files.size(archive) > 0, "postinst built the CLI's archive");
             // As when a JDK package changes files under /usr/lib/jvm: the file trigger builds the archive again.
             Files.delete(archive);
-            Result triggered = run(List.of("sh", "-c", "dpkg-trigger --no-await /usr/lib/jvm && dpkg --triggers-only jvs"));
+            Result triggered = run(List.of("sh", "-c",
+                    "dpkg-trigger --no-await /usr/lib/jvm && dpkg --triggers-only jvs"));
             assertEquals(0, triggered.status(), triggered.out());
             assertTrue(Files.size(archive) > 0, "the JDK trigger rebuilt the CLI's archive");
             String ipvsadm = "/usr/sbin/jvs-ipvsadm";
@@ -154,7 +155,8 @@ class DebianPackageIT {
                 list.out());
         // The packaged CLI maps the archive postinst built (the class path it recorded is the launcher's), quietly.
         Path classes = dir.resolve("cli-classes.log");
-        Result logged = run(List.of(ipvsadm, "-Ln"), Map.of("JVS_CLI_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes));
+        Result logged = run(List.of(ipvsadm, "-Ln"),
+                Map.of("JVS_CLI_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes));
         assertEquals(list.out(), logged.out());
         String loaded = Files.readString(classes);
         assertTrue(loaded.contains("dev.jvs.cli.Ipvsadm source: shared objects file"), loaded);
