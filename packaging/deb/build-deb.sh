@@ -54,7 +54,7 @@ cli_launcher() { # name, main class
 # The class-data-sharing archive is built by the package's postinst; JVS_CLI_CDS=0 runs without it.
 cds=
 if [ "\${JVS_CLI_CDS:-1}" != 0 ] && [ -r /var/cache/jvs/ipvsadm.jsa ]; then cds=-XX:SharedArchiveFile=/var/cache/jvs/ipvsadm.jsa; fi
-exec java -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:+UseG1GC -XX:-UsePerfData -Xshare:auto \$cds -Xlog:disable -Xlog:all=warning:stderr \\
+exec java -XX:TieredStopAtLevel=1 -XX:CompileThresholdScaling=10 -XX:+UseG1GC -XX:-UsePerfData -Xshare:auto \$cds -Xlog:disable -Xlog:all=warning:stderr -Xlog:cds*=off:stderr \\
     \${JVS_CLI_JAVA_OPTS:-} -Djvs.prog=${1#jvs-} -cp "$cli_cp" $2 "\$@"
 LAUNCHER
 }
@@ -69,6 +69,7 @@ install -m 0644 "$here/jvs.conf" "$root/etc/jvs/"
 install -m 0644 "$home/README.md" "$root/usr/share/doc/jvs/README.md"
 install -m 0755 "$here/postinst" "$here/prerm" "$here/postrm" "$root/DEBIAN/"
 echo /etc/jvs/jvs.conf > "$root/DEBIAN/conffiles"
+echo "interest-noawait /usr/lib/jvm" > "$root/DEBIAN/triggers"   # JDK changes: postinst rebuilds the CLI's archive
 size=$(du -sk "$root" | cut -f1)
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: jvs

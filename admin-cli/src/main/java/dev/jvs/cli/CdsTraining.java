@@ -32,6 +32,7 @@ public final class CdsTraining {
     private CdsTraining() {}
 
     public static void main(String[] args) throws Exception {
+        StartUp.nameSelectorProvider(); // as the CLI's main does, so the archive holds that path
         PrintStream sink = new PrintStream(PrintStream.nullOutputStream());
         List<List<String>> commands = List.of(
                 List.of("-Ln"), List.of("-L", "-n", "--stats"), List.of("-Ln", "--rate"), List.of("-Lnc"),

@@ -33,6 +33,7 @@ public final class Ipvsadm {
     private Ipvsadm() {}
 
     public static void main(String[] args) {
+        StartUp.nameSelectorProvider();
         String prog = System.getProperty("jvs.prog", "ipvsadm");
         System.exit(run(prog, Arrays.asList(args), System.out, System.err));
     }
@@ -47,7 +48,9 @@ public final class Ipvsadm {
             } else if (command instanceof Command.Version) {
                 out.println(Help.version());
                 return 0;
-            } else if (command instanceof Command.Restore) {
+            }
+            StartUp.loadSecurityProviders(); // the director's turn next: see there
+            if (command instanceof Command.Restore) {
                 request = restoreRequest(prog, new String(System.in.readAllBytes(), StandardCharsets.UTF_8), false);
             } else {
                 request = ControlRequest.single(prog, args);

@@ -15,6 +15,8 @@ public final class IpvsadmRestore {
     private IpvsadmRestore() {}
 
     public static void main(String[] args) {
+        StartUp.nameSelectorProvider();
+        StartUp.loadSecurityProviders(); // all input goes to the director
         try {
             String input = new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
             // Blank (not drop) comment lines so line numbers in errors match the file.

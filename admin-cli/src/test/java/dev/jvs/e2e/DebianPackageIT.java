@@ -55,7 +55,14 @@ class DebianPackageIT {
                 assertTrue(unit.contains("\n" + line + "\n"), line + " in\n" + unit);
             }
             assertTrue(Files.readString(Path.of("/etc/jvs/jvs.conf")).startsWith("# /etc/jvs/jvs.conf"));
-            assertTrue(Files.size(Path.of("/var/cache/jvs/ipvsadm.jsa")) > 0, "postinst built the CLI's archive");
+            Path archive = Path.of("/var/cache/jvs/ipvsadm.jsa");
+            assertTrue(Files.size(archive) > 0, "postinst built the CLI's archive");
+            // As when a JDK package changes files under /usr/lib/jvm: the file trigger builds the archive again.
+            Files.delete(archive);
+            Result triggered = run(List.of("sh", "-c",
+                    "dpkg-trigger --no-await /usr/lib/jvm && dpkg --triggers-only jvs"));
+            assertEquals(0, triggered.status(), triggered.out());
+            assertTrue(Files.size(archive) > 0, "the JDK trigger rebuilt the CLI's archive");
             String ipvsadm = "/usr/sbin/jvs-ipvsadm";
             if (!debianIpvsadm) {
                 assertEquals("/usr/sbin/jvs-ipvsadm", Path.of("/usr/sbin/ipvsadm").toRealPath().toString());
@@ -146,6 +153,14 @@ class DebianPackageIT {
         assertEquals(0, list.status(), list.out());
         assertTrue(list.out().matches("(?s).*\nTCP  127\\.0\\.0\\.1:18480 rr\n  -> 127\\.0\\.0\\.1:18481 +Masq +2 .*"),
                 list.out());
+        // The packaged CLI maps the archive postinst built (the class path it recorded is the launcher's), quietly.
+        Path classes = dir.resolve("cli-classes.log");
+        Result logged = run(List.of(ipvsadm, "-Ln"),
+                Map.of("JVS_CLI_JAVA_OPTS", "-Xlog:class+load=info:file=" + classes));
+        assertEquals(list.out(), logged.out());
+        String loaded = Files.readString(classes);
+        assertTrue(loaded.contains("dev.jvs.cli.Ipvsadm source: shared objects file"), loaded);
+        assertFalse(loaded.contains("source: file:"), loaded);
         Result save = run(List.of(ipvsadm + "-save", "-n"));
         assertTrue(save.out().contains("-a -t 127.0.0.1:18480 -r 127.0.0.1:18481 -m -w 2"), save.out());
     }
