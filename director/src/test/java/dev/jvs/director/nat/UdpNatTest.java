@@ -164,6 +164,38 @@ class UdpNatTest {
     }
 
     @Test
+    void onePacketWithPersistenceSendsAllOfAClientsDatagramsToItsTemplatesServer() throws Exception {
+        start(Transport.best());
+        apply(rules, addService(new ServiceConfig(vip, "rr", true, 60, ServiceConfig.IPV4_HOST_MASK, null,
+                true, 0)));
+        addServers("A", "B");
+        InetAddress first = addr("127.0.0.2");
+        InetAddress second = addr("127.0.0.3");
+        List<String> firstAnswers = new ArrayList<>();
+        List<String> secondAnswers = new ArrayList<>();
+        for (int port = 0; port < 3; port++) {
+            // a new source port each time: only the template keeps the client on its server
+            try (Client a = new Client(first); Client b = new Client(second)) {
+                firstAnswers.add(a.ask("q"));
+                firstAnswers.add(a.ask("q"));
+                secondAnswers.add(b.ask("q"));
+            }
+        }
+        assertEquals(List.of("B", "B", "B", "B", "B", "B"), firstAnswers, "the first client's template: B");
+        assertEquals(List.of("A", "A", "A"), secondAnswers, "the next client is scheduled: A");
+        assertEquals(2, connections.size(), "one template per client, no one-packet connection");
+        Connection template = connections.get(Protocol.UDP, new InetSocketAddress(first, 0), vipAddress());
+        assertTrue(template.isTemplate());
+        assertEquals(servers.get(1).address(), template.destination());
+        assertEquals(0, template.controlledCount());
+        assertTrue(template.expiresInSeconds(System.nanoTime()) > 50, "re-armed with the persistence timeout");
+        assertEquals(6, dest("B").stats().conns(), "one connection per datagram");
+        assertEquals(3, dest("A").stats().conns());
+        assertEquals(1, dest("B").persistConns());
+        assertEquals(0, dest("A").inactiveConns() + dest("B").inactiveConns(), "+1 then -1 per datagram");
+    }
+
+    @Test
     void onePacketReusesItsUpstreamSocketsInsteadOfOpeningOnePerDatagram() throws Exception {
         start(Transport.best());
         apply(rules, addService(new ServiceConfig(vip, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null,
@@ -392,9 +424,16 @@ class UdpNatTest {
 
     /** A client with a fixed source port, as one UDP session. */
     private final class Client implements AutoCloseable {
-        private final DatagramSocket socket = new DatagramSocket(0, LOOPBACK);
+        private final DatagramSocket socket;
 
-        Client() throws SocketException {}
+        Client() throws SocketException {
+            this(LOOPBACK);
+        }
+
+        /** A client on another loopback address (127.0.0.0/8 is all local on Linux). */
+        Client(InetAddress from) throws SocketException {
+            socket = new DatagramSocket(0, from);
+        }
 
         InetSocketAddress address() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
 
