@@ -195,6 +195,35 @@ class UdpNatTest {
         assertEquals(0, dest("A").inactiveConns() + dest("B").inactiveConns(), "+1 then -1 per datagram");
     }
 
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void datagramsOfEverySizeUpToTheLargestPassWholeBothWays(boolean onePacket) throws Exception {
+        start(Transport.best());
+        try (EchoServer echo = new EchoServer();
+             DatagramSocket client = new DatagramSocket(0, LOOPBACK)) {
+            apply(rules, addService(new ServiceConfig(vip, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null,
+                    onePacket, 0)));
+            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, echo.port(), ForwardMethod.MASQ, 1)));
+            awaitBound();
+            client.setSoTimeout(3000);
+            java.util.Random random = new java.util.Random(7);
+            long bytes = 0;
+            for (int size : new int[] {65_507, 1, 100, 65_507, 1_500, 33_000}) { // 65,507: IPv4's largest
+                byte[] payload = new byte[size];
+                random.nextBytes(payload);
+                client.send(new DatagramPacket(payload, size, vipAddress()));
+                DatagramPacket in = new DatagramPacket(new byte[65_535], 65_535);
+                client.receive(in);
+                assertEquals(size, in.getLength(), "the echo of a " + size + "-byte datagram");
+                assertArrayEquals(payload, java.util.Arrays.copyOf(in.getData(), in.getLength()));
+                bytes += size;
+            }
+            Dest echoDest = rules.find(vip).dests().get(0);
+            assertEquals(bytes, echoDest.stats().inBytes());
+            assertEquals(bytes, echoDest.stats().outBytes());
+        }
+    }
+
     @Test
     void onePacketReusesItsUpstreamSocketsInsteadOfOpeningOnePerDatagram() throws Exception {
         start(Transport.best());
@@ -377,6 +406,38 @@ class UdpNatTest {
             }
         }
         return n;
+    }
+
+    /** A real server that sends every datagram back as it came. */
+    private static final class EchoServer implements AutoCloseable {
+        private final DatagramSocket socket = new DatagramSocket(0, LOOPBACK);
+        private final Thread thread = new Thread(this::serve, "udp-echo");
+
+        EchoServer() throws SocketException {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() { return socket.getLocalPort(); }
+
+        private void serve() {
+            byte[] buf = new byte[65_535];
+            while (!socket.isClosed()) {
+                try {
+                    DatagramPacket in = new DatagramPacket(buf, buf.length);
+                    socket.receive(in);
+                    socket.send(new DatagramPacket(buf, in.getLength(), in.getSocketAddress()));
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            socket.close();
+            thread.join(2000);
+        }
     }
 
     /** A real server that answers every datagram with {@code NAME:payload}. */

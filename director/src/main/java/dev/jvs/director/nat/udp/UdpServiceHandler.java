@@ -65,7 +65,7 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         DatagramPacket packet = (DatagramPacket) msg;
         InetSocketAddress client = packet.sender();
-        ByteBuf data = packet.content();
+        ByteBuf data = Datagrams.rightSized(packet.content(), ctx.alloc()); // owns the datagram from here
         long now = System.nanoTime();
         UdpSession session = sessions.get(client);
         if (session == null) {
