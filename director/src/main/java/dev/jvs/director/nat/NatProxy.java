@@ -68,6 +68,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private static final long BIND_WAIT_MILLIS = 2_000;
     private volatile ConnectPolicy connectPolicy = ConnectPolicy.DEFAULT;
     private volatile ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
+    private volatile boolean splice;
     /** Listening sockets received with {@code --takeover}, served instead of binding until the table drops them. */
     private final Map<InetSocketAddress, List<FileDescriptor>> inherited = new HashMap<>();
 
@@ -85,6 +86,14 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     /** Sets the connect timeout, redispatch and passive-health listener for connections accepted from now on. */
     public void connectPolicy(ConnectPolicy policy) {
         this.connectPolicy = java.util.Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * Whether TCP services listening from now on relay with splice(2) where nothing needs to see the bytes (the
+     * epoll transport only; others copy). {@code --splice}.
+     */
+    public void splice(boolean on) {
+        this.splice = on;
     }
 
     /** Where connections accepted from now on report their traffic for connection sync. */
@@ -258,10 +267,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     }
 
     private List<ChannelFuture> listenTcp(ServiceKey key) {
-        TcpService service = new TcpService(key, rules, connections, scheduling, limits, transport);
+        TcpService service = new TcpService(key, rules, connections, scheduling, limits, transport, splice);
         ChannelInitializer<SocketChannel> init = new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (service.splice()) ch.config().setRecvByteBufAllocator(new SpliceRelay()); // counts splices
                 ch.pipeline().addLast(new FrontendHandler(service, connectPolicy, announcer, pairObserver));
             }
         };

@@ -103,6 +103,54 @@ class TcpNatTest {
     }
 
     @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aMultiMegabytePayloadCrossesWholeBothWaysThroughAHalfCloseAndIsCounted(boolean splice) throws Exception {
+        start(Transport.EPOLL);
+        nat.splice(splice);
+        List<Channel> clients = new CopyOnWriteArrayList<>();
+        List<WeakReference<Channel>> channels = new CopyOnWriteArrayList<>();
+        nat.pairObserver = (client, backendChannel) -> {
+            clients.add(client);
+            channels.add(new WeakReference<>(client));
+            channels.add(new WeakReference<>(backendChannel));
+        };
+        addServiceWithBackend();
+        byte[] payload = new byte[8 << 20];
+        new java.util.Random(11).nextBytes(payload);
+        byte[] echoed;
+        try (Socket client = new Socket(LOOPBACK, vip.port())) {
+            client.setSoTimeout(20_000);
+            Thread writer = new Thread(() -> {
+                try {
+                    client.getOutputStream().write(payload);
+                    client.shutdownOutput(); // FIN right behind the last byte: the echo server ends on it
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "splice-test-writer");
+            writer.start();
+            echoed = client.getInputStream().readAllBytes(); // until the FIN the echo server sends back
+            writer.join(20_000);
+        }
+        assertEquals(payload.length, echoed.length, "every byte came back, then the FIN");
+        assertArrayEquals(payload, echoed);
+        assertEquals(1, clients.size());
+        assertEquals(splice, spliced(clients.get(0)), "relayed by splice(2) exactly when asked to");
+
+        awaitTrue(() -> onlyEntry() != null && !onlyEntry().held(), "both sockets closed");
+        assertEquals("TIME_WAIT", onlyEntry().stateName());
+        dev.jvs.director.rules.Dest dest = rules.find(vip).dests().get(0);
+        assertEquals(payload.length, dest.stats().inBytes(), "bytes from the client, counted");
+        assertEquals(payload.length, dest.stats().outBytes(), "bytes to the client, counted");
+        assertTrue(dest.stats().inPkts() > 0 && dest.stats().outPkts() > 0, "reads counted as packets");
+        clients.clear();
+        awaitTrue(() -> {
+            System.gc();
+            return channels.stream().allMatch(ref -> ref.get() == null);
+        }, "both channels (and what spliced them) are garbage once the connection ended");
+    }
+
+    @ParameterizedTest
     @EnumSource(value = Transport.class, names = {"EPOLL", "IO_URING"})
     void withReusePortEveryEventLoopAcceptsAndConnects(Transport transport) throws Exception {
         start(transport);
@@ -157,6 +205,11 @@ class TcpNatTest {
         apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, backend.port(), ForwardMethod.MASQ, 1)));
         assertTrue(rules.awaitDataPaths(rules.version(), 5_000), "the NAT proxy took the change in");
         assertTrue(nat.listening(vip), "the listener is bound once the change is taken in");
+    }
+
+    /** Whether the channel's bytes went by splice (in its own frame: no local of the test keeps the pair). */
+    private static boolean spliced(Channel client) {
+        return client.config().getRecvByteBufAllocator() instanceof SpliceRelay relay && relay.started();
     }
 
     private Connection onlyEntry() {
