@@ -244,9 +244,18 @@ class TcpNatTest {
         }
     }
 
+    /**
+     * A free port below the kernel's ephemeral range (32768+): a port the kernel hands out may be taken by any
+     * outgoing connection of this or another process before the director binds it.
+     */
     private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; ; attempt++) {
+            try (ServerSocket s = new ServerSocket(20_000 + random.nextInt(12_000), 1, LOOPBACK)) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                if (attempt > 100) throw taken;
+            }
         }
     }
 
