@@ -15,6 +15,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class DirectorProcess implements AutoCloseable {
 
     static final Path HOME = Path.of(System.getProperty("jvs.home", "..")).toAbsolutePath().normalize();
+    /**
+     * Options added to every director the tests start, from {@code -Djvs.director.args=...} (split on spaces), e.g.
+     * {@code '--transport epoll --splice on'} to run the NAT tests over the splice(2) relay.
+     */
+    static final List<String> EXTRA_ARGS = List.of(System.getProperty("jvs.director.args", "").trim().split("\\s+"))
+            .stream().filter(a -> !a.isEmpty()).toList();
 
     /** What a finished CLI run printed and returned. */
     record Result(int status, String out, String err) {}
@@ -48,6 +54,7 @@ final class DirectorProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(HOME.resolve("bin/jvs-director").toString(),
                 "--socket", socket.toString(), "--takeover"));
+        command.addAll(EXTRA_ARGS);
         command.addAll(List.of(extraArgs));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new DirectorProcess(dir, log, p);
@@ -104,6 +111,7 @@ final class DirectorProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(launcher);
         command.addAll(List.of(HOME.resolve("bin/jvs-director").toString(),
                 "--socket", dir.resolve("jvs.sock").toString()));
+        command.addAll(EXTRA_ARGS);
         command.addAll(List.of(extraArgs));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().putAll(environment);

@@ -103,12 +103,34 @@ class UdpDnsIT {
         assertEquals(List.of(), udpEntries(director.ok("-L", "-n", "-c")), "one-packet entries are not listed");
     }
 
-    private void rrService(String flag) throws Exception {
-        if (flag.isEmpty()) {
-            director.ok("-A", "-u", vip, "-s", "rr");
-        } else {
-            director.ok("-A", "-u", vip, "-s", "rr", flag);
+    @Test
+    void onePacketWithPersistenceKeepsEachClientOnItsTemplatesServer() throws Exception {
+        rrService("-o", "-p", "60");
+        List<String> first = new ArrayList<>();
+        List<String> second = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            // dig takes a new source port each time: only the client's template keeps it on one server
+            first.add(query("127.0.0.2", null));
+            second.add(query("127.0.0.3", null));
         }
+        assertEquals(List.of(B, B, B), first, "the first client's template points at the newest server");
+        assertEquals(List.of(A, A, A), second, "the second client was scheduled by rr: the other server");
+
+        List<String> entries = udpEntries(director.ok("-L", "-n", "-c"));
+        assertEquals(2, entries.size(), () -> "one template per client, one-packet connections unlisted:\n" + entries);
+        String vipPattern = vip.replace(".", "\\.");
+        assertTrue(entries.stream().anyMatch(e -> e.matches(
+                "UDP +00:5\\d +NONE +127\\.0\\.0\\.2:0 +" + vipPattern + " +127\\.0\\.0\\.1:" + portB)), entries::toString);
+        assertTrue(entries.stream().anyMatch(e -> e.matches(
+                "UDP +00:5\\d +NONE +127\\.0\\.0\\.3:0 +" + vipPattern + " +127\\.0\\.0\\.1:" + portA)), entries::toString);
+    }
+
+    private void rrService(String... flags) throws Exception {
+        List<String> add = new ArrayList<>(List.of("-A", "-u", vip, "-s", "rr"));
+        for (String flag : flags) {
+            if (!flag.isEmpty()) add.add(flag);
+        }
+        director.ok(add.toArray(String[]::new));
         director.ok("-a", "-u", vip, "-r", "127.0.0.1:" + portA, "-m");
         director.ok("-a", "-u", vip, "-r", "127.0.0.1:" + portB, "-m");
         awaitListening();
@@ -123,10 +145,17 @@ class UdpDnsIT {
 
     /** One real dig query through the VIP, from {@code clientPort} if given; the answer's address. */
     private String query(Integer clientPort) throws Exception {
+        return query(clientPort == null ? null : "127.0.0.1", clientPort);
+    }
+
+    /** One real dig query from {@code clientAddress} (and {@code clientPort}) if given; the answer's address. */
+    private String query(String clientAddress, Integer clientPort) throws Exception {
         String[] hostPort = vip.split(":");
         List<String> command = new ArrayList<>(List.of(dig.toString(), "@" + hostPort[0], "-p", hostPort[1],
                 "example.test", "+short", "+tries=1", "+time=2"));
-        if (clientPort != null) command.addAll(List.of("-b", "127.0.0.1#" + clientPort));
+        if (clientAddress != null) {
+            command.addAll(List.of("-b", clientPort == null ? clientAddress : clientAddress + "#" + clientPort));
+        }
         String answer = run(command);
         assertTrue(answer.equals(A) || answer.equals(B), () -> "dig through the VIP answered '" + answer + "'\n"
                 + logQuietly());

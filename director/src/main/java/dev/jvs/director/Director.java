@@ -157,6 +157,15 @@ public final class Director implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     int maxFlows;
 
+    @Option(names = "--splice", paramLabel = "on|off", defaultValue = "off",
+            description = "NAT over the epoll transport: relay TCP bytes with splice(2), through a kernel pipe instead of"
+                    + " the JVM, where nothing needs to see them (no PROXY header to send); other transports copy"
+                    + " (default: ${DEFAULT-VALUE}).")
+    OnOff splice;
+
+    /** An option's on or off. */
+    enum OnOff { on, off }
+
     @Option(names = "--threads", paramLabel = "N", description = "Data-path event loops (default: number of CPUs).")
     int threads = Runtime.getRuntime().availableProcessors();
 
@@ -486,7 +495,10 @@ public final class Director implements Callable<Integer> {
         ConnectPolicy connectPolicy = new ConnectPolicy(connectTimeout, !noRedispatch,
                 health == null ? ConnectPolicy.DEFAULT.failures() : health::connectFailed);
         NatProxy nat = new NatProxy(net, acceptors, workers, core.rules(), core.connections(), core.scheduling(),
-                new ConnectionLimits(maxConnections), connectPolicy, core.sync().announcer());
+                new ConnectionLimits(maxConnections), connectPolicy, core.sync().announcer(), splice == OnOff.on);
+        if (splice == OnOff.on && net != Transport.EPOLL) {
+            log.info("--splice on: only the epoll transport can splice; {} relays by copying", net.optionName());
+        }
         if (inherited != null) {
             nat.inherit(inherited.tcp());
             nat.inheritUdp(inherited.udp());

@@ -78,6 +78,25 @@ public final class Scheduling {
         return attachTemplate(service, protocol, client, virtual, nanoClock.getAsLong());
     }
 
+    /**
+     * As {@link #attachTemplate(VirtualService, Protocol, InetSocketAddress, InetSocketAddress)}, first asking
+     * the caller's {@code cache}: a client whose template is cached and still usable costs no key and no table
+     * lookup, and allocates nothing. For one-packet scheduling ({@code -o -p}), where every datagram of a client
+     * is a new connection of its template, as in the kernel's {@code ip_vs_sched_persist}.
+     */
+    public Connection attachTemplate(VirtualService service, Protocol protocol, InetSocketAddress client,
+                                     InetSocketAddress virtual, TemplateCache cache) {
+        long now = nanoClock.getAsLong();
+        ServiceConfig config = service.config();
+        Connection cached = cache.find(config, client.getAddress());
+        if (cached != null && usable(cached) && cached.attach(now)) {
+            return cached;
+        }
+        Connection template = attachTemplate(service, protocol, client, virtual, now);
+        if (template != null) cache.put(config, client.getAddress(), template);
+        return template;
+    }
+
     private Connection attachTemplate(VirtualService service, Protocol protocol, InetSocketAddress client,
                                       InetSocketAddress virtual, long now) {
         ServiceConfig config = service.config();

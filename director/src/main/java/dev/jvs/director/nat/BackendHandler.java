@@ -27,6 +27,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (pair.spliced) return; // spliceTo flushes and applies backpressure itself
         pair.client.flush();
         if (!pair.client.isWritable()) ctx.channel().config().setAutoRead(false);
     }
@@ -34,7 +35,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // The backend drained what the client sent: let the client side read again.
-        if (ctx.channel().isWritable()) pair.client.config().setAutoRead(true);
+        if (ctx.channel().isWritable() && !pair.spliced) pair.client.config().setAutoRead(true);
     }
 
     @Override

@@ -149,6 +149,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         config.setOption(ChannelOption.TCP_NODELAY, true);
         config.setConnectTimeoutMillis(policy.connectTimeoutMillis());
+        if (service.splice()) SpliceRelay.prepare(backend); // before it is registered
         if (clientIp == ClientIpMode.TRANSPARENT) config.setOption(transport.transparentOption(), true);
         backend.pipeline().addLast(new BackendHandler(attempt));
         attempt.backend = backend;
@@ -193,6 +194,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
                 case PROXY_V2 -> ProxyProtocolHeader.send(attempt.backend, HAProxyProtocolVersion.V2, clientAddress,
                         service.vip());
                 case NONE, TRANSPARENT -> {
+                    // nothing needs to see the bytes: splice them when asked to and both channels can
+                    if (service.splice() && SpliceRelay.possible(attempt.client, attempt.backend)) {
+                        attempt.splice(announcer);
+                    }
                 }
             }
             attempt.backendConnected();
@@ -254,7 +259,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (pair == null) return;
+        if (pair == null || pair.spliced) return; // spliceTo flushes and applies backpressure itself
         pair.backend.flush();
         if (!pair.backend.isWritable()) ctx.channel().config().setAutoRead(false);
     }
@@ -262,7 +267,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // The client drained what the backend sent: let the backend side read again.
-        if (pair != null && ctx.channel().isWritable() && pair.backendReady) pair.backend.config().setAutoRead(true);
+        if (pair != null && ctx.channel().isWritable() && pair.backendReady && !pair.spliced) {
+            pair.backend.config().setAutoRead(true);
+        }
     }
 
     @Override

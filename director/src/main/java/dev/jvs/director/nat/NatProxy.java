@@ -72,6 +72,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private static final long BIND_WAIT_MILLIS = 2_000;
     private final ConnectPolicy connectPolicy;
     private final ConnectionAnnouncer announcer;
+    /** {@code --splice}: relay with splice(2) where nothing needs to see the bytes (epoll only; others copy). */
+    private final boolean splice;
     /** Listening sockets received with {@code --takeover}, served instead of binding until the table drops them. */
     private final Map<InetSocketAddress, List<FileDescriptor>> inherited = new HashMap<>();
     /** Set once taken over: nothing is bound or closed for the rules any more. */
@@ -83,16 +85,18 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
         this(transport, acceptors, workers, rules, connections, scheduling, limits, ConnectPolicy.DEFAULT,
-                ConnectionAnnouncer.NONE);
+                ConnectionAnnouncer.NONE, false);
     }
 
     /**
      * @param connectPolicy connect timeout, redispatch, and who hears of failed connects (passive health)
      * @param announcer     where proxied connections are reported for connection sync
+     * @param splice        relay TCP with splice(2) where nothing needs to see the bytes (epoll only; others copy)
      */
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits,
-                    ConnectPolicy connectPolicy, ConnectionAnnouncer announcer) {
+                    ConnectPolicy connectPolicy, ConnectionAnnouncer announcer, boolean splice) {
+        this.splice = splice;
         this.connectPolicy = java.util.Objects.requireNonNull(connectPolicy, "connectPolicy");
         this.announcer = java.util.Objects.requireNonNull(announcer, "announcer");
         this.transport = transport;
@@ -338,10 +342,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     }
 
     private List<ChannelFuture> listenTcp(ServiceKey key) {
-        TcpService service = new TcpService(key, rules, connections, scheduling, limits, transport);
+        TcpService service = new TcpService(key, rules, connections, scheduling, limits, transport, splice);
         ChannelInitializer<SocketChannel> init = new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (service.splice()) ch.config().setRecvByteBufAllocator(new SpliceRelay()); // counts splices
                 ch.pipeline().addLast(new FrontendHandler(service, connectPolicy, announcer, pairObserver));
             }
         };

@@ -4,6 +4,7 @@ import dev.jvs.director.conn.Connection;
 import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.conn.Direction;
 import dev.jvs.director.conn.TcpEvent;
+import dev.jvs.director.sync.ConnectionAnnouncer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -41,6 +42,9 @@ final class ProxiedConnection implements Runnable {
     private final ConnectionTable connections;
     Channel backend;
     boolean backendReady;
+    /** Relayed by splice(2) (see {@link SpliceRelay}): no bytes pass through the handlers. */
+    boolean spliced;
+    private ConnectionAnnouncer announcer = ConnectionAnnouncer.NONE;
     private boolean clientOpen = true;
     private boolean backendOpen = true;
     private boolean released;
@@ -59,9 +63,28 @@ final class ProxiedConnection implements Runnable {
         event(Direction.OUTPUT, TcpEvent.SYN);
         event(Direction.INPUT, TcpEvent.ACK);
         backendReady = true;
+        if (spliced) SpliceRelay.start(this);
         client.config().setAutoRead(true);
         backend.config().setAutoRead(true);
         armIdleTimer();
+    }
+
+    /** Relays by splice(2) from now on; {@code announcer} hears of each splice from the client, as of each read. */
+    void splice(ConnectionAnnouncer announcer) {
+        this.spliced = true;
+        this.announcer = announcer;
+    }
+
+    /** A splice moved {@code bytes} (one read, as the copying relay counts them). */
+    void spliced(boolean fromClient, int bytes) {
+        if (fromClient) {
+            entry.countIn(bytes);
+            active();
+            announcer.packetIn(entry);
+        } else {
+            entry.countOut(bytes);
+            active();
+        }
     }
 
     /** Data went through: the entry lives for its state's timeout from now. */
@@ -123,12 +146,14 @@ final class ProxiedConnection implements Runnable {
     /** The client sent FIN: pass the half-close on once everything it sent is flushed. */
     void clientFinished() {
         event(Direction.INPUT, TcpEvent.FIN);
+        if (spliced) SpliceRelay.drainAfterFin(this, client, backend);
         shutdownOutputAfterFlush(backend);
     }
 
     /** The real server sent FIN. */
     void backendFinished() {
         event(Direction.OUTPUT, TcpEvent.FIN);
+        if (spliced) SpliceRelay.drainAfterFin(this, backend, client);
         shutdownOutputAfterFlush(client);
     }
 

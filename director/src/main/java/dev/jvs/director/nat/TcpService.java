@@ -14,15 +14,16 @@ import java.net.InetSocketAddress;
 /**
  * What every connection accepted for one TCP virtual service shares, made once when its listener opens: the
  * virtual address object its entries are keyed by (one per service, not one per connection) and the factory of
- * its backend channels.
+ * its backend channels, and whether it splices.
  */
 record TcpService(ServiceKey key, InetSocketAddress vip, RuleTable rules, ConnectionTable connections,
                   Scheduling scheduling, ConnectionLimits limits, Transport transport,
-                  ChannelFactory<? extends SocketChannel> backendChannels) {
+                  ChannelFactory<? extends SocketChannel> backendChannels, boolean splice) {
 
+    /** @param splice relay with splice(2) where nothing needs to see the bytes (only the epoll transport can) */
     TcpService(ServiceKey key, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
-               ConnectionLimits limits, Transport transport) {
+               ConnectionLimits limits, Transport transport, boolean splice) {
         this(key, new InetSocketAddress(key.address(), key.port()), rules, connections, scheduling, limits, transport,
-                new ReflectiveChannelFactory<>(transport.socketChannel()));
+                new ReflectiveChannelFactory<>(transport.socketChannel()), splice && transport == Transport.EPOLL);
     }
 }

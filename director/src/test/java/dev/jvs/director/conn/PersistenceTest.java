@@ -77,6 +77,55 @@ class PersistenceTest {
         assertEquals("ASSURED", template.stateName(), "and stays so");
     }
 
+    /** One one-packet datagram ({@code -o -p}) through the cache: its template, which it controls only while sent. */
+    private Connection datagram(VirtualService vs, TemplateCache cache, InetSocketAddress client) {
+        Connection template = scheduling.attachTemplate(vs, Protocol.UDP, client, VIRTUAL, cache);
+        if (template != null) template.detach();
+        return template;
+    }
+
+    @Test
+    void aClientsOnePacketDatagramsReArmItsCachedTemplateWithoutAllocating() {
+        VirtualService vs = persistentRr(360, ServiceConfig.IPV4_HOST_MASK);
+        TemplateCache cache = new TemplateCache();
+        InetSocketAddress client = new InetSocketAddress(addr("192.0.2.7"), 5353);
+        Connection first = datagram(vs, cache, client);
+        assertSame(first, table.get(Protocol.UDP, new InetSocketAddress(addr("192.0.2.7"), 0), VIRTUAL));
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 20_000; i++) datagram(vs, cache, client); // warm up
+        now.addAndGet(SECOND);
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 10_000; i++) {
+            if (datagram(vs, cache, client) != first) fail("the client moved to another template");
+        }
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(allocated < 1_000, "10,000 datagrams allocated " + allocated + " bytes");
+        assertEquals(360, first.expiresInSeconds(now.get()), "each datagram re-armed the template");
+        assertEquals(0, first.controlledCount());
+        assertEquals(1, first.dest().persistConns());
+        assertEquals(1, table.size());
+    }
+
+    @Test
+    void aCachedTemplateGivesWayWhenItExpiresOrItsServerIsDeleted() {
+        VirtualService vs = persistentRr(300, ServiceConfig.IPV4_HOST_MASK);
+        TemplateCache cache = new TemplateCache();
+        InetSocketAddress client = new InetSocketAddress(addr("192.0.2.7"), 5353);
+        Connection first = datagram(vs, cache, client);
+        table.expire(301 * SECOND);
+        assertFalse(first.bound());
+        now.set(302 * SECOND);
+        Connection second = datagram(vs, cache, client);
+        assertNotSame(first, second, "an expired template is created anew");
+        assertSame(second, table.get(Protocol.UDP, new InetSocketAddress(addr("192.0.2.7"), 0), VIRTUAL));
+
+        apply(rules, deleteServer(VIP, second.dest().config().address().getHostAddress()));
+        Connection third = datagram(vs, cache, client);
+        assertNotSame(second.dest(), third.dest(), "the deleted server's template is abandoned");
+        assertTrue(third.dest().available());
+        assertSame(third, datagram(vs, cache, client));
+    }
+
     @Test
     void aNetmaskGroupsClientsOfOneSubnetAndAnotherSubnetMayMove() {
         VirtualService vs = persistentRr(360, 0xFFFFFF00);

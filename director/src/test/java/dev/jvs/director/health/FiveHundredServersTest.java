@@ -22,7 +22,6 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -32,22 +31,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * 500 real servers under TCP_CHECK on one director (the real rule table and command path, the real Netty
- * checkers, 500 local listeners): every checker keeps its delay_loop within 10%, and the control path stays
- * responsive meanwhile.
+ * checkers, 500 local listeners): every server is checked again and again, each check never sooner than its
+ * delay_loop after the previous one ended and never two at once, all servers stay in the table, and the table
+ * can be listed meanwhile. Nothing here depends on how fast the machine is: the test waits for the work, not for
+ * a time. How late checks start against their schedule, and how long a listing takes, depend on the machine's
+ * load; {@code dev.jvs.bench.HealthCheckPace} (see bench/README.md) measures them.
  */
 class FiveHundredServersTest {
 
     static final int SERVERS = 500;
-    static final Duration DELAY_LOOP = Duration.ofSeconds(3);
-    static final Duration RUN = Duration.ofSeconds(14);
+    static final Duration DELAY_LOOP = Duration.ofSeconds(1);
+    static final int ROUNDS = 3;
+    /** Only against a hang: the work takes about ROUNDS delay loops. */
+    static final Duration GIVE_UP = Duration.ofSeconds(120);
 
     @TempDir
     Path dir;
@@ -63,8 +68,37 @@ class FiveHundredServersTest {
         }
     }
 
+    /** When each check of one server started and ended, in order. */
+    static final class Checks {
+        final List<long[]> startEnd = new ArrayList<>();
+        final AtomicInteger running = new AtomicInteger();
+        volatile int overlaps;
+
+        synchronized void started(long now) {
+            if (running.getAndIncrement() > 0) overlaps++;
+            startEnd.add(new long[] {now, 0});
+        }
+
+        synchronized void ended(long now) {
+            running.decrementAndGet();
+            startEnd.get(startEnd.size() - 1)[1] = now;
+        }
+
+        synchronized int completed() {
+            int n = startEnd.size();
+            return n > 0 && startEnd.get(n - 1)[1] == 0 ? n - 1 : n;
+        }
+
+        /** Start of each check minus the end of the one before: at least the delay_loop. */
+        synchronized List<Long> gaps() {
+            List<Long> gaps = new ArrayList<>();
+            for (int i = 1; i < startEnd.size(); i++) gaps.add(startEnd.get(i)[0] - startEnd.get(i - 1)[1]);
+            return gaps;
+        }
+    }
+
     @Test
-    void fiveHundredCheckedServersKeepTheirPaceAndTheDirectorStaysResponsive() throws Exception {
+    void fiveHundredCheckedServersAreEachCheckedAtTheirPaceAndTheTableStaysListable() throws Exception {
         EventLoopGroup serverGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         List<Channel> listeners = new ArrayList<>();
         NettyCheckerFactory network = new NettyCheckerFactory(1);
@@ -81,7 +115,7 @@ class FiveHundredServersTest {
                     listeners.add(ch);
                     int port = ((InetSocketAddress) ch.localAddress()).getPort();
                     conf.append("  real_server 127.0.0.1 ").append(port)
-                            .append(" {\n    TCP_CHECK {\n      connect_timeout 1\n    }\n  }\n");
+                            .append(" {\n    TCP_CHECK {\n      connect_timeout 5\n    }\n  }\n");
                 }
                 conf.append("}\n");
             }
@@ -91,59 +125,47 @@ class FiveHundredServersTest {
             RuleTable rules = new RuleTable();
             ConnectionTable connections = new ConnectionTable(12, rules::timeouts);
             CommandExecutor executor = new CommandExecutor(rules, connections);
-            // Records when each checker starts, to measure its pace.
-            Map<Integer, List<Long>> starts = new ConcurrentHashMap<>();
-            CheckerFactory timed = (def, server, scripts) -> {
+            // Records when each check starts and ends; the end is recorded before the engine hears of it.
+            Map<Integer, Checks> checks = new ConcurrentHashMap<>();
+            CheckerFactory recorded = (def, server, scripts) -> {
                 Checker real = network.create(def, server, scripts);
-                List<Long> times = starts.computeIfAbsent(server.config().port(), p -> new CopyOnWriteArrayList<>());
+                Checks mine = checks.computeIfAbsent(server.config().port(), p -> new Checks());
                 return () -> {
-                    times.add(System.nanoTime());
-                    return real.check();
+                    mine.started(System.nanoTime());
+                    return real.check().whenComplete((result, error) -> mine.ended(System.nanoTime()));
                 };
             };
-            engine = new HealthEngine(executor::apply, timed);
-
-            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            long cpuBefore = os.getProcessCpuTime();
-            long wallBefore = System.nanoTime();
+            engine = new HealthEngine(executor::apply, recorded).bootstrapDelay(Duration.ofMillis(100));
             engine.start(config);
             assertEquals(SERVERS, rules.services().stream().mapToInt(s -> s.dests().size()).sum());
 
-            // Meanwhile, the control path: list the table every 100 ms and time it.
-            long worstListNanos = 0;
-            long deadline = System.nanoTime() + RUN.toNanos();
+            // Meanwhile, the control path: the table is listed until every server was checked ROUNDS times.
             ControlRequest list = new ControlRequest("ipvsadm", false, List.of(new ControlRequest.Line(1, List.of("-L", "-n"))));
-            while (System.nanoTime() < deadline) {
-                long t0 = System.nanoTime();
+            long giveUp = System.nanoTime() + GIVE_UP.toNanos();
+            int listings = 0;
+            while (checks.size() < SERVERS || checks.values().stream().anyMatch(c -> c.completed() < ROUNDS)) {
+                if (System.nanoTime() > giveUp) {
+                    fail("not every server was checked " + ROUNDS + " times in " + GIVE_UP.toSeconds() + " s: "
+                            + checks.size() + " servers seen, fewest checks "
+                            + checks.values().stream().mapToInt(Checks::completed).min().orElse(0));
+                }
                 ControlReply reply = executor.execute(list);
-                worstListNanos = Math.max(worstListNanos, System.nanoTime() - t0);
-                assertEquals(0, reply.status());
+                assertEquals(0, reply.status(), reply.toString());
+                listings++;
                 Thread.sleep(100);
             }
-            long cpu = os.getProcessCpuTime() - cpuBefore;
-            long wall = System.nanoTime() - wallBefore;
+            assertTrue(listings > 0);
 
-            List<Double> intervals = new ArrayList<>();
-            for (List<Long> times : starts.values()) {
-                for (int i = 1; i < times.size(); i++) intervals.add((times.get(i) - times.get(i - 1)) / 1e9);
+            long delay = DELAY_LOOP.toNanos();
+            for (Map.Entry<Integer, Checks> e : checks.entrySet()) {
+                Checks c = e.getValue();
+                assertEquals(0, c.overlaps, "server " + e.getKey() + " was checked twice at once");
+                for (long gap : c.gaps()) {
+                    assertTrue(gap >= delay, "server " + e.getKey() + " was checked again " + gap / 1e6
+                            + " ms after its last check ended; its delay_loop is " + DELAY_LOOP.toMillis() + " ms");
+                }
             }
-            intervals.sort(Double::compare);
-            double loop = DELAY_LOOP.toMillis() / 1000.0;
-            double min = intervals.get(0);
-            double max = intervals.get(intervals.size() - 1);
-            double median = intervals.get(intervals.size() / 2);
-            System.gc();
-            long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-            System.out.printf("500 servers: %d checks, interval min %.3f s / median %.3f s / max %.3f s (delay_loop %.1f s);"
-                            + " worst ipvsadm -Ln %.1f ms; CPU %.1f%% of one core over %.1f s; heap used %d MiB after GC%n",
-                    engine.attempts(), min, median, max, loop, worstListNanos / 1e6, 100.0 * cpu / wall, wall / 1e9,
-                    heap >> 20);
-
-            assertEquals(SERVERS, starts.size(), "every server was checked");
-            assertTrue(starts.values().stream().allMatch(t -> t.size() >= 3), "every server checked at least 3 times");
-            assertTrue(min >= loop * 0.9 && max <= loop * 1.1,
-                    "intervals " + min + ".." + max + " s stay within 10% of " + loop + " s");
-            assertTrue(worstListNanos < TimeUnit.MILLISECONDS.toNanos(1000), "listing took " + worstListNanos / 1e6 + " ms");
+            assertTrue(engine.attempts() >= (long) SERVERS * ROUNDS, "the engine counted " + engine.attempts() + " attempts");
             assertEquals(SERVERS, rules.services().stream().mapToInt(s -> s.dests().size()).sum(), "all stayed up");
         } finally {
             if (engine != null) engine.close();

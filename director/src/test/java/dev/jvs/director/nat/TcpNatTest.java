@@ -2,6 +2,7 @@ package dev.jvs.director.nat;
 
 import dev.jvs.director.conn.Connection;
 import dev.jvs.director.conn.ConnectionTable;
+import dev.jvs.director.sync.ConnectionAnnouncer;
 import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
@@ -53,13 +54,18 @@ class TcpNatTest {
     private ServiceKey vip;
 
     private void start(Transport transport) throws IOException {
+        start(transport, false);
+    }
+
+    private void start(Transport transport, boolean splice) throws IOException {
         assumeTrue(transport.available(), transport + " is not available here");
         EventLoopGroup acceptors = transport.newGroup(1);
         workers = transport.newGroup(WORKERS);
         closeLast.add(() -> workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         closeLast.add(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         nat = new NatProxy(transport, acceptors, workers, rules, connections,
-                new Scheduling(connections, System::nanoTime), new ConnectionLimits(0));
+                new Scheduling(connections, System::nanoTime), new ConnectionLimits(0), ConnectPolicy.DEFAULT,
+                ConnectionAnnouncer.NONE, splice);
         // The NAT proxy follows the table on its own thread, as in the director; unsubscribed before the loops stop.
         dev.jvs.director.rules.Subscription natRules = rules.subscribeDataPath("nat", nat);
         closeLast.add(0, () -> rules.unsubscribe(natRules));
@@ -100,6 +106,53 @@ class TcpNatTest {
             return channels.stream().allMatch(ref -> ref.get() == null);
         }, "both channels are garbage collected while the entry lives on");
         assertEquals(1, connections.size());
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void aMultiMegabytePayloadCrossesWholeBothWaysThroughAHalfCloseAndIsCounted(boolean splice) throws Exception {
+        start(Transport.EPOLL, splice);
+        List<Channel> clients = new CopyOnWriteArrayList<>();
+        List<WeakReference<Channel>> channels = new CopyOnWriteArrayList<>();
+        nat.pairObserver = (client, backendChannel) -> {
+            clients.add(client);
+            channels.add(new WeakReference<>(client));
+            channels.add(new WeakReference<>(backendChannel));
+        };
+        addServiceWithBackend();
+        byte[] payload = new byte[8 << 20];
+        new java.util.Random(11).nextBytes(payload);
+        byte[] echoed;
+        try (Socket client = new Socket(LOOPBACK, vip.port())) {
+            client.setSoTimeout(20_000);
+            Thread writer = new Thread(() -> {
+                try {
+                    client.getOutputStream().write(payload);
+                    client.shutdownOutput(); // FIN right behind the last byte: the echo server ends on it
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, "splice-test-writer");
+            writer.start();
+            echoed = client.getInputStream().readAllBytes(); // until the FIN the echo server sends back
+            writer.join(20_000);
+        }
+        assertEquals(payload.length, echoed.length, "every byte came back, then the FIN");
+        assertArrayEquals(payload, echoed);
+        assertEquals(1, clients.size());
+        assertEquals(splice, spliced(clients.get(0)), "relayed by splice(2) exactly when asked to");
+
+        awaitTrue(() -> onlyEntry() != null && !onlyEntry().held(), "both sockets closed");
+        assertEquals("TIME_WAIT", onlyEntry().stateName());
+        dev.jvs.director.rules.Dest dest = rules.find(vip).dests().get(0);
+        assertEquals(payload.length, dest.stats().inBytes(), "bytes from the client, counted");
+        assertEquals(payload.length, dest.stats().outBytes(), "bytes to the client, counted");
+        assertTrue(dest.stats().inPkts() > 0 && dest.stats().outPkts() > 0, "reads counted as packets");
+        clients.clear();
+        awaitTrue(() -> {
+            System.gc();
+            return channels.stream().allMatch(ref -> ref.get() == null);
+        }, "both channels (and what spliced them) are garbage once the connection ended");
     }
 
     @ParameterizedTest
@@ -159,6 +212,11 @@ class TcpNatTest {
         assertTrue(nat.listening(vip), "the listener is bound once the change is taken in");
     }
 
+    /** Whether the channel's bytes went by splice (in its own frame: no local of the test keeps the pair). */
+    private static boolean spliced(Channel client) {
+        return client.config().getRecvByteBufAllocator() instanceof SpliceRelay relay && relay.started();
+    }
+
     private Connection onlyEntry() {
         List<Connection> all = new ArrayList<>();
         connections.forEach(all::add);
@@ -191,9 +249,18 @@ class TcpNatTest {
         }
     }
 
+    /**
+     * A free port below the kernel's ephemeral range (32768+): a port the kernel hands out may be taken by any
+     * outgoing connection of this or another process before the director binds it.
+     */
     private static int freeTcpPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
-            return s.getLocalPort();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; ; attempt++) {
+            try (ServerSocket s = new ServerSocket(20_000 + random.nextInt(12_000), 1, LOOPBACK)) {
+                return s.getLocalPort();
+            } catch (IOException taken) {
+                if (attempt > 100) throw taken;
+            }
         }
     }
 

@@ -164,6 +164,67 @@ class UdpNatTest {
     }
 
     @Test
+    void onePacketWithPersistenceSendsAllOfAClientsDatagramsToItsTemplatesServer() throws Exception {
+        start(Transport.best());
+        apply(rules, addService(new ServiceConfig(vip, "rr", true, 60, ServiceConfig.IPV4_HOST_MASK, null,
+                true, 0)));
+        addServers("A", "B");
+        InetAddress first = addr("127.0.0.2");
+        InetAddress second = addr("127.0.0.3");
+        List<String> firstAnswers = new ArrayList<>();
+        List<String> secondAnswers = new ArrayList<>();
+        for (int port = 0; port < 3; port++) {
+            // a new source port each time: only the template keeps the client on its server
+            try (Client a = new Client(first); Client b = new Client(second)) {
+                firstAnswers.add(a.ask("q"));
+                firstAnswers.add(a.ask("q"));
+                secondAnswers.add(b.ask("q"));
+            }
+        }
+        assertEquals(List.of("B", "B", "B", "B", "B", "B"), firstAnswers, "the first client's template: B");
+        assertEquals(List.of("A", "A", "A"), secondAnswers, "the next client is scheduled: A");
+        assertEquals(2, connections.size(), "one template per client, no one-packet connection");
+        Connection template = connections.get(Protocol.UDP, new InetSocketAddress(first, 0), vipAddress());
+        assertTrue(template.isTemplate());
+        assertEquals(servers.get(1).address(), template.destination());
+        assertEquals(0, template.controlledCount());
+        assertTrue(template.expiresInSeconds(System.nanoTime()) > 50, "re-armed with the persistence timeout");
+        assertEquals(6, dest("B").stats().conns(), "one connection per datagram");
+        assertEquals(3, dest("A").stats().conns());
+        assertEquals(1, dest("B").persistConns());
+        assertEquals(0, dest("A").inactiveConns() + dest("B").inactiveConns(), "+1 then -1 per datagram");
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void datagramsOfEverySizeUpToTheLargestPassWholeBothWays(boolean onePacket) throws Exception {
+        start(Transport.best());
+        try (EchoServer echo = new EchoServer();
+             DatagramSocket client = new DatagramSocket(0, LOOPBACK)) {
+            apply(rules, addService(new ServiceConfig(vip, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null,
+                    onePacket, 0)));
+            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, echo.port(), ForwardMethod.MASQ, 1)));
+            awaitBound();
+            client.setSoTimeout(3000);
+            java.util.Random random = new java.util.Random(7);
+            long bytes = 0;
+            for (int size : new int[] {65_507, 1, 100, 65_507, 1_500, 33_000}) { // 65,507: IPv4's largest
+                byte[] payload = new byte[size];
+                random.nextBytes(payload);
+                client.send(new DatagramPacket(payload, size, vipAddress()));
+                DatagramPacket in = new DatagramPacket(new byte[65_535], 65_535);
+                client.receive(in);
+                assertEquals(size, in.getLength(), "the echo of a " + size + "-byte datagram");
+                assertArrayEquals(payload, java.util.Arrays.copyOf(in.getData(), in.getLength()));
+                bytes += size;
+            }
+            Dest echoDest = rules.find(vip).dests().get(0);
+            assertEquals(bytes, echoDest.stats().inBytes());
+            assertEquals(bytes, echoDest.stats().outBytes());
+        }
+    }
+
+    @Test
     void onePacketReusesItsUpstreamSocketsInsteadOfOpeningOnePerDatagram() throws Exception {
         start(Transport.best());
         apply(rules, addService(new ServiceConfig(vip, "rr", false, 360, ServiceConfig.IPV4_HOST_MASK, null,
@@ -347,6 +408,38 @@ class UdpNatTest {
         return n;
     }
 
+    /** A real server that sends every datagram back as it came. */
+    private static final class EchoServer implements AutoCloseable {
+        private final DatagramSocket socket = new DatagramSocket(0, LOOPBACK);
+        private final Thread thread = new Thread(this::serve, "udp-echo");
+
+        EchoServer() throws SocketException {
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        int port() { return socket.getLocalPort(); }
+
+        private void serve() {
+            byte[] buf = new byte[65_535];
+            while (!socket.isClosed()) {
+                try {
+                    DatagramPacket in = new DatagramPacket(buf, buf.length);
+                    socket.receive(in);
+                    socket.send(new DatagramPacket(buf, in.getLength(), in.getSocketAddress()));
+                } catch (IOException closed) {
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            socket.close();
+            thread.join(2000);
+        }
+    }
+
     /** A real server that answers every datagram with {@code NAME:payload}. */
     private static final class NamedServer implements AutoCloseable {
         final String name;
@@ -392,9 +485,16 @@ class UdpNatTest {
 
     /** A client with a fixed source port, as one UDP session. */
     private final class Client implements AutoCloseable {
-        private final DatagramSocket socket = new DatagramSocket(0, LOOPBACK);
+        private final DatagramSocket socket;
 
-        Client() throws SocketException {}
+        Client() throws SocketException {
+            this(LOOPBACK);
+        }
+
+        /** A client on another loopback address (127.0.0.0/8 is all local on Linux). */
+        Client(InetAddress from) throws SocketException {
+            socket = new DatagramSocket(0, from);
+        }
 
         InetSocketAddress address() { return (InetSocketAddress) socket.getLocalSocketAddress(); }
 

@@ -169,7 +169,8 @@ final class OnePacketRelay {
                 ReferenceCountUtil.release(msg); // a second reply to one datagram: IPVS would not relay it either
                 return;
             }
-            ByteBuf data = msg instanceof DatagramPacket packet ? packet.content() : (ByteBuf) msg;
+            ByteBuf data = Datagrams.rightSized(
+                    msg instanceof DatagramPacket packet ? packet.content() : (ByteBuf) msg, ctx.alloc());
             dest.countOut(data.readableBytes());
             listener.writeAndFlush(new DatagramPacket(data, to), listener.voidPromise());
             client = null;

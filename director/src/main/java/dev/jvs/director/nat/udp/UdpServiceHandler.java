@@ -3,6 +3,7 @@ package dev.jvs.director.nat.udp;
 import dev.jvs.director.conn.Connection;
 import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.conn.Scheduling;
+import dev.jvs.director.conn.TemplateCache;
 import dev.jvs.director.nat.ConnectionLimits;
 import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.Dest;
@@ -11,6 +12,7 @@ import dev.jvs.director.sync.ConnectionAnnouncer;
 import dev.jvs.director.rules.VirtualService;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -43,6 +45,8 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     private final ConnectionAnnouncer announcer;
     private final Map<InetSocketAddress, UdpSession> sessions = new HashMap<>();
     private OnePacketRelay relay;
+    /** Templates of {@code -o -p} clients, by client address (this loop only). */
+    private final TemplateCache templates = new TemplateCache();
     private ScheduledFuture<?> relaySweep;
 
     UdpServiceHandler(ServiceKey key, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
@@ -61,6 +65,7 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         DatagramPacket packet = (DatagramPacket) msg;
         InetSocketAddress client = packet.sender();
+        ByteBuf data = Datagrams.rightSized(packet.content(), ctx.alloc()); // owns the datagram from here
         long now = System.nanoTime();
         UdpSession session = sessions.get(client);
         if (session == null) {
@@ -69,33 +74,55 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
             // datagrams are dropped.
             VirtualService service = rules.find(key);
             if (service == null) {
-                packet.release();
+                data.release();
                 return;
             }
             if (service.config().onePacket()) {
-                Dest dest = service.schedule(client);
-                if (dest == null) {
-                    packet.release();
-                    return;
-                }
-                relay(ctx).forward(client, dest, packet.content(), now, replyWindowNanos());
+                onePacket(ctx, service, client, data, now);
                 return;
             }
             if (!limits.tryAcquire(key, service.config().maxConns())) {
-                packet.release(); // over --max-conns / --max-connections: a new client is refused (counted)
+                data.release(); // over --max-conns / --max-connections: a new client is refused (counted)
                 return;
             }
             // persistence template first, then the scheduler
             Connection entry = scheduling.newConnection(service, Protocol.UDP, client, vip);
             if (entry == null) {
                 limits.release(key);
-                packet.release();
+                data.release();
                 return;
             }
             session = open(ctx.channel(), client, entry, now);
         }
-        session.forward(packet.content(), now);
+        session.forward(data, now);
         announcer.packetIn(session.entry()); // each client datagram counts for sync (its template follows)
+    }
+
+    /**
+     * One-packet scheduling ({@code -o}): the datagram is a connection of its own, never entered in the table. On a
+     * persistent service it is scheduled through the client's template as in the kernel (created or re-armed, and
+     * controlling the datagram's connection only while it is sent), so a client's datagrams all reach its
+     * template's real server; without {@code -p} each datagram is scheduled afresh.
+     */
+    private void onePacket(ChannelHandlerContext ctx, VirtualService service, InetSocketAddress client,
+                           ByteBuf data, long now) {
+        Connection template = null;
+        Dest dest;
+        if (service.config().persistent()) {
+            template = scheduling.attachTemplate(service, Protocol.UDP, client, vip, templates);
+            dest = template == null ? null : template.dest();
+        } else {
+            dest = service.schedule(client);
+        }
+        if (dest == null) {
+            data.release();
+            return;
+        }
+        relay(ctx).forward(client, dest, data, now, replyWindowNanos());
+        if (template != null) {
+            template.detach(); // the one-packet connection is already gone
+            announcer.packetIn(template); // the kernel counts a one-packet datagram on its template for sync
+        }
     }
 
     private OnePacketRelay relay(ChannelHandlerContext ctx) {

@@ -93,7 +93,8 @@ final class UdpSession extends ChannelInboundHandlerAdapter implements Runnable 
     /** A reply from the real server, back to the client from the VIP. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf data = msg instanceof DatagramPacket packet ? packet.content() : (ByteBuf) msg;
+        ByteBuf data = Datagrams.rightSized(msg instanceof DatagramPacket packet ? packet.content() : (ByteBuf) msg,
+                ctx.alloc());
         entry.countOut(data.readableBytes());
         touch(System.nanoTime());
         listener.writeAndFlush(new DatagramPacket(data, client), listener.voidPromise());
