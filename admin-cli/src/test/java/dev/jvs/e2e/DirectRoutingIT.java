@@ -1,15 +1,11 @@
 package dev.jvs.e2e;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,29 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The real director in its own network namespace forwarding a DR service (-g) to two real servers on the same
  * bridge: requests reach both, replies bypass the director, and nothing gets through once it is stopped.
  */
-class DirectRoutingIT {
-
-    @TempDir
-    Path dir;
-    Namespaces net;
-    DirectorProcess director;
-
-    @BeforeEach
-    void start() throws Exception {
-        String missing = Namespaces.missingPrerequisite();
-        assumeTrue(missing == null, () -> "skipped: " + missing);
-        net = Namespaces.create(dir);
-        director = DirectorProcess.startWith(dir, net.exec("d"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        try {
-            if (director != null) director.stop();
-        } finally {
-            if (net != null) net.close();
-        }
-    }
+class DirectRoutingIT extends DirectorInNamespaces {
 
     private void drService(String port, String scheduler) throws Exception {
         director.ok("-A", "-t", Namespaces.VIP + ":" + port, "-s", scheduler);

@@ -1,9 +1,6 @@
 package dev.jvs.e2e;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,35 +10,17 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * IPv6 direct routing: the real director forwards {@code -t [VIP6]:80 -g} to two real servers that hold the VIP
  * on lo without ever answering neighbour solicitations for it. The director starts with an empty neighbour table,
  * so it must solicit the real servers' MACs itself; replies bypass it.
  */
-class DirectRoutingIpv6IT {
+class DirectRoutingIpv6IT extends DirectorInNamespaces {
 
-    @TempDir
-    Path dir;
-    Namespaces net;
-    DirectorProcess director;
-
-    @BeforeEach
-    void start() throws Exception {
-        String missing = Namespaces.missingPrerequisite();
-        assumeTrue(missing == null, () -> "skipped: " + missing);
-        net = Namespaces.createDualStack(dir);
-        director = DirectorProcess.startWith(dir, net.exec("d"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        try {
-            if (director != null) director.stop();
-        } finally {
-            if (net != null) net.close();
-        }
+    @Override
+    Namespaces topology(Path dir) throws Exception {
+        return Namespaces.createDualStack(dir);
     }
 
     @Test

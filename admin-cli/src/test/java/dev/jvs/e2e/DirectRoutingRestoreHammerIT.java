@@ -2,16 +2,12 @@ package dev.jvs.e2e;
 
 import dev.jvs.cli.InProcessCli;
 import dev.jvs.control.ControlReply;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -20,14 +16,13 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Restoring the identical table under a DR service (-g) in namespaces: a long-lived flow exchanging a line every
  * 20-50 ms keeps its real server through 50 restores, fresh connections opened meanwhile all get through, and
  * the real servers' connection counters never go backwards.
  */
-class DirectRoutingRestoreHammerIT {
+class DirectRoutingRestoreHammerIT extends DirectorInNamespaces {
 
     static final int RESTORES = 50;
 
@@ -73,28 +68,6 @@ class DirectRoutingRestoreHammerIT {
             fresher.join()
             out("done")
             """;
-
-    @TempDir
-    Path dir;
-    Namespaces net;
-    DirectorProcess director;
-
-    @BeforeEach
-    void start() throws Exception {
-        String missing = Namespaces.missingPrerequisite();
-        assumeTrue(missing == null, () -> "skipped: " + missing);
-        net = Namespaces.create(dir);
-        director = DirectorProcess.startWith(dir, net.exec("d"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        try {
-            if (director != null) director.stop();
-        } finally {
-            if (net != null) net.close();
-        }
-    }
 
     @Test
     void aLongLivedFlowKeepsItsRealServerThroughIdenticalRestores() throws Exception {

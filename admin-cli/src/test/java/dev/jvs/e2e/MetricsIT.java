@@ -1,9 +1,7 @@
 package dev.jvs.e2e;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,42 +12,29 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code --metrics-listen}: after real traffic through a NAT service and a DR service (the DR namespaces of
  * {@link Namespaces}), {@code /metrics} holds node_exporter's ipvs series with its names, types and labels, and
  * JVS's own series count the same traffic.
  */
-class MetricsIT {
+class MetricsIT extends DirectorInNamespaces {
 
     static final String DIRECTOR = "10." + Namespaces.NET + ".0.2";
     static final String METRICS = DIRECTOR + ":9101";
 
-    @TempDir
-    Path dir;
-    Namespaces net;
-    DirectorProcess director;
     Process natBackend;
 
-    @BeforeEach
-    void start() throws Exception {
-        String missing = Namespaces.missingPrerequisite();
-        assumeTrue(missing == null, () -> "skipped: " + missing);
-        net = Namespaces.create(dir);
-        director = DirectorProcess.startWith(dir, net.exec("d"), "--metrics-listen", METRICS);
+    @Override
+    String[] directorOptions() {
+        return new String[] {"--metrics-listen", METRICS};
     }
 
     @AfterEach
-    void stop() throws Exception {
-        try {
-            if (director != null) director.stop();
-            if (natBackend != null) {
-                natBackend.destroy();
-                natBackend.waitFor(5, TimeUnit.SECONDS);
-            }
-        } finally {
-            if (net != null) net.close();
+    void stopNatBackend() throws Exception {
+        if (natBackend != null) {
+            natBackend.destroy();
+            natBackend.waitFor(5, TimeUnit.SECONDS);
         }
     }
 

@@ -1,15 +1,12 @@
 package dev.jvs.e2e;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -18,14 +15,13 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@code --takeover} of a director forwarding direct-routing services in namespaces: the old director hands its
  * packet flows and persistence templates over when it stops forwarding, so a long-lived TCP flow keeps its real
  * server (which a new schedule would no longer pick) without a reset, and a persistent client keeps its server.
  */
-class TakeoverDirectRoutingIT {
+class TakeoverDirectRoutingIT extends DirectorInNamespaces {
 
     /**
      * In the client namespace: one long-lived connection to VIP:7000 sending a line every 20-50 ms and printing
@@ -51,28 +47,11 @@ class TakeoverDirectRoutingIT {
             print("done", flush=True)
             """;
 
-    @TempDir
-    Path dir;
-    Namespaces net;
-    DirectorProcess old;
     DirectorProcess successor;
 
-    @BeforeEach
-    void start() throws Exception {
-        String missing = Namespaces.missingPrerequisite();
-        assumeTrue(missing == null, () -> "skipped: " + missing);
-        net = Namespaces.create(dir);
-        old = DirectorProcess.startWith(dir, net.exec("d"));
-    }
-
     @AfterEach
-    void stop() throws Exception {
-        try {
-            if (successor != null) successor.stop();
-            if (old != null) old.stop();
-        } finally {
-            if (net != null) net.close();
-        }
+    void stopSuccessor() throws Exception {
+        if (successor != null) successor.stop(); // before the director it took over, and the namespaces
     }
 
     @Test
@@ -80,10 +59,10 @@ class TakeoverDirectRoutingIT {
         String flowService = Namespaces.VIP + ":7000";
         String persistent = Namespaces.VIP + ":80";
         for (String service : List.of(flowService, persistent)) {
-            old.ok(service.equals(persistent) ? new String[] {"-A", "-t", service, "-s", "rr", "-p", "120"}
+            director.ok(service.equals(persistent) ? new String[] {"-A", "-t", service, "-s", "rr", "-p", "120"}
                     : new String[] {"-A", "-t", service, "-s", "rr"});
-            old.ok("-a", "-t", service, "-r", Namespaces.RS1, "-g");
-            old.ok("-a", "-t", service, "-r", Namespaces.RS2, "-g");
+            director.ok("-a", "-t", service, "-r", Namespaces.RS1, "-g");
+            director.ok("-a", "-t", service, "-r", Namespaces.RS2, "-g");
         }
 
         Process client = new ProcessBuilder(net.exec("c", "python3", "-c", CLIENT, Namespaces.VIP))
@@ -102,22 +81,22 @@ class TakeoverDirectRoutingIT {
         try (OutputStream in = client.getOutputStream()) {
             String first = awaitLine(lines, seen, "flow ");
             String flowServer = first.substring("flow ".length());
-            assertTrue(flowServer.equals("RS1") || flowServer.equals("RS2"), seen + "\n" + old.log());
+            assertTrue(flowServer.equals("RS1") || flowServer.equals("RS2"), seen + "\n" + director.log());
             String persistentServer = net.curl("/");
             assertTrue(persistentServer.equals("RS1") || persistentServer.equals("RS2"), persistentServer);
             // From now on a new schedule picks the other server: only the handed-over flow and template keep these.
-            old.ok("-e", "-t", flowService, "-r", address(flowServer), "-g", "-w", "0");
-            old.ok("-e", "-t", persistent, "-r", address(persistentServer), "-g", "-w", "0");
+            director.ok("-e", "-t", flowService, "-r", address(flowServer), "-g", "-w", "0");
+            director.ok("-e", "-t", persistent, "-r", address(persistentServer), "-g", "-w", "0");
             for (int i = 0; i < 5; i++) awaitLine(lines, seen, "flow ");
             long retransmittedBefore = clientRetransmissions();
             lines.drainTo(seen); // every answer so far (checked at the end with the rest)
             int exchangedBefore = flows(seen);
 
-            successor = old.launchTakeover(net.exec("d"), dir.resolve("successor.log"));
-            successor.awaitLog("took over from pid " + old.pid());
-            assertEquals(0, old.awaitExit(), () -> "the old director exits cleanly:\n" + logOf(old));
-            String oldLog = old.log();
-            old = null;
+            successor = director.launchTakeover(net.exec("d"), dir.resolve("successor.log"));
+            successor.awaitLog("took over from pid " + director.pid());
+            assertEquals(0, director.awaitExit(), () -> "the old director exits cleanly:\n" + logOf(director));
+            String oldLog = director.log();
+            director = null;
             lines.drainTo(seen);
             int exchangedAtExit = flows(seen);
             for (int i = 0; i < 20; i++) awaitLine(lines, seen, "flow ");
@@ -172,7 +151,7 @@ class TakeoverDirectRoutingIT {
     }
 
     private String logs() {
-        return (old == null ? "" : logOf(old)) + (successor == null ? "" : logOf(successor));
+        return (director == null ? "" : logOf(director)) + (successor == null ? "" : logOf(successor));
     }
 
     private static String logOf(DirectorProcess director) {

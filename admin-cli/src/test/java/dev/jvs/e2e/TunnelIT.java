@@ -1,9 +1,6 @@
 package dev.jvs.e2e;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,34 +8,16 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The real director tunnelling (-i) to real servers one routed hop away, which decapsulate with the userspace
  * bin/jvs-tun-rs; a large upload with DF set makes the director answer "fragmentation needed".
  */
-class TunnelIT {
+class TunnelIT extends DirectorInNamespaces {
 
-    @TempDir
-    Path dir;
-    Namespaces net;
-    DirectorProcess director;
-
-    @BeforeEach
-    void start() throws Exception {
-        String missing = Namespaces.missingPrerequisite();
-        assumeTrue(missing == null, () -> "skipped: " + missing);
-        net = Namespaces.createTunnelled(dir);
-        director = DirectorProcess.startWith(dir, net.exec("d"));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        try {
-            if (director != null) director.stop();
-        } finally {
-            if (net != null) net.close();
-        }
+    @Override
+    Namespaces topology(Path dir) throws Exception {
+        return Namespaces.createTunnelled(dir);
     }
 
     private void tunService(String port) throws Exception {
