@@ -8,26 +8,45 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Caps on concurrent proxied connections: one for the whole director ({@code --max-connections}) and one per
  * virtual service ({@code --max-conns} on {@code -A/-E}). A client beyond a cap is refused at once and counted;
- * connections already running are never affected.
+ * connections already running are never affected. Refusals happen on the event loops, which only count them:
+ * {@link #report} logs them from a control thread, at most one line per interval.
  */
 public final class ConnectionLimits {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectionLimits.class);
-    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
+    static final long LOG_INTERVAL_SECONDS = 10;
+    private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(LOG_INTERVAL_SECONDS);
 
     private final int maxConnections;
     private final AtomicInteger open = new AtomicInteger();
     private final ConcurrentHashMap<ServiceKey, AtomicInteger> openPerService = new ConcurrentHashMap<>();
     private final AtomicLong refused = new AtomicLong();
-    private final AtomicLong lastLogNanos = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
+    /** The first refusal since the last line, for {@link #report}; set at most once per line. */
+    private final AtomicReference<Refusal> firstUnreported = new AtomicReference<>();
+    // report thread only
+    private long reported;
+    private long lastLineNanos;
+    private boolean anyLine;
+
+    private record Refusal(ServiceKey service, String limit) {}
+
+    private final Consumer<String> sink;
 
     /** @param maxConnections director-wide cap, 0 = none */
     public ConnectionLimits(int maxConnections) {
+        this(maxConnections, log::warn);
+    }
+
+    /** @param sink where {@link #report} writes its lines */
+    ConnectionLimits(int maxConnections, Consumer<String> sink) {
         this.maxConnections = maxConnections;
+        this.sink = sink;
     }
 
     /** Takes a slot for a new connection of {@code service}, or counts a refusal and returns false. */
@@ -66,12 +85,26 @@ public final class ConnectionLimits {
     }
 
     private boolean refuse(ServiceKey service, String limit) {
-        long total = refused.incrementAndGet();
-        long now = System.nanoTime();
-        long last = lastLogNanos.get();
-        if (now - last >= LOG_INTERVAL_NANOS && lastLogNanos.compareAndSet(last, now)) {
-            log.warn("{}: refused a client over {} ({} refused in all)", NatProxy.describe(service), limit, total);
-        }
+        refused.incrementAndGet();
+        if (firstUnreported.get() == null) firstUnreported.compareAndSet(null, new Refusal(service, limit));
         return false;
+    }
+
+    /**
+     * Called periodically off the event loops: logs the refusals since the last line, the first at once, then at
+     * most one line per {@value #LOG_INTERVAL_SECONDS} s, naming the first of them.
+     */
+    void report(long nowNanos) {
+        long total = refused.get();
+        long fresh = total - reported;
+        if (fresh == 0 || anyLine && nowNanos - lastLineNanos < LOG_INTERVAL_NANOS) return;
+        Refusal first = firstUnreported.getAndSet(null);
+        if (first == null) return; // counted, not yet described: the next call logs it
+        sink.accept(NatProxy.describe(first.service()) + ": refused a client over " + first.limit()
+                + (fresh > 1 ? " and " + (fresh - 1) + " more since the last report" : "")
+                + " (" + total + " refused in all)");
+        reported = total;
+        lastLineNanos = nowNanos;
+        anyLine = true;
     }
 }

@@ -106,8 +106,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.rules = rules;
         this.connections = connections;
         this.scheduling = scheduling;
-        retries.scheduleWithFixedDelay(() -> acceptErrors.report(System.nanoTime()), 1, 1,
-                java.util.concurrent.TimeUnit.SECONDS);
+        retries.scheduleWithFixedDelay(() -> {
+            long now = System.nanoTime();
+            acceptErrors.report(now);
+            limits.report(now);
+        }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Whether a listener for this service is bound (TCP: every SO_REUSEPORT socket of it). */
