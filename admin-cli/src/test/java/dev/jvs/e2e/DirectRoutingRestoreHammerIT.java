@@ -4,15 +4,7 @@ import dev.jvs.cli.InProcessCli;
 import dev.jvs.control.ControlReply;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,25 +69,12 @@ class DirectRoutingRestoreHammerIT extends DirectorInNamespaces {
         assertEquals(0, added.status(), added.err());
         String saved = director.ok("-S", "-n");
 
-        Process client = new ProcessBuilder(net.exec("c", "python3", "-c", CLIENT, Namespaces.VIP))
-                .redirectErrorStream(true).start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(
-                    new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null; ) lines.add(line);
-            } catch (java.io.IOException e) {
-                lines.add("reader-fail " + e);
-            }
-        }, "dr-hammer-client");
-        reader.start();
-        List<String> seen = new ArrayList<>();
-        try (OutputStream in = client.getOutputStream()) {
-            String first = awaitLine(lines, seen, "flow ");
-            assertTrue(first.equals("flow RS1") || first.equals("flow RS2"), seen + "\n" + director.log());
-            awaitLine(lines, seen, "fresh ");
+        try (ScriptClient client = ScriptClient.start(net, "c", CLIENT, director::log, Namespaces.VIP)) {
+            String first = client.awaitLine("flow ");
+            assertTrue(first.equals("flow RS1") || first.equals("flow RS2"), client.seen() + "\n" + director.log());
+            client.awaitLine("fresh ");
             long[] counters = serverConns(director.ok("-Ln", "--stats", "--exact"));
-            long retransmittedBefore = clientRetransmissions();
+            long retransmittedBefore = net.tcpRetransmissions("c");
 
             long started = System.nanoTime();
             // the real tools once each, then the same requests from this JVM (a JVM start per restore would take
@@ -106,7 +85,7 @@ class DirectRoutingRestoreHammerIT extends DirectorInNamespaces {
             assertEquals(0, r.status(), r.err());
             for (int i = 2; i < RESTORES; i++) {
                 // an exchange of the long flow between two restores: traffic overlaps every one of them
-                awaitLine(lines, seen, "flow ");
+                client.awaitLine("flow ");
                 ControlReply restored = i % 2 == 0
                         ? InProcessCli.restore(director.socket(), saved, true)
                         : InProcessCli.restore(director.socket(), "-C\n" + saved, false);
@@ -121,24 +100,20 @@ class DirectRoutingRestoreHammerIT extends DirectorInNamespaces {
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             // a few more exchanges after the last restore, then stop the client
-            long exchanged = seen.stream().filter(l -> l.startsWith("flow ")).count();
-            while (seen.stream().filter(l -> l.startsWith("flow ")).count() < exchanged + 3) {
-                awaitLine(lines, seen, "flow ");
+            int exchanged = client.count("flow ");
+            while (client.count("flow ") < exchanged + 3) {
+                client.awaitLine("flow ");
             }
-            in.write("stop\n".getBytes(StandardCharsets.US_ASCII));
-            in.flush();
-            awaitLine(lines, seen, "done");
-            assertTrue(client.waitFor(10, TimeUnit.SECONDS), "the client ended");
-            reader.join(5_000);
-            lines.drainTo(seen);
+            client.stop();
 
-            List<String> flow = seen.stream().filter(l -> l.startsWith("flow")).toList();
-            List<String> fresh = seen.stream().filter(l -> l.startsWith("fresh")).toList();
-            List<String> failed = seen.stream().filter(l -> l.contains("-fail") || l.contains("EMPTY")).toList();
+            List<String> flow = client.seen().stream().filter(l -> l.startsWith("flow")).toList();
+            List<String> fresh = client.seen().stream().filter(l -> l.startsWith("fresh")).toList();
+            List<String> failed = client.seen().stream().filter(l -> l.contains("-fail") || l.contains("EMPTY"))
+                    .toList();
             System.out.printf("DirectRoutingRestoreHammerIT: %d restores in %.1f s; the long flow exchanged %d"
                     + " lines, %d fresh connections, %d failures, %d TCP segments retransmitted by the client%n",
                     RESTORES, seconds, flow.size(), fresh.size(), failed.size(),
-                    clientRetransmissions() - retransmittedBefore);
+                    net.tcpRetransmissions("c") - retransmittedBefore);
             assertEquals(List.of(), failed, "every exchange answered, every fresh connection served\n"
                     + director.log());
             assertEquals(List.of(first), flow.stream().distinct().toList(), "the flow stays on its real server");
@@ -148,29 +123,7 @@ class DirectRoutingRestoreHammerIT extends DirectorInNamespaces {
             // every connection since the start is counted: the long flow and each fresh one
             long[] end = serverConns(director.ok("-Ln", "--stats", "--exact"));
             assertEquals(1 + fresh.size(), end[0] + end[1], "Conns of RS1 " + end[0] + " + RS2 " + end[1]);
-        } finally {
-            client.destroyForcibly();
         }
-    }
-
-    /** Takes lines from the client until one starting with {@code prefix} (returned); 10 s at most, no failure. */
-    private String awaitLine(BlockingQueue<String> lines, List<String> seen, String prefix) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null) throw new AssertionError("no '" + prefix + "' from the client in 10 s; so far "
-                    + seen.subList(Math.max(0, seen.size() - 20), seen.size()) + "\n" + director.log());
-            seen.add(line);
-            if (line.contains("-fail ")) throw new AssertionError("the client failed: " + line + "\n" + director.log());
-            if (line.startsWith(prefix)) return line;
-        }
-    }
-
-    /** RetransSegs of the client namespace's TCP (a figure: a lost frame shows here, not as a failure). */
-    private long clientRetransmissions() throws Exception {
-        List<String> tcp = net.runIn("c", "cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Tcp:")).toList();
-        List<String> names = List.of(tcp.get(0).split(" "));
-        return Long.parseLong(tcp.get(1).split(" ")[names.indexOf("RetransSegs")]);
     }
 
     /** The Conns column of RS1's and RS2's rows in an {@code -Ln --stats --exact} listing. */

@@ -185,6 +185,13 @@ final class Namespaces implements AutoCloseable {
     }
 
     /** Runs a command in a namespace, returning its output whatever its status. */
+    /** RetransSegs of a namespace's TCP (a figure: a lost frame shows here, not as a failure). */
+    long tcpRetransmissions(String ns) throws IOException, InterruptedException {
+        List<String> tcp = runIn(ns, "cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Tcp:")).toList();
+        List<String> names = List.of(tcp.get(0).split(" "));
+        return Long.parseLong(tcp.get(1).split(" ")[names.indexOf("RetransSegs")]);
+    }
+
     String runIn(String ns, String... command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(exec(ns, command)).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -3,15 +3,7 @@ package dev.jvs.e2e;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,58 +57,38 @@ class TakeoverDirectRoutingIT extends DirectorInNamespaces {
             director.ok("-a", "-t", service, "-r", Namespaces.RS2, "-g");
         }
 
-        Process client = new ProcessBuilder(net.exec("c", "python3", "-c", CLIENT, Namespaces.VIP))
-                .redirectErrorStream(true).start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader out = new BufferedReader(
-                    new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = out.readLine()) != null; ) lines.add(line);
-            } catch (java.io.IOException e) {
-                lines.add("reader-fail " + e);
-            }
-        }, "takeover-dr-client");
-        reader.start();
-        List<String> seen = new ArrayList<>();
-        try (OutputStream in = client.getOutputStream()) {
-            String first = awaitLine(lines, seen, "flow ");
+        try (ScriptClient client = ScriptClient.start(net, "c", CLIENT, this::logs, Namespaces.VIP)) {
+            String first = client.awaitLine("flow ");
             String flowServer = first.substring("flow ".length());
-            assertTrue(flowServer.equals("RS1") || flowServer.equals("RS2"), seen + "\n" + director.log());
+            assertTrue(flowServer.equals("RS1") || flowServer.equals("RS2"), client.seen() + "\n" + director.log());
             String persistentServer = net.curl("/");
             assertTrue(persistentServer.equals("RS1") || persistentServer.equals("RS2"), persistentServer);
             // From now on a new schedule picks the other server: only the handed-over flow and template keep these.
             director.ok("-e", "-t", flowService, "-r", address(flowServer), "-g", "-w", "0");
             director.ok("-e", "-t", persistent, "-r", address(persistentServer), "-g", "-w", "0");
-            for (int i = 0; i < 5; i++) awaitLine(lines, seen, "flow ");
-            long retransmittedBefore = clientRetransmissions();
-            lines.drainTo(seen); // every answer so far (checked at the end with the rest)
-            int exchangedBefore = flows(seen);
+            for (int i = 0; i < 5; i++) client.awaitLine("flow ");
+            long retransmittedBefore = net.tcpRetransmissions("c");
+            int exchangedBefore = client.count("flow "); // every answer so far (all are checked at the end)
 
             successor = director.launchTakeover(net.exec("d"), dir.resolve("successor.log"));
             successor.awaitLog("took over from pid " + director.pid());
             assertEquals(0, director.awaitExit(), () -> "the old director exits cleanly:\n" + logOf(director));
             String oldLog = director.log();
             director = null;
-            lines.drainTo(seen);
-            int exchangedAtExit = flows(seen);
-            for (int i = 0; i < 20; i++) awaitLine(lines, seen, "flow ");
+            int exchangedAtExit = client.count("flow ");
+            for (int i = 0; i < 20; i++) client.awaitLine("flow ");
 
             String connections = successor.ok("-Lnc");
             assertEquals(persistentServer, net.curl("/"), "the persistent client keeps its real server:\n"
                     + connections + successor.log());
-            in.write("stop\n".getBytes(StandardCharsets.US_ASCII));
-            in.flush();
-            awaitLine(lines, seen, "done");
-            assertTrue(client.waitFor(10, TimeUnit.SECONDS), "the client ended");
-            reader.join(5_000);
-            lines.drainTo(seen);
+            client.stop();
 
-            List<String> flow = seen.stream().filter(l -> l.startsWith("flow")).toList();
+            List<String> flow = client.seen().stream().filter(l -> l.startsWith("flow")).toList();
             System.out.printf("TakeoverDirectRoutingIT: the long flow exchanged %d lines (%d before the takeover"
                     + " started, %d while both directors ran, %d after the old one exited), %d TCP segments"
                     + " retransmitted by the client; %s%n", flow.size(), exchangedBefore,
                     exchangedAtExit - exchangedBefore, flow.size() - exchangedAtExit,
-                    clientRetransmissions() - retransmittedBefore,
+                    net.tcpRetransmissions("c") - retransmittedBefore,
                     successor.log().lines().filter(l -> l.contains("installed ")).findFirst().orElse("?"));
             assertEquals(List.of("flow " + flowServer), flow.stream().distinct().toList(),
                     "the flow stays on its real server, never reset:\n" + oldLog + successor.log());
@@ -124,30 +96,11 @@ class TakeoverDirectRoutingIT extends DirectorInNamespaces {
                     + ":\\d+ +" + flowService.replace(".", "\\.") + " +" + address(flowServer).replace(".", "\\.")
                     + ":7000.*"), "the successor lists the inherited flow:\n" + connections);
             assertTrue(oldLog.contains("handed "), oldLog);
-        } finally {
-            client.destroyForcibly();
         }
     }
 
     private static String address(String server) {
         return server.equals("RS1") ? Namespaces.RS1 : Namespaces.RS2;
-    }
-
-    private static int flows(List<String> seen) {
-        return (int) seen.stream().filter(l -> l.startsWith("flow ")).count();
-    }
-
-    /** Takes lines from the client until one starting with {@code prefix} (returned); 10 s at most, no failure. */
-    private String awaitLine(BlockingQueue<String> lines, List<String> seen, String prefix) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            if (line == null) throw new AssertionError("no '" + prefix + "' from the client in 10 s; so far "
-                    + seen.subList(Math.max(0, seen.size() - 20), seen.size()) + "\n" + logs());
-            seen.add(line);
-            if (line.contains("-fail ")) throw new AssertionError("the client failed: " + line + "\n" + logs());
-            if (line.startsWith(prefix)) return line;
-        }
     }
 
     private String logs() {
@@ -162,10 +115,4 @@ class TakeoverDirectRoutingIT extends DirectorInNamespaces {
         }
     }
 
-    /** RetransSegs of the client namespace's TCP (a figure: a frame lost in the hand-over shows here). */
-    private long clientRetransmissions() throws Exception {
-        List<String> tcp = net.runIn("c", "cat", "/proc/net/snmp").lines().filter(l -> l.startsWith("Tcp:")).toList();
-        List<String> names = List.of(tcp.get(0).split(" "));
-        return Long.parseLong(tcp.get(1).split(" ")[names.indexOf("RetransSegs")]);
-    }
 }
