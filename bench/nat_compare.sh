@@ -57,37 +57,8 @@ chmod 755 "$TMP"
 STAMP=$(date +%Y%m%d-%H%M%S)
 OUT=$RESULTS/nat_compare-$STAMP
 mkdir -p "$OUT"
-declare -A PGID=()
-
-stop_group() {
-    local pgid=$1
-    [ -n "$pgid" ] || return 0
-    kill -TERM -- "-$pgid" 2>/dev/null || return 0
-    for _ in $(seq 50); do kill -0 -- "-$pgid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL -- "-$pgid" 2>/dev/null || true
-}
-cleanup() {
-    for name in "${!PGID[@]}"; do stop_group "${PGID[$name]}"; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-start() { # name command...: runs in its own process group
-    local name=$1; shift
-    setsid "$@" > "$TMP/$name.out" 2>&1 &
-    PGID[$name]=$!
-}
-# Asks ss rather than connecting: a probe connection would count as a (failed) test for iperf3 -s.
-port_open() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
-wait_port() {
-    local deadline=$((SECONDS + 20))
-    until port_open "$1"; do
-        [ "$SECONDS" -lt "$deadline" ] || { tail -n 20 "$TMP"/*.out >&2; fail "nothing listens on 127.0.0.1:$1"; }
-        sleep 0.1
-    done
-}
+# shellcheck source=lib/processes.sh
+. "$ROOT/bench/lib/processes.sh"
 for p in $B1 $B2 $IPERF_PORT "${WEB[@]}" "${IPERF[@]}"; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
 
 # ---- backends: nginx (two ports, one small file and one of 1 MiB), iperf3, two dnsmasq

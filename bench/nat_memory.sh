@@ -31,27 +31,9 @@ TMP=$(mktemp -d -t jvs-memory.XXXXXX)
 chmod 755 "$TMP"
 OUT=$RESULTS/nat_memory-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
-declare -A PGID=()
-stop_group() {
-    local pgid=$1
-    kill -TERM -- "-$pgid" 2>/dev/null || return 0
-    for _ in $(seq 50); do kill -0 -- "-$pgid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL -- "-$pgid" 2>/dev/null || true
-}
-cleanup() {
-    for name in "${!PGID[@]}"; do stop_group "${PGID[$name]}"; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-start() { local name=$1; shift; setsid "$@" > "$TMP/$name.out" 2>&1 & PGID[$name]=$!; }
-listening() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
-wait_port() {
-    local deadline=$((SECONDS + 20))
-    until listening "$1"; do [ "$SECONDS" -lt "$deadline" ] || fail "nothing listens on :$1"; sleep 0.1; done
-}
-for p in $B1 $B2 $VPORT; do listening "$p" && fail "port $p is in use (set BASE_PORT)"; done
+# shellcheck source=lib/processes.sh
+. "$ROOT/bench/lib/processes.sh"
+for p in $B1 $B2 $VPORT; do port_open "$p" && fail "port $p is in use (set BASE_PORT)"; done
 
 mkdir -p "$TMP/www" "$TMP/temp"
 printf 'jvs bench\n' > "$TMP/www/index.html"

@@ -28,25 +28,8 @@ for tool in nginx iperf3 wrk setsid; do command -v "$tool" >/dev/null || fail "$
 
 TMP=$(mktemp -d -t jvs-splice.XXXXXX)
 chmod 755 "$TMP"
-declare -A PGID=()
-stop_group() {
-    kill -TERM -- "-$1" 2>/dev/null || return 0
-    for _ in $(seq 50); do kill -0 -- "-$1" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL -- "-$1" 2>/dev/null || true
-}
-cleanup() { for n in "${!PGID[@]}"; do stop_group "${PGID[$n]}"; done; rm -rf "$TMP"; }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-start() { local name=$1; shift; setsid "$@" > "$TMP/$name.out" 2>&1 & PGID[$name]=$!; }
-port_open() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
-wait_port() {
-    local deadline=$((SECONDS + 30))
-    until port_open "$1"; do
-        [ "$SECONDS" -lt "$deadline" ] || { tail -n 20 "$TMP"/*.out >&2; fail "nothing listens on 127.0.0.1:$1"; }
-        sleep 0.1
-    done
-}
+# shellcheck source=lib/processes.sh
+. "$ROOT/bench/lib/processes.sh"
 for p in $WEB $IPERF "${VWEB[@]}" "${VIPERF[@]}"; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
 
 mkdir -p "$TMP/www" "$TMP/temp"
