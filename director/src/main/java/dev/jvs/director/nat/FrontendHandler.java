@@ -219,6 +219,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
             Connection retry = new Connection(Protocol.TCP, clientAddress, service.vip(), other,
                     connections.timeouts(), System.nanoTime());
             connect(client, retry);
+            if (pair != attempt) pair.takeEarlyFrom(attempt); // what the client sent meanwhile goes to the other
         } else {
             log.warn("real server {} did not accept a connection for client {}: {}", target, clientAddress, reason);
             attempt.backendFailed();
@@ -254,12 +255,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
         pair.entry.countIn(data.readableBytes());
         pair.active();
         announcer.packetIn(pair.entry); // a read counts as a packet for sync
-        pair.backend.write(data, pair.backend.voidPromise());
+        if (pair.backendReady) {
+            pair.backend.write(data, pair.backend.voidPromise());
+        } else {
+            pair.holdEarly(data); // read before the real server's socket connected (a client's FIN came)
+        }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (pair == null || pair.spliced) return; // spliceTo flushes and applies backpressure itself
+        // spliceTo flushes and applies backpressure itself; before the connect, nothing was written
+        if (pair == null || pair.spliced || !pair.backendReady) return;
         pair.backend.flush();
         if (!pair.backend.isWritable()) ctx.channel().config().setAutoRead(false);
     }

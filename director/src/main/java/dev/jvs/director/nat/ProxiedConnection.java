@@ -5,6 +5,8 @@ import dev.jvs.director.conn.ConnectionTable;
 import dev.jvs.director.conn.Direction;
 import dev.jvs.director.conn.TcpEvent;
 import dev.jvs.director.sync.ConnectionAnnouncer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -50,6 +52,12 @@ final class ProxiedConnection implements Runnable {
     private boolean released;
     private ScheduledFuture<?> idleTimer;
     private long idleTimerDeadline = Long.MAX_VALUE;
+    /**
+     * What the client sent before the real server's socket connected, and whether its FIN came too: io_uring
+     * reads a client whose FIN has arrived at once, whatever autoRead says. Both go on once connected.
+     */
+    private ByteBuf early;
+    private boolean clientFinishedEarly;
     /** Set by the expiry sweep (another thread) when the table drops the entry by force. */
     private volatile boolean expiredByForce;
 
@@ -63,10 +71,42 @@ final class ProxiedConnection implements Runnable {
         event(Direction.OUTPUT, TcpEvent.SYN);
         event(Direction.INPUT, TcpEvent.ACK);
         backendReady = true;
+        if (early != null) {
+            backend.writeAndFlush(early, backend.voidPromise());
+            early = null;
+        }
         if (spliced) SpliceRelay.start(this);
-        client.config().setAutoRead(true);
+        // A client whose FIN came has nothing more to read; with epoll (Netty 4.2.18) asking it to read would even
+        // fail, as its descriptor has left the epoll set once it had nothing left to wait for.
+        if (!clientFinishedEarly) client.config().setAutoRead(true);
         backend.config().setAutoRead(true);
         armIdleTimer();
+        if (clientFinishedEarly) clientFinished();
+    }
+
+    /** Bytes from the client before the real server's socket connected: kept until it is. */
+    void holdEarly(ByteBuf data) {
+        if (early == null) {
+            early = data;
+            return;
+        }
+        CompositeByteBuf held = early instanceof CompositeByteBuf c ? c : client.alloc().compositeBuffer()
+                .addComponent(true, early);
+        early = held.addComponent(true, data);
+    }
+
+    /** A redispatched connection takes over what the client sent while the failed attempt connected. */
+    void takeEarlyFrom(ProxiedConnection failed) {
+        early = failed.early;
+        failed.early = null;
+        clientFinishedEarly = failed.clientFinishedEarly;
+    }
+
+    private void dropEarly() {
+        if (early != null) {
+            early.release();
+            early = null;
+        }
     }
 
     /** Relays by splice(2) from now on; {@code announcer} hears of each splice from the client, as of each read. */
@@ -138,6 +178,7 @@ final class ProxiedConnection implements Runnable {
 
     /** The real server refused or did not answer: the client is closed at once, never left hanging. */
     void backendFailed() {
+        dropEarly();
         backendOpen = false;
         event(Direction.OUTPUT, TcpEvent.RST);
         client.close();
@@ -145,6 +186,10 @@ final class ProxiedConnection implements Runnable {
 
     /** The client sent FIN: pass the half-close on once everything it sent is flushed. */
     void clientFinished() {
+        if (!backendReady) { // passed on once the real server's socket is connected
+            clientFinishedEarly = true;
+            return;
+        }
         event(Direction.INPUT, TcpEvent.FIN);
         if (spliced) SpliceRelay.drainAfterFin(this, client, backend);
         shutdownOutputAfterFlush(backend);
@@ -159,6 +204,7 @@ final class ProxiedConnection implements Runnable {
 
     void clientClosed() {
         clientOpen = false;
+        if (!backendReady) dropEarly();
         if (backend != null && backend.isActive()) {
             closeAfterFlush(backend);
         } else if (backend != null && backend.isOpen()) {

@@ -205,6 +205,44 @@ class TcpNatTest {
         }
     }
 
+    /**
+     * A client that sends its request and its FIN before the real server's socket has connected: io_uring reads
+     * such a client at once, whatever autoRead says. The bytes and the FIN must still reach the real server, in
+     * that order, once it is connected.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aRequestAndFinSentBeforeTheRealServerConnectsReachItWhole(Transport transport) throws Exception {
+        start(transport);
+        // A real server whose accept queue is full: the kernel drops the director's SYN and sends it again a
+        // second later, by when the queue has room.
+        try (ServerSocket slow = new ServerSocket(0, 1, LOOPBACK);
+             Socket filler1 = new Socket(LOOPBACK, slow.getLocalPort());
+             Socket filler2 = new Socket(LOOPBACK, slow.getLocalPort())) {
+            apply(rules, addService(vip, "rr"));
+            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, slow.getLocalPort(), ForwardMethod.MASQ, 1)));
+            assertTrue(rules.awaitDataPaths(rules.version(), 5_000));
+            try (Socket client = new Socket(LOOPBACK, vip.port())) {
+                client.setSoTimeout(10_000);
+                client.getOutputStream().write("request".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                Thread.sleep(300); // the director sees the request and the FIN while its connect waits
+                slow.accept().close();
+                slow.accept().close();
+                slow.setSoTimeout(10_000);
+                try (Socket fromDirector = slow.accept()) {
+                    fromDirector.setSoTimeout(10_000);
+                    assertEquals("request", new String(fromDirector.getInputStream().readAllBytes(),
+                            StandardCharsets.US_ASCII), "the request, then the client's FIN");
+                    fromDirector.getOutputStream().write("reply".getBytes(StandardCharsets.US_ASCII));
+                }
+                assertEquals("reply", new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+            }
+        }
+        awaitTrue(() -> onlyEntry() != null && !onlyEntry().held() && "TIME_WAIT".equals(onlyEntry().stateName()),
+                "the connection ended cleanly: its entry is released, in TIME_WAIT");
+    }
+
     private void addServiceWithBackend() throws Exception {
         apply(rules, addService(vip, "rr"));
         apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, backend.port(), ForwardMethod.MASQ, 1)));
