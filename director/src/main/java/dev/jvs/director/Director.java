@@ -20,6 +20,7 @@ import dev.jvs.director.metrics.Sources;
 import dev.jvs.director.systemd.SystemdState;
 import dev.jvs.director.nat.ConnectPolicy;
 import dev.jvs.director.nat.ConnectionLimits;
+import dev.jvs.director.nat.AcceptGate;
 import dev.jvs.director.nat.DescriptorBudget;
 import dev.jvs.director.nat.NatProxy;
 import dev.jvs.director.packet.PacketPath;
@@ -75,11 +76,6 @@ public final class Director implements Callable<Integer> {
 
     static {
         JournalLogging.configure(); // before the first logger: under systemd, the journal's line format
-        // io_uring's multishot accept is re-armed after a failed accept whatever autoRead says: out of descriptors
-        // a listener would spin on EMFILE. Single-shot accepts honour the pause that AcceptErrors asks for.
-        if (System.getProperty("io.netty.iouring.acceptMultiShotEnabled") == null) {
-            System.setProperty("io.netty.iouring.acceptMultiShotEnabled", "false");
-        }
     }
 
     private static final Logger log = LoggerFactory.getLogger(Director.class);
@@ -412,18 +408,58 @@ public final class Director implements Callable<Integer> {
         return transport != null ? transport : Transport.best();
     }
 
+    /** The soft open-file limit once raised, 0 if it could not be read. */
+    private long openFileLimit;
+
     /** The NAT listeners' share of the open-file limit, raised to its hard ceiling first (see DescriptorBudget). */
     private ListenerBudget listenerBudget() {
         try {
             OpenFileLimit.Limits limits = OpenFileLimit.raiseSoftToHard();
             if (limits.raised()) log.info("open-file limit raised from {} to {}", limits.before(), limits.soft());
+            openFileLimit = limits.soft();
+            chooseIoUringAccepts(openFileLimit); // before net() loads the io_uring transport, which reads it once
             DescriptorBudget budget = new DescriptorBudget(limits.soft(), net(), threads);
             log.info("{}", budget);
             return budget;
         } catch (IOException | RuntimeException | LinkageError e) {
+            chooseIoUringAccepts(0);
             log.warn("cannot read the open-file limit ({}): the NAT listeners' descriptors are not budgeted",
                     e.getMessage());
             return ListenerBudget.UNLIMITED;
+        }
+    }
+
+    /**
+     * io_uring's multishot accept sets up connections faster, but Netty re-arms it after a failed accept whatever
+     * autoRead says: out of descriptors, a listener would spin on EMFILE. The accept gate keeps the director out of
+     * EMFILE unless a burst larger than its margin arrives within one turn of an event loop (the kernel accepts
+     * ahead of the loop); a margin of 1024 descriptors or more (an open-file limit of 16384 or more) makes that a
+     * remote case, and below it the director accepts one connection per submission, which honours the pause after
+     * a failure. An explicit -Dio.netty.iouring.acceptMultiShotEnabled wins.
+     */
+    private static void chooseIoUringAccepts(long openFileLimit) {
+        if (System.getProperty(MULTISHOT_ACCEPT) != null) return;
+        boolean multishot = openFileLimit > 0 && AcceptGate.margin(openFileLimit) >= AcceptGate.MULTISHOT_MARGIN;
+        System.setProperty(MULTISHOT_ACCEPT, Boolean.toString(multishot));
+    }
+
+    static final String MULTISHOT_ACCEPT = "io.netty.iouring.acceptMultiShotEnabled";
+
+    /**
+     * The gate that stops the NAT listeners before the connections outgrow the open-file limit; its reserve is
+     * what is open now (the event loops exist) plus a margin.
+     */
+    private AcceptGate acceptGate() {
+        if (openFileLimit <= 0 || openFileLimit > Integer.MAX_VALUE) return AcceptGate.unlimited();
+        try {
+            AcceptGate gate = new AcceptGate(openFileLimit, AcceptGate.reserveFor(openFileLimit, OpenFileLimit.openNow()),
+                    log::warn);
+            log.info("{}", gate);
+            return gate;
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot count the open descriptors ({}): the NAT listeners accept whatever the open-file limit",
+                    e.getMessage());
+            return AcceptGate.unlimited();
         }
     }
 
@@ -485,7 +521,9 @@ public final class Director implements Callable<Integer> {
      */
     private DataPlane startDataPlane(Core core, HealthChecks health, Shutdown shutdown) {
         Transport net = net();
-        log.info("transport {}", net.optionName());
+        log.info("transport {}{}", net.optionName(), net != Transport.IO_URING ? ""
+                : io.netty.channel.uring.IoUring.isAcceptMultishotEnabled() ? " (multishot accepts)"
+                : " (one accept per submission)");
         EventLoopGroup workers = net.newGroup(threads);
         shutdown.onClose(() -> workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly());
         EventLoopGroup acceptors = net.newGroup(1);
@@ -495,7 +533,8 @@ public final class Director implements Callable<Integer> {
         ConnectPolicy connectPolicy = new ConnectPolicy(connectTimeout, !noRedispatch,
                 health == null ? ConnectPolicy.DEFAULT.failures() : health::connectFailed);
         NatProxy nat = new NatProxy(net, acceptors, workers, core.rules(), core.connections(), core.scheduling(),
-                new ConnectionLimits(maxConnections), connectPolicy, core.sync().announcer(), splice == OnOff.on);
+                new ConnectionLimits(maxConnections), connectPolicy, core.sync().announcer(), splice == OnOff.on,
+                acceptGate());
         if (splice == OnOff.on && net != Transport.EPOLL) {
             log.info("--splice on: only the epoll transport can splice; {} relays by copying", net.optionName());
         }

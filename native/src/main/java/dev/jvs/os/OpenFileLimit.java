@@ -39,6 +39,16 @@ public final class OpenFileLimit {
         return new Limits(soft, hard, hard);
     }
 
+    /** How many descriptors the process has open now (the entries of /proc/self/fd; a read, not for hot paths). */
+    public static long openNow() throws IOException {
+        try (java.util.stream.Stream<java.nio.file.Path> fds =
+                     java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count() - 1; // less the one this listing holds open
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
     private static long unsigned(long limit) {
         return limit == INFINITY || limit < 0 ? Long.MAX_VALUE : limit;
     }

@@ -108,6 +108,9 @@ final class JvsMetrics {
         counter(registry, "jvs_nat_accept_errors_total",
                 "Failed accepts on NAT listeners (e.g. out of descriptors); each pauses its listener for a second.",
                 () -> s.nat().acceptErrors());
+        counter(registry, "jvs_nat_accept_pauses_total",
+                "Times the NAT listeners stopped accepting because more connections would not fit the open-file limit.",
+                () -> s.nat().acceptPauses());
 
         counter(registry, "jvs_control_commands_total", "Requests on the control socket (ipvsadm calls).",
                 () -> s.control().commands());

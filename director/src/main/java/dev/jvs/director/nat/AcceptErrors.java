@@ -10,6 +10,7 @@ import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -30,6 +31,8 @@ final class AcceptErrors extends ChannelInboundHandlerAdapter {
     private final LongAdder failures = new LongAdder();
     private final Consumer<String> sink;
     private final long intervalNanos;
+    /** Whether the accept gate lets the listeners accept: a pause that ends while it is closed does not resume. */
+    private final BooleanSupplier gateOpen;
     private volatile Throwable lastCause;
     private volatile SocketAddress lastListener;
     // report thread only
@@ -37,9 +40,10 @@ final class AcceptErrors extends ChannelInboundHandlerAdapter {
     private long lastLineNanos;
     private boolean anyLine;
 
-    AcceptErrors(Consumer<String> sink, Duration interval) {
+    AcceptErrors(Consumer<String> sink, Duration interval, BooleanSupplier gateOpen) {
         this.sink = sink;
         this.intervalNanos = interval.toNanos();
+        this.gateOpen = gateOpen;
     }
 
     /** On the listener's event loop: count, pause, and keep the listener; nothing is passed on to be logged. */
@@ -51,16 +55,19 @@ final class AcceptErrors extends ChannelInboundHandlerAdapter {
         pause(ctx.channel());
     }
 
-    private static void pause(Channel listener) {
+    private void pause(Channel listener) {
         ChannelConfig config = listener.config();
         if (!config.isAutoRead()) return; // paused already
         config.setAutoRead(false);
         listener.eventLoop().schedule(() -> resume(listener), PAUSE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private static void resume(Channel listener) {
-        // A listener closed meanwhile, or handed over to a successor (deregistered), is left as it is.
-        if (listener.isOpen() && listener.isRegistered()) listener.config().setAutoRead(true);
+    private void resume(Channel listener) {
+        // A listener closed meanwhile, or handed over to a successor (deregistered), is left as it is; one the
+        // gate holds is resumed by the gate.
+        if (listener.isOpen() && listener.isRegistered() && gateOpen.getAsBoolean()) {
+            listener.config().setAutoRead(true);
+        }
     }
 
     /** Failed accepts on every NAT listener since start (metrics). */

@@ -37,6 +37,8 @@ public final class ConnectionLimits {
     private record Refusal(ServiceKey service, String limit) {}
 
     private final Consumer<String> sink;
+    /** Told of every slot taken and given back: it pauses the listeners before descriptors run out. */
+    private volatile AcceptGate gate;
 
     /** @param maxConnections director-wide cap, 0 = none */
     public ConnectionLimits(int maxConnections) {
@@ -47,6 +49,7 @@ public final class ConnectionLimits {
     ConnectionLimits(int maxConnections, Consumer<String> sink) {
         this.maxConnections = maxConnections;
         this.sink = sink;
+        gate(AcceptGate.unlimited());
     }
 
     /** Takes a slot for a new connection of {@code service}, or counts a refusal and returns false. */
@@ -65,13 +68,26 @@ public final class ConnectionLimits {
         } else if (serviceMax <= 0) {
             forService.incrementAndGet();
         }
+        gate.acquired(open.get());
         return true;
     }
 
     public void release(ServiceKey service) {
-        open.decrementAndGet();
+        int now = open.decrementAndGet();
         AtomicInteger forService = openPerService.get(service);
         if (forService != null) forService.decrementAndGet();
+        gate.released(now);
+    }
+
+    /** An accepted TCP connection is about to take its slot: the gate counted it as accepted until now. */
+    void admitting() {
+        gate.admitting();
+    }
+
+    /** The gate that keeps the slots within the open-file limit (set once, before the listeners start). */
+    void gate(AcceptGate gate) {
+        this.gate = java.util.Objects.requireNonNull(gate, "gate");
+        gate.watch(this);
     }
 
     /** Connections refused over a cap since the director started. */

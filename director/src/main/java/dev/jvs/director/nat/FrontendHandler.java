@@ -72,6 +72,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
         Channel client = ctx.channel();
         VirtualService vs = service.rules().find(service.key());
         int serviceMax = vs == null ? 0 : vs.config().maxConns();
+        service.limits().admitting();
         if (!service.limits().tryAcquire(service.key(), serviceMax)) {
             // A reset, not a clean close: the client learns at once that it was not served.
             client.config().setOption(ChannelOption.SO_LINGER, 0);

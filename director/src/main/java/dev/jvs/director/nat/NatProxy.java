@@ -14,6 +14,7 @@ import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
@@ -66,8 +67,17 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 t.setDaemon(true);
                 return t;
             });
+    /** Stops every TCP listener from accepting while the connections would not fit the open-file limit. */
+    private final AcceptGate gate;
     /** Shared by every TCP listener; its lines are written on the retry thread, never on an event loop. */
-    private final AcceptErrors acceptErrors = new AcceptErrors(log::warn, AcceptErrors.LOG_INTERVAL);
+    private final AcceptErrors acceptErrors;
+    /** On every TCP listening socket: the gate, then what a failed accept does. */
+    private final ChannelHandler listenerHandlers = new ChannelInitializer<>() {
+        @Override
+        protected void initChannel(Channel listener) {
+            listener.pipeline().addLast(gate, acceptErrors);
+        }
+    };
     static final long BIND_RETRY_SECONDS = 2;
     private static final long BIND_WAIT_MILLIS = 2_000;
     private final ConnectPolicy connectPolicy;
@@ -85,18 +95,22 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits) {
         this(transport, acceptors, workers, rules, connections, scheduling, limits, ConnectPolicy.DEFAULT,
-                ConnectionAnnouncer.NONE, false);
+                ConnectionAnnouncer.NONE, false, AcceptGate.unlimited());
     }
 
     /**
      * @param connectPolicy connect timeout, redispatch, and who hears of failed connects (passive health)
      * @param announcer     where proxied connections are reported for connection sync
      * @param splice        relay TCP with splice(2) where nothing needs to see the bytes (epoll only; others copy)
+     * @param gate          keeps the connections within the open-file limit ({@link AcceptGate#unlimited}: none)
      */
     public NatProxy(Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
                     RuleTable rules, ConnectionTable connections, Scheduling scheduling, ConnectionLimits limits,
-                    ConnectPolicy connectPolicy, ConnectionAnnouncer announcer, boolean splice) {
+                    ConnectPolicy connectPolicy, ConnectionAnnouncer announcer, boolean splice, AcceptGate gate) {
         this.splice = splice;
+        this.gate = java.util.Objects.requireNonNull(gate, "gate");
+        this.acceptErrors = new AcceptErrors(log::warn, AcceptErrors.LOG_INTERVAL, gate::isOpen);
+        limits.gate(gate);
         this.connectPolicy = java.util.Objects.requireNonNull(connectPolicy, "connectPolicy");
         this.announcer = java.util.Objects.requireNonNull(announcer, "announcer");
         this.transport = transport;
@@ -110,6 +124,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             long now = System.nanoTime();
             acceptErrors.report(now);
             limits.report(now);
+            gate.report(now);
         }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
@@ -187,6 +202,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         return acceptErrors.count();
     }
 
+    /** Times the TCP listeners stopped accepting to stay within the open-file limit (metrics). */
+    public long acceptPauses() {
+        return gate.pauses();
+    }
+
     /** Connections proxied right now (a director taken over drains them before it exits). */
     public int openConnections() {
         return limits.open();
@@ -236,6 +256,14 @@ public final class NatProxy implements RuleListener, AutoCloseable {
                 }
             }
         });
+        countSockets();
+    }
+
+    /** Tells the gate how many descriptors the listening sockets take (they count against the same limit). */
+    private void countSockets() {
+        int sockets = listeners.size();
+        for (TcpListener tcp : tcpListeners.values()) sockets += tcp.size();
+        gate.listeningSockets(sockets);
     }
 
     /**
@@ -321,6 +349,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         TcpListener tcp = tcpListeners.remove(key);
         if (tcp != null) tcp.close();
         bindErrors.put(key, reason(cause));
+        countSockets();
         if (failing.add(key)) {
             log.error("cannot listen on {}: {}; retrying every {} s", describe(key), cause.getMessage(),
                     BIND_RETRY_SECONDS);
@@ -332,6 +361,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         if (wanted.contains(key) && !listeners.containsKey(key) && !tcpListeners.containsKey(key)
                 && !retries.isShutdown()) {
             listen(key);
+            countSockets();
         }
     }
 
@@ -355,8 +385,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         };
         List<FileDescriptor> adopted = inherited.remove(new InetSocketAddress(key.address(), key.port()));
         TcpListener listener = adopted != null
-                ? TcpListener.adopt(adopted, workers, init, acceptErrors)
-                : TcpListener.bind(key, transport, acceptors, workers, init, acceptErrors);
+                ? TcpListener.adopt(adopted, workers, init, listenerHandlers)
+                : TcpListener.bind(key, transport, acceptors, workers, init, listenerHandlers);
         tcpListeners.put(key, listener);
         listener.whenBound(failure -> {
             if (failure == null) {

@@ -39,16 +39,16 @@ final class TcpListener {
 
     /** Starts binding (asynchronously); {@code childHandler} must be sharable (e.g. a ChannelInitializer). */
     static TcpListener bind(ServiceKey key, Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                            ChannelHandler childHandler, AcceptErrors acceptErrors) {
+                            ChannelHandler childHandler, ChannelHandler listenerHandler) {
         InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
         ChannelOption<Boolean> reusePort = reusePortOption(transport);
         List<ChannelFuture> bound = new ArrayList<>();
         if (reusePort == null) {
-            bound.add(bootstrap(transport, acceptors, workers, childHandler, acceptErrors).bind(vip));
+            bound.add(bootstrap(transport, acceptors, workers, childHandler, listenerHandler).bind(vip));
         } else {
             for (EventExecutor loop : workers) {
                 EventLoopGroup one = (EventLoopGroup) loop; // an event loop is a group of itself
-                bound.add(bootstrap(transport, one, one, childHandler, acceptErrors).option(reusePort, true).bind(vip));
+                bound.add(bootstrap(transport, one, one, childHandler, listenerHandler).option(reusePort, true).bind(vip));
             }
         }
         return new TcpListener(List.copyOf(bound));
@@ -59,29 +59,29 @@ final class TcpListener {
      * nothing is bound, the same sockets keep their accept queues, spread over the worker loops.
      */
     static TcpListener adopt(List<FileDescriptor> fds, EventLoopGroup workers, ChannelHandler childHandler,
-                             AcceptErrors acceptErrors) {
+                             ChannelHandler listenerHandler) {
         List<ChannelFuture> bound = new ArrayList<>();
         java.util.Iterator<EventExecutor> loops = workers.iterator();
         for (FileDescriptor fd : fds) {
             if (!loops.hasNext()) loops = workers.iterator();
             EventLoopGroup one = (EventLoopGroup) loops.next();
             ServerBootstrap b = options(Transport.EPOLL, new ServerBootstrap().group(one, one), childHandler,
-                    acceptErrors);
+                    listenerHandler);
             bound.add(b.channelFactory(() -> new EpollServerSocketChannel(fd.intValue())).register());
         }
         return new TcpListener(List.copyOf(bound));
     }
 
     private static ServerBootstrap bootstrap(Transport transport, EventLoopGroup acceptor, EventLoopGroup children,
-                                             ChannelHandler childHandler, AcceptErrors acceptErrors) {
+                                             ChannelHandler childHandler, ChannelHandler listenerHandler) {
         return options(transport, new ServerBootstrap().group(acceptor, children).channel(transport.serverChannel()),
-                childHandler, acceptErrors);
+                childHandler, listenerHandler);
     }
 
     private static ServerBootstrap options(Transport transport, ServerBootstrap b, ChannelHandler childHandler,
-                                           AcceptErrors acceptErrors) {
+                                           ChannelHandler listenerHandler) {
         b
-                .handler(acceptErrors) // a failed accept never closes the listener, nor floods the log
+                .handler(listenerHandler) // the accept gate; a failed accept never closes the listener
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)

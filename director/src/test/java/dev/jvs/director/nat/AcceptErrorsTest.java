@@ -19,7 +19,7 @@ class AcceptErrorsTest {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
     private final List<String> lines = new ArrayList<>();
-    private final AcceptErrors errors = new AcceptErrors(lines::add, Duration.ofSeconds(10));
+    private final AcceptErrors errors = new AcceptErrors(lines::add, Duration.ofSeconds(10), () -> true);
 
     @Test
     void aFailedAcceptPausesTheListenerForASecondAndNeverClosesIt() {

@@ -50,6 +50,8 @@ class TcpNatTest {
     private final ConnectionTable connections = new ConnectionTable(8, rules::timeouts);
     private EventLoopGroup workers;
     private NatProxy nat;
+    /** The accept gate the NAT proxy is made with (tests of the gate give it a small limit). */
+    private AcceptGate gate = AcceptGate.unlimited();
     private EchoServer backend;
     private ServiceKey vip;
 
@@ -65,7 +67,7 @@ class TcpNatTest {
         closeLast.add(() -> acceptors.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly());
         nat = new NatProxy(transport, acceptors, workers, rules, connections,
                 new Scheduling(connections, System::nanoTime), new ConnectionLimits(0), ConnectPolicy.DEFAULT,
-                ConnectionAnnouncer.NONE, splice);
+                ConnectionAnnouncer.NONE, splice, gate);
         // The NAT proxy follows the table on its own thread, as in the director; unsubscribed before the loops stop.
         dev.jvs.director.rules.Subscription natRules = rules.subscribeDataPath("nat", nat);
         closeLast.add(0, () -> rules.unsubscribe(natRules));
@@ -206,6 +208,51 @@ class TcpNatTest {
     }
 
     /**
+     * At the gate's cap the listeners stop accepting: the next client waits in the backlog, unserved but not
+     * refused, and is served as soon as a connection ends.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void atTheOpenFileCapClientsWaitInTheBacklogUntilAConnectionEnds(Transport transport) throws Exception {
+        int listeningSockets = transport == Transport.NIO ? 1 : WORKERS;
+        List<String> lines = new CopyOnWriteArrayList<>();
+        // 100 descriptors, a reserve of 94 less the listening sockets: room for 3 connections of 2 descriptors
+        gate = new AcceptGate(100, 100 - 6 - listeningSockets, lines::add);
+        start(transport);
+        addServiceWithBackend();
+        assertEquals(3, gate.pauseAt());
+
+        List<Socket> served = new ArrayList<>();
+        try (Socket waiting = new Socket()) {
+            for (int i = 0; i < 3; i++) {
+                Socket s = new Socket(LOOPBACK, vip.port());
+                served.add(s);
+                s.setSoTimeout(5_000);
+                assertEquals("hi" + i, exchange(s, "hi" + i));
+            }
+            waiting.connect(new InetSocketAddress(LOOPBACK, vip.port()), 5_000); // the kernel's backlog answers
+            waiting.setSoTimeout(500);
+            waiting.getOutputStream().write("next".getBytes(StandardCharsets.US_ASCII));
+            assertThrows(java.net.SocketTimeoutException.class, () -> waiting.getInputStream().read(),
+                    "a fourth client is not accepted while three connections are open");
+            assertFalse(gate.isOpen());
+            assertEquals(1, gate.pauses());
+
+            served.remove(0).close();
+            waiting.setSoTimeout(5_000);
+            assertEquals("next", new String(waiting.getInputStream().readNBytes(4), StandardCharsets.US_ASCII),
+                    "accepted and served once a connection ended");
+            assertEquals(2, gate.pauses(), "the fourth filled the cap again");
+        } finally {
+            for (Socket s : served) s.close();
+        }
+        gate.report(System.nanoTime());
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("NAT listeners stopped accepting at 3 proxied connections (2 times"),
+                lines.get(0));
+    }
+
+    /**
      * A client that sends its request and its FIN before the real server's socket has connected: io_uring reads
      * such a client at once, whatever autoRead says. The bytes and the FIN must still reach the real server, in
      * that order, once it is connected.
@@ -302,7 +349,7 @@ class TcpNatTest {
         }
     }
 
-    /** Echoes every connection's bytes and closes it after the client's end of stream. */
+    /** Echoes every connection's bytes (each on its own thread) and closes it after the client's end of stream. */
     private static final class EchoServer implements AutoCloseable {
         private final ServerSocket socket = new ServerSocket(0, 64, LOOPBACK);
         private final Thread thread = new Thread(this::serve, "tcp-nat-test-echo");
@@ -318,10 +365,19 @@ class TcpNatTest {
 
         private void serve() {
             while (!socket.isClosed()) {
-                try (Socket s = socket.accept()) {
-                    s.getInputStream().transferTo(s.getOutputStream());
+                try {
+                    Socket s = socket.accept();
+                    Thread echo = new Thread(() -> {
+                        try (s) {
+                            s.getInputStream().transferTo(s.getOutputStream());
+                        } catch (IOException e) {
+                            // a client gone
+                        }
+                    }, "tcp-nat-test-echo-connection");
+                    echo.setDaemon(true);
+                    echo.start();
                 } catch (IOException e) {
-                    // closed, or a client gone: next
+                    // closed: the loop ends
                 }
             }
         }
