@@ -150,6 +150,17 @@ public final class AcceptGate extends ChannelInboundHandlerAdapter {
         return !closed.get();
     }
 
+    /**
+     * Whether every listening socket has stopped accepting: the one that reached the cap stops at once, the
+     * others a loop turn later (for tests).
+     */
+    boolean everyListenerPaused() {
+        for (Channel listener : listeners) {
+            if (listener.config().isAutoRead()) return false;
+        }
+        return true;
+    }
+
     /** Times the listeners stopped accepting since start (metrics). */
     long pauses() {
         return pauses.get();
