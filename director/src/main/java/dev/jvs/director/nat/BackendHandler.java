@@ -17,6 +17,12 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     BackendHandler(ProxiedConnection pair) { this.pair = pair; }
 
+    /** One per connection, never shared; said here so that adding it skips Netty's per-thread annotation lookup. */
+    @Override
+    public boolean isSharable() {
+        return false;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf data = (ByteBuf) msg;

@@ -10,6 +10,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,13 @@ final class ProxiedConnection implements Runnable {
      */
     private ByteBuf early;
     private boolean clientFinishedEarly;
+    /**
+     * Whether a side's end of stream is still to come after its output was shut: that side then closes on its
+     * FIN rather than half-closing (see {@link #shutdownOutputAfterFlush}), and its close counts as the FIN.
+     * Cleared when the director closes or resets that side itself.
+     */
+    private boolean clientFinOnClose;
+    private boolean backendFinOnClose;
     /** Set by the expiry sweep (another thread) when the table drops the entry by force. */
     private volatile boolean expiredByForce;
 
@@ -161,6 +169,7 @@ final class ProxiedConnection implements Runnable {
             return;
         }
         if (released || (!client.isOpen() && (backend == null || !backend.isOpen()))) return;
+        clientFinOnClose = backendFinOnClose = false; // closed by the director, not by a FIN
         if (expiredByForce) {
             client.close();
             if (backend != null) backend.close();
@@ -179,6 +188,7 @@ final class ProxiedConnection implements Runnable {
     /** The real server refused or did not answer: the client is closed at once, never left hanging. */
     void backendFailed() {
         dropEarly();
+        clientFinOnClose = false;
         backendOpen = false;
         event(Direction.OUTPUT, TcpEvent.RST);
         client.close();
@@ -192,19 +202,24 @@ final class ProxiedConnection implements Runnable {
         }
         event(Direction.INPUT, TcpEvent.FIN);
         if (spliced) SpliceRelay.drainAfterFin(this, client, backend);
-        shutdownOutputAfterFlush(backend);
+        shutdownOutputAfterFlush(backend, false);
     }
 
     /** The real server sent FIN. */
     void backendFinished() {
         event(Direction.OUTPUT, TcpEvent.FIN);
         if (spliced) SpliceRelay.drainAfterFin(this, backend, client);
-        shutdownOutputAfterFlush(client);
+        shutdownOutputAfterFlush(client, true);
     }
 
     void clientClosed() {
         clientOpen = false;
+        if (clientFinOnClose) { // its FIN closed it
+            clientFinOnClose = false;
+            event(Direction.INPUT, TcpEvent.FIN);
+        }
         if (!backendReady) dropEarly();
+        backendFinOnClose = false;
         if (backend != null && backend.isActive()) {
             closeAfterFlush(backend);
         } else if (backend != null && backend.isOpen()) {
@@ -215,11 +230,17 @@ final class ProxiedConnection implements Runnable {
 
     void backendClosed() {
         backendOpen = false;
+        if (backendFinOnClose) { // its FIN closed it
+            backendFinOnClose = false;
+            event(Direction.OUTPUT, TcpEvent.FIN);
+        }
+        clientFinOnClose = false;
         if (client.isActive()) closeAfterFlush(client);
         releaseIfDone();
     }
 
     void reset(Direction from) {
+        if (from == Direction.INPUT) clientFinOnClose = false; else backendFinOnClose = false;
         event(from, TcpEvent.RST);
     }
 
@@ -236,16 +257,25 @@ final class ProxiedConnection implements Runnable {
         }
     }
 
-    private static void shutdownOutputAfterFlush(Channel ch) {
+    /**
+     * Sends {@code ch} a FIN once what was written to it is flushed, or closes it if its own FIN came already.
+     * After the FIN, the side's end of stream closes it at once: a half-close would only shut the input of a
+     * socket that both FINs have closed (one more system call, and a failure Netty raises with a stack trace).
+     */
+    private void shutdownOutputAfterFlush(Channel ch, boolean isClient) {
         if (ch == null || !ch.isActive()) return;
         ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             Channel c = f.channel();
             if (!c.isActive()) return;
-            DuplexChannel duplex = (DuplexChannel) c;
-            if (duplex.isInputShutdown()) {
+            if (((DuplexChannel) c).isInputShutdown()) {
                 c.close();
-            } else {
-                duplex.shutdownOutput();
+                return;
+            }
+            // Not when spliced (that side drains its pipe after its FIN), nor when the other side has closed
+            // meanwhile: the director then closes this one itself, and no FIN of it is to be counted.
+            if (HalfClose.shutdownOutput(c) && !spliced && (isClient ? backendOpen : clientOpen)) {
+                c.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                if (isClient) clientFinOnClose = true; else backendFinOnClose = true;
             }
         });
     }

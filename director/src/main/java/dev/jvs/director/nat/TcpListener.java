@@ -85,8 +85,7 @@ final class TcpListener {
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.AUTO_READ, false)
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true) // TCP_NODELAY: on in every Netty channel
                 .childHandler(childHandler);
         if (transport.freebindOption() != null) {
             // As with IPVS, a VIP need not be local yet (e.g. on a backup director): receive once it arrives.

@@ -6,7 +6,6 @@ import dev.jvs.director.net.Transport;
 import dev.jvs.director.rules.RuleTable;
 import dev.jvs.model.ServiceKey;
 import io.netty.channel.ChannelFactory;
-import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.socket.SocketChannel;
 
 import java.net.InetSocketAddress;
@@ -24,6 +23,6 @@ record TcpService(ServiceKey key, InetSocketAddress vip, RuleTable rules, Connec
     TcpService(ServiceKey key, RuleTable rules, ConnectionTable connections, Scheduling scheduling,
                ConnectionLimits limits, Transport transport, boolean splice) {
         this(key, new InetSocketAddress(key.address(), key.port()), rules, connections, scheduling, limits, transport,
-                new ReflectiveChannelFactory<>(transport.socketChannel()), splice && transport == Transport.EPOLL);
+                transport::newSocketChannel, splice && transport == Transport.EPOLL);
     }
 }

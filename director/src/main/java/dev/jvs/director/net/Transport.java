@@ -37,6 +37,7 @@ public enum Transport {
         @Override public IoHandlerFactory ioHandlerFactory() { return IoUringIoHandler.newFactory(); }
         @Override public Class<? extends ServerChannel> serverChannel() { return IoUringServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return IoUringSocketChannel.class; }
+        @Override public SocketChannel newSocketChannel() { return new IoUringSocketChannel(); }
         @Override public Class<? extends DatagramChannel> datagramChannel() { return IoUringDatagramChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return IoUringChannelOption.IP_FREEBIND; }
         @Override public ChannelOption<Boolean> transparentOption() { return IoUringChannelOption.IP_TRANSPARENT; }
@@ -47,6 +48,7 @@ public enum Transport {
         @Override public IoHandlerFactory ioHandlerFactory() { return EpollIoHandler.newFactory(); }
         @Override public Class<? extends ServerChannel> serverChannel() { return EpollServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return EpollSocketChannel.class; }
+        @Override public SocketChannel newSocketChannel() { return new EpollSocketChannel(); }
         @Override public Class<? extends DatagramChannel> datagramChannel() { return EpollDatagramChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return EpollChannelOption.IP_FREEBIND; }
         @Override public ChannelOption<Boolean> transparentOption() { return EpollChannelOption.IP_TRANSPARENT; }
@@ -57,6 +59,7 @@ public enum Transport {
         @Override public IoHandlerFactory ioHandlerFactory() { return NioIoHandler.newFactory(); }
         @Override public Class<? extends ServerChannel> serverChannel() { return NioServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return NioSocketChannel.class; }
+        @Override public SocketChannel newSocketChannel() { return new NioSocketChannel(); }
         @Override public Class<? extends DatagramChannel> datagramChannel() { return NioDatagramChannel.class; }
         @Override public ChannelOption<Boolean> freebindOption() { return null; }
         @Override public ChannelOption<Boolean> transparentOption() { return null; }
@@ -74,6 +77,9 @@ public enum Transport {
     public abstract Class<? extends ServerChannel> serverChannel();
 
     public abstract Class<? extends SocketChannel> socketChannel();
+
+    /** A new, unregistered socket channel: a constructor call, not reflection, once per proxied connection. */
+    public abstract SocketChannel newSocketChannel();
 
     public abstract Class<? extends DatagramChannel> datagramChannel();
 

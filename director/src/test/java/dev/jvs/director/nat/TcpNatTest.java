@@ -291,6 +291,43 @@ class TcpNatTest {
                 "the connection ended cleanly: its entry is released, in TIME_WAIT");
     }
 
+    /**
+     * The real server answers and sends its FIN first (HTTP with {@code Connection: close}); the client may still
+     * send after that FIN, and its own FIN then ends the connection: both FINs counted, TIME_WAIT, no socket left.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void afterTheRealServersFinTheClientStillSendsUntilItsOwnFinEndsTheConnection(Transport transport)
+            throws Exception {
+        start(transport);
+        List<Channel[]> pairs = new CopyOnWriteArrayList<>();
+        nat.pairObserver = (client, backendChannel) -> pairs.add(new Channel[] {client, backendChannel});
+        try (ServerSocket server = new ServerSocket(0, 8, LOOPBACK)) {
+            apply(rules, addService(vip, "rr"));
+            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, server.getLocalPort(), ForwardMethod.MASQ, 1)));
+            assertTrue(rules.awaitDataPaths(rules.version(), 5_000));
+            server.setSoTimeout(10_000);
+            try (Socket client = new Socket(LOOPBACK, vip.port()); Socket fromDirector = server.accept()) {
+                client.setSoTimeout(10_000);
+                fromDirector.setSoTimeout(10_000);
+                fromDirector.getOutputStream().write("answer".getBytes(StandardCharsets.US_ASCII));
+                fromDirector.shutdownOutput(); // the server's FIN first
+                assertEquals("answer", new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII),
+                        "the answer, then the server's FIN");
+                awaitTrue(() -> "FIN_WAIT".equals(onlyEntry().stateName()), "the server's FIN is counted");
+
+                client.getOutputStream().write("after".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                assertEquals("after", new String(fromDirector.getInputStream().readAllBytes(),
+                        StandardCharsets.US_ASCII), "what the client sent after the server's FIN, then its own FIN");
+            }
+        }
+        awaitTrue(() -> onlyEntry() != null && !onlyEntry().held() && "TIME_WAIT".equals(onlyEntry().stateName()),
+                "both FINs counted: the entry is released, in TIME_WAIT");
+        assertEquals(1, pairs.size());
+        awaitTrue(() -> !pairs.get(0)[0].isOpen() && !pairs.get(0)[1].isOpen(), "both of the director's sockets closed");
+    }
+
     private void addServiceWithBackend() throws Exception {
         apply(rules, addService(vip, "rr"));
         apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, backend.port(), ForwardMethod.MASQ, 1)));
