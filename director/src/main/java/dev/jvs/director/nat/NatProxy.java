@@ -377,6 +377,12 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private List<ChannelFuture> listenTcp(ServiceKey key) {
         TcpService service = new TcpService(key, rules, connections, scheduling, limits, transport, splice);
         ChannelInitializer<SocketChannel> init = new ChannelInitializer<>() {
+            /** Sharable, as every initializer: said here so each accept skips Netty's per-thread lookup of it. */
+            @Override
+            public boolean isSharable() {
+                return true;
+            }
+
             @Override
             protected void initChannel(SocketChannel ch) {
                 if (service.splice()) ch.config().setRecvByteBufAllocator(new SpliceRelay()); // counts splices
