@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Two builds of the director side by side, with nginx stream as the yardstick in every round: new connections
+# per second (wrk, Connection: close) and their p50/p99 through each, interleaved (nginx A B, nginx A B, ...),
+# all in front of the same two nginx backends on loopback. For "did this change make NAT faster": figures
+# from one run only, since a shared machine's speed drifts by tens of percent within the hour.
+#
+#   cp -r director/target/jvs-director-*.jar director/target/lib /tmp/before   # before the change
+#   (change, then: mvn -B -q -DskipTests package)
+#   bench/nat_ab.sh /tmp/before director/target        # each directory: a jvs-director-*.jar and lib/
+#   ROUNDS=4 DURATION=8 A_OPTS=... B_OPTS=... bench/nat_ab.sh DIR_A DIR_B   # JVM options per build
+#
+# Needs nginx with the stream module and wrk (bench/nat_compare.sh installs them). Prints one line per
+# measurement and a markdown table of medians; everything listens on 127.0.0.1 and is stopped on exit.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+IPVSADM=${IPVSADM:-$ROOT/bin/ipvsadm}
+ROUNDS=${ROUNDS:-4}
+DURATION=${DURATION:-8}
+CONNS=${CONNS:-64}
+WARMUP=${WARMUP:-16}
+BASE=${BASE_PORT:-19400}
+B1=$((BASE + 1)); B2=$((BASE + 2)); NGINX=$((BASE + 10)); PORT_A=$((BASE + 11)); PORT_B=$((BASE + 12))
+
+fail() { echo "nat_ab: $*" >&2; exit 1; }
+[ $# -eq 2 ] || fail "usage: nat_ab.sh DIR_A DIR_B (each with a jvs-director-*.jar and lib/)"
+classpath() {
+    local jar
+    jar=$(ls "$1"/jvs-director-*.jar 2>/dev/null | head -n 1)
+    [ -n "$jar" ] && [ -d "$1/lib" ] || fail "$1 has no jvs-director-*.jar and lib/"
+    echo "$jar:$1/lib/*"
+}
+CP_A=$(classpath "$1"); CP_B=$(classpath "$2")
+command -v wrk >/dev/null || fail "wrk is missing (apt-get install wrk)"
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || fail "nginx's stream module is missing (libnginx-mod-stream)"
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+TMP=$(mktemp -d -t jvs-ab.XXXXXX)
+chmod 755 "$TMP"
+# shellcheck source=lib/processes.sh
+. "$ROOT/bench/lib/processes.sh"
+for p in $B1 $B2 $NGINX $PORT_A $PORT_B; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
+
+mkdir -p "$TMP/www" "$TMP/temp"
+chmod 755 "$TMP/www"
+printf 'jvs bench: a small static file\n' > "$TMP/www/index.html"
+chmod 644 "$TMP/www/index.html"
+cat > "$TMP/backends.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $TMP/backends.pid;
+error_log $TMP/backends-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/temp/b; proxy_temp_path $TMP/temp/p; fastcgi_temp_path $TMP/temp/f;
+    uwsgi_temp_path $TMP/temp/u; scgi_temp_path $TMP/temp/s;
+    server { listen 127.0.0.1:$B1 backlog=4096; root $TMP/www; }
+    server { listen 127.0.0.1:$B2 backlog=4096; root $TMP/www; }
+}
+EOF
+cat > "$TMP/lb-nginx.conf" <<EOF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+worker_processes $(nproc);
+pid $TMP/lb-nginx.pid;
+error_log $TMP/lb-nginx-error.log crit;
+events { worker_connections 50000; }
+stream {
+    upstream web { server 127.0.0.1:$B1; server 127.0.0.1:$B2; }
+    server { listen 127.0.0.1:$NGINX reuseport backlog=4096; proxy_pass web; }
+}
+EOF
+start backends nginx -p "$TMP" -c "$TMP/backends.conf"
+start nginx nginx -p "$TMP" -c "$TMP/lb-nginx.conf"
+# the director's launcher, with each build's classpath
+start a java -XX:+UseG1GC -XX:MaxGCPauseMillis=20 ${A_OPTS:-} -cp "$CP_A" dev.jvs.director.Director \
+    --socket "$TMP/a.sock"
+start b java -XX:+UseG1GC -XX:MaxGCPauseMillis=20 ${B_OPTS:-} -cp "$CP_B" dev.jvs.director.Director \
+    --socket "$TMP/b.sock"
+wait_port "$B1"; wait_port "$B2"; wait_port "$NGINX"
+for side in a b; do
+    port=$([ $side = a ] && echo "$PORT_A" || echo "$PORT_B")
+    for _ in $(seq 300); do [ -S "$TMP/$side.sock" ] && break; sleep 0.1; done
+    export JVS_SOCKET=$TMP/$side.sock
+    "$IPVSADM" -A -t "127.0.0.1:$port" -s rr || fail "director $side did not start (see $TMP/$side.out)"
+    "$IPVSADM" -a -t "127.0.0.1:$port" -r "127.0.0.1:$B1" -m
+    "$IPVSADM" -a -t "127.0.0.1:$port" -r "127.0.0.1:$B2" -m
+    wait_port "$port"
+done
+
+declare -A PORT=([nginx]=$NGINX [A]=$PORT_A [B]=$PORT_B)
+echo "== warm-up (${WARMUP}s through each, not counted)"
+for who in nginx A B; do
+    wrk -t2 -c"$CONNS" -d"${WARMUP}s" -H 'Connection: close' "http://127.0.0.1:${PORT[$who]}/" >/dev/null 2>&1 || true
+done
+declare -A RPS=() P50=() P99=()
+echo "round who requests/s p50 p99"
+for r in $(seq "$ROUNDS"); do
+    for who in nginx A B; do
+        out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H 'Connection: close' "http://127.0.0.1:${PORT[$who]}/")
+        rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+        p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+        p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+        echo "$r $who $rps $p50 $p99"
+        RPS[$who]+="$rps "; P50[$who]+="$p50 "; P99[$who]+="$p99 "
+    done
+done
+
+median() { # values with units (ms, us, s) or plain numbers: the middle one (the lower of two), as printed
+    python3 - "$@" <<'EOF'
+import sys, re
+def val(v):
+    m = re.match(r'([\d.]+)(us|ms|s)?$', v)
+    n = float(m.group(1))
+    return n * {'us': 0.001, 'ms': 1, 's': 1000, None: 1}[m.group(2)]
+vs = sorted(sys.argv[1:], key=val)
+print(vs[(len(vs) - 1) // 2] if vs else "-")
+EOF
+}
+echo
+echo "| wrk -c$CONNS, Connection: close ($ROUNDS rounds of ${DURATION}s, medians) | nginx stream | A: $1 | B: $2 |"
+echo "|---|---:|---:|---:|"
+# shellcheck disable=SC2086
+echo "| new connections/s | $(median ${RPS[nginx]}) | $(median ${RPS[A]}) | $(median ${RPS[B]}) |"
+# shellcheck disable=SC2086
+echo "| p50 | $(median ${P50[nginx]}) | $(median ${P50[A]}) | $(median ${P50[B]}) |"
+# shellcheck disable=SC2086
+echo "| p99 | $(median ${P99[nginx]}) | $(median ${P99[A]}) | $(median ${P99[B]}) |"
