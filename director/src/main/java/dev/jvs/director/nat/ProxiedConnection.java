@@ -11,6 +11,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.socket.DuplexChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -264,23 +265,42 @@ final class ProxiedConnection implements Runnable {
      */
     private void shutdownOutputAfterFlush(Channel ch, boolean isClient) {
         if (ch == null || !ch.isActive()) return;
-        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            Channel c = f.channel();
-            if (!c.isActive()) return;
-            if (((DuplexChannel) c).isInputShutdown()) {
-                c.close();
-                return;
-            }
-            // Not when spliced (that side drains its pipe after its FIN), nor when the other side has closed
-            // meanwhile: the director then closes this one itself, and no FIN of it is to be counted.
-            if (HalfClose.shutdownOutput(c) && !spliced && (isClient ? backendOpen : clientOpen)) {
-                c.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
-                if (isClient) clientFinOnClose = true; else backendFinOnClose = true;
-            }
-        });
+        if (!spliced && nothingQueued(ch)) {
+            finishOutput(ch, isClient);
+        } else {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER)
+                    .addListener((ChannelFutureListener) f -> finishOutput(f.channel(), isClient));
+        }
     }
 
-    private static void closeAfterFlush(Channel ch) {
-        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    private void finishOutput(Channel c, boolean isClient) {
+        if (!c.isActive()) return;
+        if (((DuplexChannel) c).isInputShutdown()) {
+            c.close();
+            return;
+        }
+        // Not when spliced (that side drains its pipe after its FIN), nor when the other side has closed
+        // meanwhile: the director then closes this one itself, and no FIN of it is to be counted.
+        if (HalfClose.shutdownOutput(c) && !spliced && (isClient ? backendOpen : clientOpen)) {
+            c.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+            if (isClient) clientFinOnClose = true; else backendFinOnClose = true;
+        }
+    }
+
+    private void closeAfterFlush(Channel ch) {
+        if (!spliced && nothingQueued(ch)) {
+            ch.close();
+        } else {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /**
+     * Whether everything written to {@code ch} has been written out (on io_uring, completed): then what waits
+     * for the flush can be done now, without a marker write, its promise and its listener. On the event loop.
+     */
+    private static boolean nothingQueued(Channel ch) {
+        ChannelOutboundBuffer queued = ch.unsafe().outboundBuffer();
+        return queued != null && queued.isEmpty() && queued.totalPendingWriteBytes() == 0;
     }
 }
