@@ -39,26 +39,14 @@ TMP=$(mktemp -d -t jvs-ab.XXXXXX)
 chmod 755 "$TMP"
 # shellcheck source=lib/processes.sh
 . "$ROOT/bench/lib/processes.sh"
+# shellcheck source=lib/web_backends.sh
+. "$ROOT/bench/lib/web_backends.sh"
 for p in $B1 $B2 $NGINX $PORT_A $PORT_B; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
 
-mkdir -p "$TMP/www" "$TMP/temp"
+mkdir -p "$TMP/www"
 chmod 755 "$TMP/www"
 printf 'jvs bench: a small static file\n' > "$TMP/www/index.html"
 chmod 644 "$TMP/www/index.html"
-cat > "$TMP/backends.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $TMP/backends.pid;
-error_log $TMP/backends-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/temp/b; proxy_temp_path $TMP/temp/p; fastcgi_temp_path $TMP/temp/f;
-    uwsgi_temp_path $TMP/temp/u; scgi_temp_path $TMP/temp/s;
-    server { listen 127.0.0.1:$B1 backlog=4096; root $TMP/www; }
-    server { listen 127.0.0.1:$B2 backlog=4096; root $TMP/www; }
-}
-EOF
 cat > "$TMP/lb-nginx.conf" <<EOF
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
 daemon off;
@@ -71,14 +59,14 @@ stream {
     server { listen 127.0.0.1:$NGINX reuseport backlog=4096; proxy_pass web; }
 }
 EOF
-start backends nginx -p "$TMP" -c "$TMP/backends.conf"
+start_web_backends "$B1" "$B2"
 start nginx nginx -p "$TMP" -c "$TMP/lb-nginx.conf"
 # the director's launcher, with each build's classpath
 start a java -XX:+UseG1GC -XX:MaxGCPauseMillis=20 ${A_OPTS:-} -cp "$CP_A" dev.jvs.director.Director \
     --socket "$TMP/a.sock"
 start b java -XX:+UseG1GC -XX:MaxGCPauseMillis=20 ${B_OPTS:-} -cp "$CP_B" dev.jvs.director.Director \
     --socket "$TMP/b.sock"
-wait_port "$B1"; wait_port "$B2"; wait_port "$NGINX"
+wait_port "$NGINX"
 for side in a b; do
     port=$([ $side = a ] && echo "$PORT_A" || echo "$PORT_B")
     for _ in $(seq 300); do [ -S "$TMP/$side.sock" ] && break; sleep 0.1; done

@@ -59,38 +59,24 @@ OUT=$RESULTS/nat_compare-$STAMP
 mkdir -p "$OUT"
 # shellcheck source=lib/processes.sh
 . "$ROOT/bench/lib/processes.sh"
+# shellcheck source=lib/web_backends.sh
+. "$ROOT/bench/lib/web_backends.sh"
 for p in $B1 $B2 $IPERF_PORT "${WEB[@]}" "${IPERF[@]}"; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
 
 # ---- backends: nginx (two ports, one small file and one of 1 MiB), iperf3, two dnsmasq
-mkdir -p "$TMP/www" "$TMP/temp"
+mkdir -p "$TMP/www"
 chmod 755 "$TMP/www"
 printf 'jvs bench: a small static file\n' > "$TMP/www/index.html"
 head -c 1048576 /dev/zero > "$TMP/www/1m.bin"
 chmod 644 "$TMP/www/"*
-cat > "$TMP/backends.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $TMP/backends.pid;
-error_log $TMP/backends-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/temp/b; proxy_temp_path $TMP/temp/p; fastcgi_temp_path $TMP/temp/f;
-    uwsgi_temp_path $TMP/temp/u; scgi_temp_path $TMP/temp/s;
-    default_type application/octet-stream;
-    keepalive_requests 1000000;
-    server { listen 127.0.0.1:$B1 backlog=4096; root $TMP/www; }
-    server { listen 127.0.0.1:$B2 backlog=4096; root $TMP/www; }
-}
-EOF
-start backends nginx -p "$TMP" -c "$TMP/backends.conf"
+start_web_backends "$B1" "$B2"
 start iperf3 iperf3 -s -B 127.0.0.1 -p "$IPERF_PORT"
 for d in $DNS1 $DNS2; do
     start "dnsmasq$d" dnsmasq -k -C /dev/null --user=root --port="$d" --listen-address=127.0.0.1 --bind-interfaces \
         --no-resolv --no-hosts --address=/bench.test/192.0.2.1 --cache-size=0 --dns-forward-max=1000
 done
 printf 'bench.test A\n' > "$TMP/queries"
-wait_port "$B1"; wait_port "$B2"; wait_port "$IPERF_PORT"
+wait_port "$IPERF_PORT"
 
 # ---- the balancers
 cat > "$TMP/haproxy.cfg" <<EOF

@@ -33,27 +33,14 @@ OUT=$RESULTS/nat_memory-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 # shellcheck source=lib/processes.sh
 . "$ROOT/bench/lib/processes.sh"
+# shellcheck source=lib/web_backends.sh
+. "$ROOT/bench/lib/web_backends.sh"
 for p in $B1 $B2 $VPORT; do port_open "$p" && fail "port $p is in use (set BASE_PORT)"; done
 
-mkdir -p "$TMP/www" "$TMP/temp"
+mkdir -p "$TMP/www"
 printf 'jvs bench\n' > "$TMP/www/index.html"
 chmod 755 "$TMP/www"; chmod 644 "$TMP/www/index.html"
-cat > "$TMP/backends.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $TMP/backends.pid;
-error_log $TMP/backends-error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $TMP/temp/b; proxy_temp_path $TMP/temp/p; fastcgi_temp_path $TMP/temp/f;
-    uwsgi_temp_path $TMP/temp/u; scgi_temp_path $TMP/temp/s;
-    server { listen 127.0.0.1:$B1 backlog=4096; root $TMP/www; }
-    server { listen 127.0.0.1:$B2 backlog=4096; root $TMP/www; }
-}
-EOF
-start backends nginx -p "$TMP" -c "$TMP/backends.conf"
-wait_port "$B1"
+start_web_backends "$B1" "$B2"
 
 SOCKET=$TMP/jvs.sock
 GC_LOG=$OUT/gc.log
