@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Two builds of the director side by side, with nginx stream as the yardstick in every round: new connections
-# per second (wrk, Connection: close) and their p50/p99 through each, interleaved (nginx A B, nginx A B, ...),
-# all in front of the same two nginx backends on loopback. For "did this change make NAT faster": figures
-# from one run only, since a shared machine's speed drifts by tens of percent within the hour.
+# per second (wrk, Connection: close), their p50/p99 and the balancer's CPU time per connection through each,
+# interleaved (nginx A B, nginx A B, ...), all in front of the same two nginx backends on loopback. For "did this
+# change make NAT faster": figures from one run only, since a shared machine's speed drifts by tens of percent
+# within the hour; the CPU per connection drifts less than the rate.
 #
 #   cp -r director/target/jvs-director-*.jar director/target/lib /tmp/before   # before the change
 #   (change, then: mvn -B -q -DskipTests package)
 #   bench/nat_ab.sh /tmp/before director/target        # each directory: a jvs-director-*.jar and lib/
 #   ROUNDS=4 DURATION=8 A_OPTS=... B_OPTS=... bench/nat_ab.sh DIR_A DIR_B   # JVM options per build
+#   B_ARGS='--transport epoll' bench/nat_ab.sh DIR DIR     # one build, different director options (A_ARGS too)
 #
 # Needs nginx with the stream module and wrk (bench/nat_compare.sh installs them). Prints one line per
 # measurement and a markdown table of medians; everything listens on 127.0.0.1 and is stopped on exit.
@@ -63,9 +65,9 @@ start_web_backends "$B1" "$B2"
 start nginx nginx -p "$TMP" -c "$TMP/lb-nginx.conf"
 # the director's launcher, with each build's classpath
 start a java -XX:+UseG1GC -XX:MaxGCPauseMillis=20 ${A_OPTS:-} -cp "$CP_A" dev.jvs.director.Director \
-    --socket "$TMP/a.sock"
+    --socket "$TMP/a.sock" ${A_ARGS:-}
 start b java -XX:+UseG1GC -XX:MaxGCPauseMillis=20 ${B_OPTS:-} -cp "$CP_B" dev.jvs.director.Director \
-    --socket "$TMP/b.sock"
+    --socket "$TMP/b.sock" ${B_ARGS:-}
 wait_port "$NGINX"
 for side in a b; do
     port=$([ $side = a ] && echo "$PORT_A" || echo "$PORT_B")
@@ -82,16 +84,31 @@ echo "== warm-up (${WARMUP}s through each, not counted)"
 for who in nginx A B; do
     wrk -t2 -c"$CONNS" -d"${WARMUP}s" -H 'Connection: close' "http://127.0.0.1:${PORT[$who]}/" >/dev/null 2>&1 || true
 done
-declare -A RPS=() P50=() P99=()
-echo "round who requests/s p50 p99"
+declare -A GROUP=([nginx]=nginx [A]=a [B]=b)
+cpu_ticks() { # CPU time (clock ticks) of a balancer's processes so far
+    local total=0 pid
+    for pid in $(pgrep -g "${PGID[${GROUP[$1]}]}"); do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+HZ=$(getconf CLK_TCK)
+declare -A RPS=() P50=() P99=() CPU=()
+echo "round who requests/s p50 p99 cpu-us/conn"
 for r in $(seq "$ROUNDS"); do
     for who in nginx A B; do
+        t0=$(cpu_ticks "$who")
         out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H 'Connection: close' "http://127.0.0.1:${PORT[$who]}/")
+        t1=$(cpu_ticks "$who")
         rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
         p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
         p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-        echo "$r $who $rps $p50 $p99"
-        RPS[$who]+="$rps "; P50[$who]+="$p50 "; P99[$who]+="$p99 "
+        # the balancer's CPU per connection: steadier than the rate, which follows what else holds the cores
+        cpu=$(awk -v n="$(awk '/requests in/ {print $1}' <<<"$out")" -v t=$((t1 - t0)) -v hz="$HZ" \
+            'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+        echo "$r $who $rps $p50 $p99 $cpu"
+        RPS[$who]+="$rps "; P50[$who]+="$p50 "; P99[$who]+="$p99 "; CPU[$who]+="$cpu "
     done
 done
 
@@ -115,3 +132,5 @@ echo "| new connections/s | $(median ${RPS[nginx]}) | $(median ${RPS[A]}) | $(me
 echo "| p50 | $(median ${P50[nginx]}) | $(median ${P50[A]}) | $(median ${P50[B]}) |"
 # shellcheck disable=SC2086
 echo "| p99 | $(median ${P99[nginx]}) | $(median ${P99[A]}) | $(median ${P99[B]}) |"
+# shellcheck disable=SC2086
+echo "| balancer CPU per connection, us | $(median ${CPU[nginx]}) | $(median ${CPU[A]}) | $(median ${CPU[B]}) |"
