@@ -197,6 +197,7 @@ final class ProxiedConnection implements Runnable {
 
     /** The client sent FIN: pass the half-close on once everything it sent is flushed. */
     void clientFinished() {
+        HalfClose.keepInEpollSet(client); // what the real server sends still goes to the client
         if (!backendReady) { // passed on once the real server's socket is connected
             clientFinishedEarly = true;
             return;
@@ -208,6 +209,7 @@ final class ProxiedConnection implements Runnable {
 
     /** The real server sent FIN. */
     void backendFinished() {
+        HalfClose.keepInEpollSet(backend); // what the client sends still goes to the real server
         event(Direction.OUTPUT, TcpEvent.FIN);
         if (spliced) SpliceRelay.drainAfterFin(this, backend, client);
         shutdownOutputAfterFlush(client, true);

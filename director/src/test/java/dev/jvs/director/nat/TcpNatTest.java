@@ -110,10 +110,25 @@ class TcpNatTest {
         assertEquals(1, connections.size());
     }
 
+    /** Each way of relaying bulk: splice(2) and copying on epoll, io_uring, NIO. */
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> relays() {
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(Transport.EPOLL, true),
+                org.junit.jupiter.params.provider.Arguments.of(Transport.EPOLL, false),
+                org.junit.jupiter.params.provider.Arguments.of(Transport.IO_URING, false),
+                org.junit.jupiter.params.provider.Arguments.of(Transport.NIO, false));
+    }
+
+    /**
+     * 8 MiB each way, the client's FIN right behind its last byte: the real server's answer then flows to a
+     * client whose FIN has come, and must not be cut off when the client's socket is full (on epoll it was, in
+     * about 1 run of 10, before such a socket was kept in the epoll set).
+     */
     @ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
-    void aMultiMegabytePayloadCrossesWholeBothWaysThroughAHalfCloseAndIsCounted(boolean splice) throws Exception {
-        start(Transport.EPOLL, splice);
+    @org.junit.jupiter.params.provider.MethodSource("relays")
+    void aMultiMegabytePayloadCrossesWholeBothWaysThroughAHalfCloseAndIsCounted(Transport transport, boolean splice)
+            throws Exception {
+        start(transport, splice);
         List<Channel> clients = new CopyOnWriteArrayList<>();
         List<WeakReference<Channel>> channels = new CopyOnWriteArrayList<>();
         nat.pairObserver = (client, backendChannel) -> {
