@@ -97,6 +97,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
         }
         virtualService = vs;
         connect(client, entry);
+        // Read what came with the connection while the real server's socket connects: the request is then in hand
+        // when the connect completes, an event-loop pass sooner. One read (autoRead stays off until connected), so
+        // what is held meanwhile is one buffer. Not when splicing: spliced bytes would not queue behind it.
+        if (pair != null && !service.splice() && client.isActive()) client.read();
     }
 
     /** Connects {@code entry}'s real server on the client's event loop. */
@@ -156,6 +160,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         // TCP_NODELAY is on already: every Netty socket channel sets it when made (a second setsockopt saved)
         config.setConnectTimeoutMillis(policy.connectTimeoutMillis());
+        if (transport.readBufferRingOption() != null) {
+            config.setOption(transport.readBufferRingOption(), transport.readBufferGroup());
+        }
         if (service.splice()) SpliceRelay.prepare(backend); // before it is registered
         if (clientIp == ClientIpMode.TRANSPARENT) config.setOption(transport.transparentOption(), true);
         backend.pipeline().addLast(new BackendHandler(attempt));
@@ -265,7 +272,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
         if (pair.backendReady) {
             pair.backend.write(data, pair.backend.voidPromise());
         } else {
-            pair.holdEarly(data); // read before the real server's socket connected (a client's FIN came)
+            pair.holdEarly(data); // read before the real server's socket connected
         }
     }
 

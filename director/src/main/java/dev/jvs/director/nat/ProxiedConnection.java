@@ -55,8 +55,9 @@ final class ProxiedConnection implements Runnable {
     private ScheduledFuture<?> idleTimer;
     private long idleTimerDeadline = Long.MAX_VALUE;
     /**
-     * What the client sent before the real server's socket connected, and whether its FIN came too: io_uring
-     * reads a client whose FIN has arrived at once, whatever autoRead says. Both go on once connected.
+     * What the client sent before the real server's socket connected (the one read asked for at accept, and on
+     * io_uring a client whose FIN came is read whatever autoRead says), and whether its FIN came too. Both go on
+     * once connected.
      */
     private ByteBuf early;
     private boolean clientFinishedEarly;

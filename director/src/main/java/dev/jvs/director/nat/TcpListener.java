@@ -87,6 +87,9 @@ final class TcpListener {
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true) // TCP_NODELAY: on in every Netty channel
                 .childHandler(childHandler);
+        if (transport.readBufferRingOption() != null) {
+            b.childOption(transport.readBufferRingOption(), transport.readBufferGroup());
+        }
         if (transport.freebindOption() != null) {
             // As with IPVS, a VIP need not be local yet (e.g. on a backup director): receive once it arrives.
             b.option(transport.freebindOption(), true);

@@ -18,9 +18,12 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringBufferRingConfig;
 import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringFixedBufferRingAllocator;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 
@@ -34,7 +37,19 @@ import java.util.Locale;
 public enum Transport {
     IO_URING("io_uring") {
         @Override public boolean available() { return IoUring.isAvailable(); }
-        @Override public IoHandlerFactory ioHandlerFactory() { return IoUringIoHandler.newFactory(); }
+        @Override public IoHandlerFactory ioHandlerFactory() {
+            if (!readBufferRing()) return IoUringIoHandler.newFactory();
+            return IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(
+                    IoUringBufferRingConfig.builder()
+                            .bufferGroupId(READ_BUFFER_GROUP)
+                            .bufferRingSize(READ_BUFFER_RING_SIZE)
+                            .batchSize(READ_BUFFER_BATCH)
+                            .allocator(new IoUringFixedBufferRingAllocator(READ_BUFFER_BYTES))
+                            .build()));
+        }
+        @Override public ChannelOption<Short> readBufferRingOption() {
+            return readBufferRing() ? IoUringChannelOption.IO_URING_BUFFER_GROUP_ID : null;
+        }
         @Override public Class<? extends ServerChannel> serverChannel() { return IoUringServerSocketChannel.class; }
         @Override public Class<? extends SocketChannel> socketChannel() { return IoUringSocketChannel.class; }
         @Override public SocketChannel newSocketChannel() { return new IoUringSocketChannel(); }
@@ -66,6 +81,34 @@ public enum Transport {
         @Override Throwable unavailabilityCause() { return null; }
     };
 
+    /**
+     * io_uring: each event loop gives the kernel a ring of read buffers, and a socket set to read from it
+     * ({@link #readBufferRingOption()}) has its data received into one as it arrives: no POLLIN armed before each
+     * first read, and a read asked for before the data came completes with it. The kernel fills a buffer
+     * incrementally, read after read, so small reads share one. The ring starts with
+     * {@value #READ_BUFFER_BATCH} buffers of 16 KiB (1 MiB) and grows to {@value #READ_BUFFER_RING_SIZE} (8 MiB)
+     * only when the kernel runs out; a buffer taken is replaced at once from the pool, and returns to the pool
+     * when its last read is released.
+     */
+    static final short READ_BUFFER_GROUP = 1;
+    /**
+     * Netty 4.2.18 reads from the ring with one multishot RECV per socket by default; paused and resumed under
+     * backpressure, such a read can stop for good (a bulk transfer through a half-close stalls: TcpNatTest). One
+     * RECV per read instead, unless the property is given; given as {@code true}, the ring is not used.
+     */
+    static final String RECV_MULTISHOT = "io.netty.iouring.recvMultiShotEnabled";
+    static final short READ_BUFFER_RING_SIZE = 512;
+    static final int READ_BUFFER_BATCH = 64;
+    static final int READ_BUFFER_BYTES = 16 * 1024;
+
+    static {
+        if (System.getProperty(RECV_MULTISHOT) == null) System.setProperty(RECV_MULTISHOT, "false");
+    }
+
+    private static boolean readBufferRing() {
+        return IoUring.isRegisterBufferRingSupported() && !IoUring.isRecvMultishotEnabled();
+    }
+
     private final String optionName;
 
     Transport(String optionName) { this.optionName = optionName; }
@@ -88,6 +131,16 @@ public enum Transport {
 
     /** The channel option that sets IP_TRANSPARENT (connect from the client's address), or null when this transport cannot. */
     public abstract ChannelOption<Boolean> transparentOption();
+
+    /**
+     * The option that makes a socket channel read into its event loop's ring of buffers, set to
+     * {@link #readBufferGroup()} before the channel is registered on a loop of {@link #newGroup}; null when this
+     * transport (or this kernel) has no such ring, and the channel reads into buffers of its own.
+     */
+    public ChannelOption<Short> readBufferRingOption() { return null; }
+
+    /** The value for {@link #readBufferRingOption()}. */
+    public short readBufferGroup() { return READ_BUFFER_GROUP; }
 
     abstract Throwable unavailabilityCause();
 
