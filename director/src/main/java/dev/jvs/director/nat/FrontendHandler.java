@@ -214,7 +214,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
                     }
                 }
             }
+            boolean held = attempt.holdsEarly();
             attempt.backendConnected();
+            // What the client sent meanwhile counts for sync now, established (as in IPVS, where data follows the
+            // handshake): a template synced while its connection is not yet would reach the backups as NONE.
+            if (held) announcer.packetIn(entry);
             return;
         }
         Dest dest = entry.dest();
@@ -268,11 +272,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
         ByteBuf data = (ByteBuf) msg;
         pair.entry.countIn(data.readableBytes());
         pair.active();
-        announcer.packetIn(pair.entry); // a read counts as a packet for sync
         if (pair.backendReady) {
+            announcer.packetIn(pair.entry); // a read counts as a packet for sync
             pair.backend.write(data, pair.backend.voidPromise());
         } else {
-            pair.holdEarly(data); // read before the real server's socket connected
+            pair.holdEarly(data); // read before the real server's socket connected; counted for sync once it is
         }
     }
 

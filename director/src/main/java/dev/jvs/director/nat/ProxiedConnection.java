@@ -94,6 +94,10 @@ final class ProxiedConnection implements Runnable {
         if (clientFinishedEarly) clientFinished();
     }
 
+    boolean holdsEarly() {
+        return early != null;
+    }
+
     /** Bytes from the client before the real server's socket connected: kept until it is. */
     void holdEarly(ByteBuf data) {
         if (early == null) {
