@@ -91,15 +91,15 @@ public enum Transport {
      * when its last read is released.
      */
     static final short READ_BUFFER_GROUP = 1;
+    static final short READ_BUFFER_RING_SIZE = 512;
+    static final int READ_BUFFER_BATCH = 64;
+    static final int READ_BUFFER_BYTES = 16 * 1024;
     /**
      * Netty 4.2.18 reads from the ring with one multishot RECV per socket by default; paused and resumed under
      * backpressure, such a read can stop for good (a bulk transfer through a half-close stalls: TcpNatTest). One
      * RECV per read instead, unless the property is given; given as {@code true}, the ring is not used.
      */
     static final String RECV_MULTISHOT = "io.netty.iouring.recvMultiShotEnabled";
-    static final short READ_BUFFER_RING_SIZE = 512;
-    static final int READ_BUFFER_BATCH = 64;
-    static final int READ_BUFFER_BYTES = 16 * 1024;
 
     static {
         if (System.getProperty(RECV_MULTISHOT) == null) System.setProperty(RECV_MULTISHOT, "false");
