@@ -85,15 +85,16 @@ public enum Transport {
      * io_uring: each event loop gives the kernel a ring of read buffers, and a socket set to read from it
      * ({@link #readBufferRingOption()}) has its data received into one as it arrives: no POLLIN armed before each
      * first read, and a read asked for before the data came completes with it. The kernel fills a buffer
-     * incrementally, read after read, so small reads share one. The ring starts with
-     * {@value #READ_BUFFER_BATCH} buffers of 16 KiB (1 MiB) and grows to {@value #READ_BUFFER_RING_SIZE} (8 MiB)
-     * only when the kernel runs out; a buffer taken is replaced at once from the pool, and returns to the pool
-     * when its last read is released.
+     * incrementally, read after read, so small reads share one; 64 KiB, the most one read takes without the ring,
+     * keeps bulk transfers at one read per 64 KiB (16 KiB buffers cost a third of one stream's throughput). The
+     * ring starts with {@value #READ_BUFFER_BATCH} buffers (1 MiB) and grows to {@value #READ_BUFFER_RING_SIZE}
+     * (8 MiB) only when the kernel runs out; a buffer taken is replaced at once from the pool, and returns to the
+     * pool when its last read is released.
      */
     static final short READ_BUFFER_GROUP = 1;
-    static final short READ_BUFFER_RING_SIZE = 512;
-    static final int READ_BUFFER_BATCH = 64;
-    static final int READ_BUFFER_BYTES = 16 * 1024;
+    static final short READ_BUFFER_RING_SIZE = 128;
+    static final int READ_BUFFER_BATCH = 16;
+    static final int READ_BUFFER_BYTES = 64 * 1024;
     /**
      * Netty 4.2.18 reads from the ring with one multishot RECV per socket by default; paused and resumed under
      * backpressure, such a read can stop for good (a bulk transfer through a half-close stalls: TcpNatTest). One
