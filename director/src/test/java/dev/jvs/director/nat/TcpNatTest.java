@@ -287,24 +287,16 @@ class TcpNatTest {
     @EnumSource(Transport.class)
     void aRequestAndFinSentBeforeTheRealServerConnectsReachItWhole(Transport transport) throws Exception {
         start(transport);
-        // A real server whose accept queue is full: the kernel drops the director's SYN and sends it again a
-        // second later, by when the queue has room.
-        try (ServerSocket slow = new ServerSocket(0, 1, LOOPBACK);
-             Socket filler1 = new Socket(LOOPBACK, slow.getLocalPort());
-             Socket filler2 = new Socket(LOOPBACK, slow.getLocalPort())) {
+        try (FullBacklogServer slow = new FullBacklogServer()) {
             apply(rules, addService(vip, "rr"));
-            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, slow.getLocalPort(), ForwardMethod.MASQ, 1)));
+            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, slow.port(), ForwardMethod.MASQ, 1)));
             assertTrue(rules.awaitDataPaths(rules.version(), 5_000));
             try (Socket client = new Socket(LOOPBACK, vip.port())) {
                 client.setSoTimeout(10_000);
                 client.getOutputStream().write("request".getBytes(StandardCharsets.US_ASCII));
                 client.shutdownOutput();
                 Thread.sleep(300); // the director sees the request and the FIN while its connect waits
-                slow.accept().close();
-                slow.accept().close();
-                slow.setSoTimeout(10_000);
-                try (Socket fromDirector = slow.accept()) {
-                    fromDirector.setSoTimeout(10_000);
+                try (Socket fromDirector = slow.acceptTheDirector()) {
                     assertEquals("request", new String(fromDirector.getInputStream().readAllBytes(),
                             StandardCharsets.US_ASCII), "the request, then the client's FIN");
                     fromDirector.getOutputStream().write("reply".getBytes(StandardCharsets.US_ASCII));
@@ -328,12 +320,9 @@ class TcpNatTest {
         start(transport);
         byte[] upload = new byte[4 << 20];
         new java.util.Random(7).nextBytes(upload);
-        // A real server whose accept queue is full: the director's SYN is dropped and sent again a second later.
-        try (ServerSocket slow = new ServerSocket(0, 1, LOOPBACK);
-             Socket filler1 = new Socket(LOOPBACK, slow.getLocalPort());
-             Socket filler2 = new Socket(LOOPBACK, slow.getLocalPort())) {
+        try (FullBacklogServer slow = new FullBacklogServer()) {
             apply(rules, addService(vip, "rr"));
-            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, slow.getLocalPort(), ForwardMethod.MASQ, 1)));
+            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, slow.port(), ForwardMethod.MASQ, 1)));
             assertTrue(rules.awaitDataPaths(rules.version(), 5_000));
             dev.jvs.director.rules.Dest dest = rules.find(vip).dests().get(0);
             try (Socket client = new Socket(LOOPBACK, vip.port())) {
@@ -357,11 +346,7 @@ class TcpNatTest {
                 assertTrue(held <= 256 * 1024, "at most a read or two held before the connect, not " + held
                         + " bytes of the 4 MiB sent");
 
-                slow.accept().close();
-                slow.accept().close();
-                slow.setSoTimeout(10_000);
-                try (Socket fromDirector = slow.accept()) {
-                    fromDirector.setSoTimeout(10_000);
+                try (Socket fromDirector = slow.acceptTheDirector()) {
                     byte[] received = fromDirector.getInputStream().readAllBytes();
                     assertEquals("request".length() + upload.length, received.length, "every byte, then the FIN");
                     assertEquals("request", new String(received, 0, 7, StandardCharsets.US_ASCII));
@@ -468,6 +453,41 @@ class TcpNatTest {
                 return s.getLocalPort();
             } catch (IOException taken) {
                 if (attempt > 100) throw taken;
+            }
+        }
+    }
+
+    /**
+     * A real server whose accept queue is full (two connections waiting in a backlog of one): the kernel drops
+     * the director's SYN and sends it again a second later, so the director's connect waits until
+     * {@link #acceptTheDirector()} makes room.
+     */
+    private static final class FullBacklogServer implements AutoCloseable {
+        private final ServerSocket socket = new ServerSocket(0, 1, LOOPBACK);
+        private final Socket filler1 = new Socket(LOOPBACK, socket.getLocalPort());
+        private final Socket filler2 = new Socket(LOOPBACK, socket.getLocalPort());
+
+        FullBacklogServer() throws IOException {
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        /** Takes the two waiting connections off the queue, then accepts the director's. */
+        Socket acceptTheDirector() throws IOException {
+            socket.accept().close();
+            socket.accept().close();
+            socket.setSoTimeout(10_000);
+            Socket fromDirector = socket.accept();
+            fromDirector.setSoTimeout(10_000);
+            return fromDirector;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (socket; filler1; filler2) {
+                // closed in reverse order
             }
         }
     }
