@@ -97,6 +97,35 @@ public final class ConnectionTable {
         }
     }
 
+    /**
+     * Enters the connection in place of an entry with the same key, which is unlinked and unbound from its server
+     * (held or not), as IPVS expires a TIME_WAIT entry whose client address and port a new connection reuses.
+     * One walk of one chain under one lock: at thousands of connections per second clients reuse their ports
+     * within seconds, so on a busy director nearly every new entry replaces one.
+     *
+     * @return the entry replaced, or null
+     */
+    public Connection insertReplacing(Connection conn) {
+        int hash = conn.keyHash();
+        int b = bucketOf(hash);
+        synchronized (stripes[b & (STRIPES - 1)]) {
+            Connection replaced = null;
+            Connection prev = null;
+            for (Connection c = buckets[b]; c != null; prev = c, c = c.chainNext) {
+                if (c.keyHash() == hash && c.key().equals(conn.key())) {
+                    unlink(b, prev, c);
+                    c.unbind();
+                    replaced = c;
+                    break;
+                }
+            }
+            conn.chainNext = buckets[b];
+            buckets[b] = conn;
+            size.incrementAndGet();
+            return replaced;
+        }
+    }
+
     public Connection get(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual) {
         return get(new ConnectionKey(protocol, client, virtual));
     }

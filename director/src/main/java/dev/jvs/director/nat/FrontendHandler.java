@@ -261,10 +261,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
      */
     private void track(Connection entry) {
         entry.hold();
-        while (!connections.insert(entry)) {
-            Connection old = connections.get(Protocol.TCP, entry.client(), entry.virtual());
-            if (old != null) connections.remove(old);
-        }
+        connections.insertReplacing(entry);
     }
 
     @Override

@@ -141,6 +141,35 @@ class ConnectionTableTest {
     }
 
     @Test
+    void aNewEntryReplacesOneWithItsKeyUnbindingItOnceHeldOrNot() {
+        Connection timeWait = tcp(1000, 0);
+        Connection other = tcp(1001, 0);
+        assertTrue(table.insert(timeWait));
+        assertTrue(table.insert(other));
+        assertEquals(2, dest.inactiveConns());
+
+        Connection reuse = tcp(1000, 0);
+        reuse.hold();
+        assertSame(timeWait, table.insertReplacing(reuse));
+        assertSame(reuse, table.get(Protocol.TCP, new InetSocketAddress(addr("192.0.2.7"), 1000), VIRTUAL));
+        assertEquals(2, table.size());
+        assertEquals(2, dest.inactiveConns()); // the replaced entry no longer counts; the new one does
+        assertFalse(table.remove(timeWait));
+
+        Connection again = tcp(1000, 0);
+        assertSame(reuse, table.insertReplacing(again)); // a held entry is replaced too, as IPVS does
+        assertFalse(reuse.unbind());
+        assertEquals(2, dest.inactiveConns());
+        assertNull(table.insertReplacing(tcp(1002, 0)));
+        assertEquals(3, table.size());
+        assertEquals(3, dest.inactiveConns());
+        List<Connection> seen = new ArrayList<>();
+        table.forEach(seen::add);
+        assertEquals(3, seen.size());
+        assertTrue(seen.contains(again) && seen.contains(other));
+    }
+
+    @Test
     void manyEntriesShareBucketsAndAreAllVisited() {
         for (int port = 1; port <= 2000; port++) {
             assertTrue(table.insert(tcp(port, 0)));

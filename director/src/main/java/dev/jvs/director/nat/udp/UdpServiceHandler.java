@@ -147,11 +147,8 @@ final class UdpServiceHandler extends ChannelInboundHandlerAdapter {
     private UdpSession open(Channel listener, InetSocketAddress client, Connection entry, long now) {
         // New entries are inactive and stay so: IPVS has no UDP state that counts as active.
         entry.hold();
-        while (!connections.insert(entry)) {
-            // Left over from a listener of this service that is still closing: this session replaces it.
-            Connection old = connections.get(Protocol.UDP, client, vip);
-            if (old != null) connections.remove(old);
-        }
+        // One left over from a listener of this service that is still closing is replaced by this session.
+        connections.insertReplacing(entry);
         UdpSession session = new UdpSession(listener, client, entry, sessions, connections,
                 () -> limits.release(key));
         sessions.put(client, session);
