@@ -398,6 +398,50 @@ class TcpNatTest {
         awaitTrue(() -> !pairs.get(0)[0].isOpen() && !pairs.get(0)[1].isOpen(), "both of the director's sockets closed");
     }
 
+    /**
+     * A client that connects again from the port of a connection the director still lists in TIME_WAIT (what
+     * busy clients do within seconds): the new connection's entry replaces the old one, which no longer counts
+     * on the real server, as IPVS reuses such an entry.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void aClientReusingThePortOfATimeWaitEntryReplacesIt(Transport transport) throws Exception {
+        start(transport);
+        int clientPort = freeTcpPort();
+        try (ServerSocket server = new ServerSocket(0, 8, LOOPBACK)) {
+            apply(rules, addService(vip, "rr"));
+            apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, server.getLocalPort(), ForwardMethod.MASQ, 1)));
+            assertTrue(rules.awaitDataPaths(rules.version(), 5_000));
+            dev.jvs.director.rules.Dest dest = rules.find(vip).dests().get(0);
+            server.setSoTimeout(10_000);
+            for (String answer : List.of("first", "second")) {
+                try (Socket client = new Socket()) {
+                    client.setReuseAddress(true);
+                    client.bind(new InetSocketAddress(LOOPBACK, clientPort));
+                    client.connect(new InetSocketAddress(LOOPBACK, vip.port()), 10_000);
+                    client.setSoTimeout(10_000);
+                    try (Socket fromDirector = server.accept()) {
+                        awaitTrue(() -> onlyEntry() != null && onlyEntry().held(), "one entry, held by its sockets");
+                        assertEquals(1, dest.activeConns() + dest.inactiveConns(),
+                                "the real server counts this connection only");
+                        fromDirector.getOutputStream().write(answer.getBytes(StandardCharsets.US_ASCII));
+                        fromDirector.shutdownOutput(); // the server's FIN first: the director's socket keeps TIME_WAIT
+                        assertEquals(answer, new String(client.getInputStream().readAllBytes(),
+                                StandardCharsets.US_ASCII));
+                        client.shutdownOutput();
+                        assertEquals(-1, fromDirector.getInputStream().read());
+                    }
+                }
+                awaitTrue(() -> onlyEntry() != null && !onlyEntry().held()
+                        && "TIME_WAIT".equals(onlyEntry().stateName()), "the entry is released, in TIME_WAIT");
+                assertEquals(clientPort, onlyEntry().client().getPort());
+                assertEquals(0, dest.activeConns());
+                assertEquals(1, dest.inactiveConns());
+            }
+            assertEquals(1, connections.size());
+        }
+    }
+
     private void addServiceWithBackend() throws Exception {
         apply(rules, addService(vip, "rr"));
         apply(rules, addServer(vip, RealServerConfig.of(LOOPBACK, backend.port(), ForwardMethod.MASQ, 1)));
