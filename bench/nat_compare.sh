@@ -3,7 +3,7 @@
 # of the same nginx backends and dnsmasq servers on loopback, interleaved (A B C D, A B C D, ...) for ROUNDS
 # rounds; prints a markdown table of medians with each figure's ratio to direct.
 #
-#   bench/nat_compare.sh              # installs what is missing with apt-get, then measures (~15 min)
+#   bench/nat_compare.sh              # installs what is missing with apt-get, then measures (~14 min)
 #   ROUNDS=1 DURATION=5 bench/nat_compare.sh   # a quick look
 #
 # Rows: new connections/s (wrk, Connection: close) and their p50/p99, keep-alive requests/s and p50/p99,
