@@ -211,28 +211,16 @@ measure() { # lb round
 # path for the traffic it has seen, and compiles it again when other traffic changes what it sees: warmed up with
 # short connections and keep-alive only, its compiler took 0.45 s of CPU during round 1's short connections and
 # 1.6 s during its keep-alive and 1 MiB measurements, time the balancers without a JIT never spend.
-warm() { # lb
-    local lb=$1 s=$WARMUP
-    wrk -t2 -c"$CONNS" -d"${s}s" -H 'Connection: close' "http://127.0.0.1:${WEB[$lb]}/index.html" >/dev/null 2>&1 || true
-    wrk -t2 -c"$CONNS" -d"${s}s" "http://127.0.0.1:${WEB[$lb]}/index.html" >/dev/null 2>&1 || true
-    wrk -t2 -c8 -d"${s}s" "http://127.0.0.1:${WEB[$lb]}/1m.bin" >/dev/null 2>&1 || true
-    iperf3 -c 127.0.0.1 -p "${IPERF[$lb]}" -t "$s" -P 1 >/dev/null 2>&1 || true
-    iperf3 -c 127.0.0.1 -p "${IPERF[$lb]}" -t "$s" -P 4 >/dev/null 2>&1 || true
-    for lbdns in $lb $([ "$lb" = jvs ] && echo jvs-o); do
-        [ -n "${DNS[$lbdns]:-}" ] || continue
-        dnsperf -s 127.0.0.1 -p "${DNS[$lbdns]}" -d "$TMP/queries" -c "$DNS_CLIENTS" -l "$s" >/dev/null 2>&1 || true
-    done
-}
 echo "== warm-up: every measurement, ${WARMUP_PASSES} times ${WARMUP}s through each balancer, not counted"
 for pass in $(seq "$WARMUP_PASSES"); do
-    for lb in haproxy nginx jvs; do warm "$lb"; done
+    for lb in haproxy nginx jvs; do DURATION=$WARMUP measure "$lb" "warmup$pass"; done
 done
 
 inactive_entries() { ipvs -Ln | awk '$1 == "->" && ($2 ~ /:'"$B1"'$/ || $2 ~ /:'"$B2"'$/) { n += $6 } END { print n + 0 }'; }
 # After the warm-up: JIT-compiled code, buffer pools and the warm-up's own entries are in the baseline.
 HEAP_BASE=$(heap_after_gc_kib)
 ENTRIES_BASE=$(inactive_entries)
-: > "$OUT/values"
+: > "$OUT/values" # what the warm-up recorded is not counted (its raw outputs stay, named *-warmup*)
 for r in $(seq "$ROUNDS"); do
     for lb in "${LBS[@]}"; do
         echo "== round $r/$ROUNDS: $lb"
