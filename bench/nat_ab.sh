@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two builds of the director side by side, with nginx stream as the yardstick in every round: new connections
-# per second (wrk, Connection: close), their p50/p99 and the balancer's CPU time per connection through each,
+# per second (wrk, Connection: close; keep-alive requests with KEEPALIVE=1), their p50/p99 and the balancer's CPU
+# time per connection (request) through each,
 # interleaved (nginx A B, nginx A B, ...), all in front of the same two nginx backends on loopback. For "did this
 # change make NAT faster": figures from one run only, since a shared machine's speed drifts by tens of percent
 # within the hour; the CPU per connection drifts less than the rate.
@@ -10,6 +11,7 @@
 #   bench/nat_ab.sh /tmp/before director/target        # each directory: a jvs-director-*.jar and lib/
 #   ROUNDS=4 DURATION=8 A_OPTS=... B_OPTS=... bench/nat_ab.sh DIR_A DIR_B   # JVM options per build
 #   B_ARGS='--transport epoll' bench/nat_ab.sh DIR DIR     # one build, different director options (A_ARGS too)
+#   KEEPALIVE=1 bench/nat_ab.sh DIR_A DIR_B                  # keep-alive requests instead of new connections
 #
 # Needs nginx with the stream module and wrk (bench/nat_compare.sh installs them). Prints one line per
 # measurement and a markdown table of medians; everything listens on 127.0.0.1 and is stopped on exit.
@@ -22,6 +24,8 @@ DURATION=${DURATION:-8}
 CONNS=${CONNS:-64}
 WARMUP=${WARMUP:-16}
 BASE=${BASE_PORT:-19400}
+HEADER=(-H 'Connection: close'); LOAD="Connection: close"; RATE="new connections/s"; PER=connection
+if [ "${KEEPALIVE:-0}" = 1 ]; then HEADER=(); LOAD=keep-alive; RATE="requests/s"; PER=request; fi
 B1=$((BASE + 1)); B2=$((BASE + 2)); NGINX=$((BASE + 10)); PORT_A=$((BASE + 11)); PORT_B=$((BASE + 12))
 
 fail() { echo "nat_ab: $*" >&2; exit 1; }
@@ -80,9 +84,16 @@ for side in a b; do
 done
 
 declare -A PORT=([nginx]=$NGINX [A]=$PORT_A [B]=$PORT_B)
-echo "== warm-up (${WARMUP}s through each, not counted)"
-for who in nginx A B; do
-    wrk -t2 -c"$CONNS" -d"${WARMUP}s" -H 'Connection: close' "http://127.0.0.1:${PORT[$who]}/" >/dev/null 2>&1 || true
+# Two passes, half the time each. A JVM compiles what the first pass runs for what that pass saw: with keep-alive,
+# reads and writes on open connections only. The next run's first connections then undo some of it
+# (deoptimization), and what is compiled again costs a round a third more CPU per request. The second pass takes
+# that cost here.
+echo "== warm-up (${WARMUP}s through each in two passes, not counted)"
+for pass in 1 2; do
+    for who in nginx A B; do
+        wrk -t2 -c"$CONNS" -d"$((WARMUP / 2))s" ${HEADER[@]+"${HEADER[@]}"} "http://127.0.0.1:${PORT[$who]}/" \
+            >/dev/null 2>&1 || true
+    done
 done
 declare -A GROUP=([nginx]=nginx [A]=a [B]=b)
 cpu_ticks() { # CPU time (clock ticks) of a balancer's processes so far
@@ -95,16 +106,18 @@ cpu_ticks() { # CPU time (clock ticks) of a balancer's processes so far
 }
 HZ=$(getconf CLK_TCK)
 declare -A RPS=() P50=() P99=() CPU=()
-echo "round who requests/s p50 p99 cpu-us/conn"
+echo "round who requests/s p50 p99 cpu-us/$PER"
 for r in $(seq "$ROUNDS"); do
     for who in nginx A B; do
         t0=$(cpu_ticks "$who")
-        out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H 'Connection: close' "http://127.0.0.1:${PORT[$who]}/")
+        out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency ${HEADER[@]+"${HEADER[@]}"} \
+            "http://127.0.0.1:${PORT[$who]}/")
         t1=$(cpu_ticks "$who")
         rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
         p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
         p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-        # the balancer's CPU per connection: steadier than the rate, which follows what else holds the cores
+        # the balancer's CPU per connection (request): steadier than the rate, which follows what else holds the
+        # cores
         cpu=$(awk -v n="$(awk '/requests in/ {print $1}' <<<"$out")" -v t=$((t1 - t0)) -v hz="$HZ" \
             'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
         echo "$r $who $rps $p50 $p99 $cpu"
@@ -124,13 +137,13 @@ print(vs[(len(vs) - 1) // 2] if vs else "-")
 EOF
 }
 echo
-echo "| wrk -c$CONNS, Connection: close ($ROUNDS rounds of ${DURATION}s, medians) | nginx stream | A: $1 | B: $2 |"
+echo "| wrk -c$CONNS, $LOAD ($ROUNDS rounds of ${DURATION}s, medians) | nginx stream | A: $1 | B: $2 |"
 echo "|---|---:|---:|---:|"
 # shellcheck disable=SC2086
-echo "| new connections/s | $(median ${RPS[nginx]}) | $(median ${RPS[A]}) | $(median ${RPS[B]}) |"
+echo "| $RATE | $(median ${RPS[nginx]}) | $(median ${RPS[A]}) | $(median ${RPS[B]}) |"
 # shellcheck disable=SC2086
 echo "| p50 | $(median ${P50[nginx]}) | $(median ${P50[A]}) | $(median ${P50[B]}) |"
 # shellcheck disable=SC2086
 echo "| p99 | $(median ${P99[nginx]}) | $(median ${P99[A]}) | $(median ${P99[B]}) |"
 # shellcheck disable=SC2086
-echo "| balancer CPU per connection, us | $(median ${CPU[nginx]}) | $(median ${CPU[A]}) | $(median ${CPU[B]}) |"
+echo "| balancer CPU per $PER, us | $(median ${CPU[nginx]}) | $(median ${CPU[A]}) | $(median ${CPU[B]}) |"
