@@ -45,6 +45,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
     private final Transport transport;
     private final EventLoopGroup acceptors;
     private final EventLoopGroup workers;
+    /** Which loop serves a connection accepted on an SO_REUSEPORT listener: shared by every TCP service. */
+    private final LoopBalance loopBalance;
     private final RuleTable rules;
     private final ConnectionTable connections;
     private final ConnectionLimits limits;
@@ -117,6 +119,7 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         this.limits = limits;
         this.acceptors = acceptors;
         this.workers = workers;
+        this.loopBalance = new LoopBalance(workers);
         this.rules = rules;
         this.connections = connections;
         this.scheduling = scheduling;
@@ -126,6 +129,11 @@ public final class NatProxy implements RuleListener, AutoCloseable {
             limits.report(now);
             gate.report(now);
         }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Which loop serves each accepted TCP connection (tests). */
+    LoopBalance loopBalance() {
+        return loopBalance;
     }
 
     /** Whether a listener for this service is bound (TCP: every SO_REUSEPORT socket of it). */
@@ -391,8 +399,8 @@ public final class NatProxy implements RuleListener, AutoCloseable {
         };
         List<FileDescriptor> adopted = inherited.remove(new InetSocketAddress(key.address(), key.port()));
         TcpListener listener = adopted != null
-                ? TcpListener.adopt(adopted, workers, init, listenerHandlers)
-                : TcpListener.bind(key, transport, acceptors, workers, init, listenerHandlers);
+                ? TcpListener.adopt(adopted, workers, loopBalance, init, listenerHandlers)
+                : TcpListener.bind(key, transport, acceptors, workers, loopBalance, init, listenerHandlers);
         tcpListeners.put(key, listener);
         listener.whenBound(failure -> {
             if (failure == null) {

@@ -7,6 +7,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -23,8 +24,8 @@ import java.util.List;
  * The listening sockets of one TCP virtual service. With epoll or io_uring there is one per worker event loop,
  * all bound with {@code SO_REUSEPORT}: the kernel spreads new connections over them, and each connection is
  * accepted, scheduled and connected to its real server on the loop that owns its listener, with no hand-off
- * between threads. NIO cannot set {@code SO_REUSEPORT}: one listener on the acceptor loop hands connections to
- * the workers.
+ * between threads, unless only a few are open and another loop holds fewer ({@link LoopBalance}). NIO cannot
+ * set {@code SO_REUSEPORT}: one listener on the acceptor loop hands connections to the workers.
  *
  * <p>Another process of the same user that binds the same address with {@code SO_REUSEPORT} would share the
  * connections instead of failing with "address in use", as with any {@code SO_REUSEPORT} server.
@@ -39,16 +40,17 @@ final class TcpListener {
 
     /** Starts binding (asynchronously); {@code childHandler} must be sharable (e.g. a ChannelInitializer). */
     static TcpListener bind(ServiceKey key, Transport transport, EventLoopGroup acceptors, EventLoopGroup workers,
-                            ChannelHandler childHandler, ChannelHandler listenerHandler) {
+                            LoopBalance balance, ChannelHandler childHandler, ChannelHandler listenerHandler) {
         InetSocketAddress vip = new InetSocketAddress(key.address(), key.port());
         ChannelOption<Boolean> reusePort = reusePortOption(transport);
         List<ChannelFuture> bound = new ArrayList<>();
         if (reusePort == null) {
             bound.add(bootstrap(transport, acceptors, workers, childHandler, listenerHandler).bind(vip));
         } else {
-            for (EventExecutor loop : workers) {
-                EventLoopGroup one = (EventLoopGroup) loop; // an event loop is a group of itself
-                bound.add(bootstrap(transport, one, one, childHandler, listenerHandler).option(reusePort, true).bind(vip));
+            for (EventExecutor e : workers) {
+                EventLoop loop = (EventLoop) e; // an event loop is a group of itself
+                bound.add(bootstrap(transport, loop, balance.childrenOf(loop, workers), childHandler, listenerHandler)
+                        .option(reusePort, true).bind(vip));
             }
         }
         return new TcpListener(List.copyOf(bound));
@@ -58,15 +60,15 @@ final class TcpListener {
      * Serves listening sockets received from the director this one takes over ({@code --takeover}, epoll only):
      * nothing is bound, the same sockets keep their accept queues, spread over the worker loops.
      */
-    static TcpListener adopt(List<FileDescriptor> fds, EventLoopGroup workers, ChannelHandler childHandler,
-                             ChannelHandler listenerHandler) {
+    static TcpListener adopt(List<FileDescriptor> fds, EventLoopGroup workers, LoopBalance balance,
+                             ChannelHandler childHandler, ChannelHandler listenerHandler) {
         List<ChannelFuture> bound = new ArrayList<>();
         java.util.Iterator<EventExecutor> loops = workers.iterator();
         for (FileDescriptor fd : fds) {
             if (!loops.hasNext()) loops = workers.iterator();
-            EventLoopGroup one = (EventLoopGroup) loops.next();
-            ServerBootstrap b = options(Transport.EPOLL, new ServerBootstrap().group(one, one), childHandler,
-                    listenerHandler);
+            EventLoop loop = (EventLoop) loops.next();
+            ServerBootstrap b = new ServerBootstrap().group(loop, balance.childrenOf(loop, workers));
+            options(Transport.EPOLL, b, childHandler, listenerHandler);
             bound.add(b.channelFactory(() -> new EpollServerSocketChannel(fd.intValue())).register());
         }
         return new TcpListener(List.copyOf(bound));

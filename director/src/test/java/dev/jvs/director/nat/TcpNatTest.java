@@ -213,6 +213,42 @@ class TcpNatTest {
         assertEquals(all, loopsOfAcceptedClients, "connections were accepted on every event loop");
     }
 
+    /**
+     * A few long connections (a pool of database connections, four iperf3 streams) share the loops evenly,
+     * whichever listener the kernel hands each to: by its hash alone, four on each of two loops happens in about
+     * one run of four. The counts behind that go back to zero as the connections close.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"EPOLL", "IO_URING"})
+    void fewLongConnectionsAreSharedEvenlyByTheEventLoops(Transport transport) throws Exception {
+        start(transport);
+        List<Channel[]> pairs = new CopyOnWriteArrayList<>();
+        nat.pairObserver = (client, backendChannel) -> pairs.add(new Channel[] {client, backendChannel});
+        addServiceWithBackend();
+        List<Socket> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                Socket client = new Socket(LOOPBACK, vip.port());
+                clients.add(client);
+                client.setSoTimeout(5_000);
+                assertEquals("long" + i, exchange(client, "long" + i)); // served, so placed, before the next comes
+            }
+            assertEquals(8, pairs.size());
+            java.util.Map<EventLoop, Integer> perLoop = new java.util.HashMap<>();
+            for (Channel[] pair : pairs) {
+                assertSame(pair[0].eventLoop(), pair[1].eventLoop(), "a pair lives on one loop");
+                perLoop.merge(pair[0].eventLoop(), 1, Integer::sum);
+            }
+            for (EventExecutor e : workers) {
+                assertEquals(4, perLoop.getOrDefault((EventLoop) e, 0), "connections per loop: " + perLoop.values());
+            }
+        } finally {
+            for (Socket client : clients) client.close();
+        }
+        LoopBalance balance = nat.loopBalance();
+        awaitTrue(() -> balance.openOn(0) == 0 && balance.openOn(1) == 0, "no connection is counted once all closed");
+    }
+
     @ParameterizedTest
     @EnumSource(Transport.class)
     void removingAndReAddingAVipLeavesNoListenerBehind(Transport transport) throws Exception {
