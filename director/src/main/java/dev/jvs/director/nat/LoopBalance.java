@@ -36,11 +36,13 @@ final class LoopBalance {
     /** Ints between two loops' counts: a 64-byte cache line each, so that counting on one loop stays local. */
     private static final int STRIDE = 16;
 
+    private final EventLoopGroup workers;
     private final EventLoop[] loops;
     private final AtomicIntegerArray open;
     private final ChannelFutureListener[] closers;
 
     LoopBalance(EventLoopGroup workers) {
+        this.workers = workers;
         List<EventLoop> all = new java.util.ArrayList<>();
         for (EventExecutor e : workers) all.add((EventLoop) e);
         loops = all.toArray(EventLoop[]::new);
@@ -53,8 +55,8 @@ final class LoopBalance {
     }
 
     /** What the listener on {@code accepting} registers its connections with: where {@link #choose} says. */
-    EventLoopGroup childrenOf(EventLoop accepting, EventLoopGroup workers) {
-        return new Children(indexOf(accepting), workers);
+    EventLoopGroup childrenOf(EventLoop accepting) {
+        return new Children(indexOf(accepting));
     }
 
     /** The index of the loop that takes the next connection accepted on loop {@code accepting}; counted there. */
@@ -104,11 +106,9 @@ final class LoopBalance {
      */
     private final class Children extends AbstractEventExecutorGroup implements EventLoopGroup {
         private final int accepting;
-        private final EventLoopGroup workers;
 
-        Children(int accepting, EventLoopGroup workers) {
+        Children(int accepting) {
             this.accepting = accepting;
-            this.workers = workers;
         }
 
         @Override

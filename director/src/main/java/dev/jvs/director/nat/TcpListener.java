@@ -49,7 +49,7 @@ final class TcpListener {
         } else {
             for (EventExecutor e : workers) {
                 EventLoop loop = (EventLoop) e; // an event loop is a group of itself
-                bound.add(bootstrap(transport, loop, balance.childrenOf(loop, workers), childHandler, listenerHandler)
+                bound.add(bootstrap(transport, loop, balance.childrenOf(loop), childHandler, listenerHandler)
                         .option(reusePort, true).bind(vip));
             }
         }
@@ -67,7 +67,7 @@ final class TcpListener {
         for (FileDescriptor fd : fds) {
             if (!loops.hasNext()) loops = workers.iterator();
             EventLoop loop = (EventLoop) loops.next();
-            ServerBootstrap b = new ServerBootstrap().group(loop, balance.childrenOf(loop, workers));
+            ServerBootstrap b = new ServerBootstrap().group(loop, balance.childrenOf(loop));
             options(Transport.EPOLL, b, childHandler, listenerHandler);
             bound.add(b.channelFactory(() -> new EpollServerSocketChannel(fd.intValue())).register());
         }

@@ -82,7 +82,7 @@ class LoopBalanceTest {
         List<EventLoop> all = new ArrayList<>();
         for (EventExecutor e : workers) all.add((EventLoop) e);
         LoopBalance balance = new LoopBalance(workers);
-        EventLoopGroup childrenOfFirst = balance.childrenOf(all.get(0), workers);
+        EventLoopGroup childrenOfFirst = balance.childrenOf(all.get(0));
 
         Channel first = new LocalChannel();
         childrenOfFirst.register(first).sync();
