@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# JVS NAT against the floor of its framework: a bare proxy on the same Netty io_uring transport (floor/FloorProxy.java:
+# no connection table, scheduler, timers or counters), once passing half-closes on as JVS does and once closing
+# both sockets at the first FIN as nginx stream does by default, with HAProxy and nginx stream beside them; all in
+# front of the same two nginx backends on loopback, interleaved (HAProxy nginx JVS floor floor-close, ...).
+# Answers "is the time per connection JVS's own, the framework's, or the half-close's": the balancer's CPU per
+# connection (request) of each, with the rate, p50 and p99.
+#
+#   bench/nat_floor.sh                       # new connections (wrk, Connection: close), ~7 min
+#   KEEPALIVE=1 bench/nat_floor.sh           # keep-alive requests instead
+#   ROUNDS=6 DURATION=8 bench/nat_floor.sh
+#
+# Needs a built tree (mvn -B -q package -DskipTests: the Netty jars in director/target/lib), javac, HAProxy, nginx
+# with the stream module and wrk (bench/nat_compare.sh installs them). Everything listens on 127.0.0.1 and is
+# stopped on exit.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+JVS_DIRECTOR=${JVS_DIRECTOR:-$ROOT/bin/jvs-director}
+IPVSADM=${IPVSADM:-$ROOT/bin/ipvsadm}
+ROUNDS=${ROUNDS:-4}
+DURATION=${DURATION:-8}
+CONNS=${CONNS:-64}
+WARMUP=${WARMUP:-16}
+BASE=${BASE_PORT:-19600}
+HEADER=(-H 'Connection: close'); LOAD="Connection: close"; RATE="new connections/s"; PER=connection
+if [ "${KEEPALIVE:-0}" = 1 ]; then HEADER=(); LOAD=keep-alive; RATE="requests/s"; PER=request; fi
+B1=$((BASE + 1)); B2=$((BASE + 2))
+WHO=(haproxy nginx jvs floor floor-close)
+declare -A PORT=([haproxy]=$((BASE + 10)) [nginx]=$((BASE + 11)) [jvs]=$((BASE + 12)) [floor]=$((BASE + 13))
+    [floor-close]=$((BASE + 14)))
+
+fail() { echo "nat_floor: $*" >&2; exit 1; }
+LIB=$ROOT/director/target/lib
+ls "$LIB"/netty-transport-classes-io_uring-*.jar >/dev/null 2>&1 || fail "no Netty jars in $LIB: build first (mvn -B -q package -DskipTests)"
+command -v javac >/dev/null || fail "javac is missing (a JDK, not a JRE)"
+command -v wrk >/dev/null || fail "wrk is missing (apt-get install wrk)"
+command -v haproxy >/dev/null || fail "haproxy is missing (apt-get install haproxy)"
+[ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || fail "nginx's stream module is missing (libnginx-mod-stream)"
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+TMP=$(mktemp -d -t jvs-floor.XXXXXX)
+chmod 755 "$TMP"
+# shellcheck source=lib/processes.sh
+. "$ROOT/bench/lib/processes.sh"
+# shellcheck source=lib/web_backends.sh
+. "$ROOT/bench/lib/web_backends.sh"
+for p in $B1 $B2 "${PORT[@]}"; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
+
+javac -d "$TMP/floor" -cp "$LIB/*" "$ROOT/bench/floor/FloorProxy.java"
+
+mkdir -p "$TMP/www"
+chmod 755 "$TMP/www"
+printf 'jvs bench: a small static file\n' > "$TMP/www/index.html"
+chmod 644 "$TMP/www/index.html"
+start_web_backends "$B1" "$B2"
+
+# the peers as bench/nat_compare.sh runs them
+cat > "$TMP/haproxy.cfg" <<CONF
+global
+    nbthread $(nproc)
+    maxconn 9000
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+frontend web
+    bind 127.0.0.1:${PORT[haproxy]}
+    default_backend web
+backend web
+    balance roundrobin
+    server b1 127.0.0.1:$B1
+    server b2 127.0.0.1:$B2
+CONF
+start haproxy haproxy -db -f "$TMP/haproxy.cfg"
+cat > "$TMP/lb-nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+daemon off;
+worker_processes $(nproc);
+worker_rlimit_nofile 100000;
+pid $TMP/lb-nginx.pid;
+error_log $TMP/lb-nginx-error.log crit;
+events { worker_connections 50000; }
+stream {
+    access_log off;
+    upstream web { server 127.0.0.1:$B1; server 127.0.0.1:$B2; }
+    server { listen 127.0.0.1:${PORT[nginx]} reuseport backlog=4096; proxy_pass web; }
+}
+CONF
+start nginx nginx -p "$TMP" -c "$TMP/lb-nginx.conf"
+
+start jvs "$JVS_DIRECTOR" --socket "$TMP/jvs.sock"
+# the floor with the director's collector settings (bin/jvs-director)
+for mode in half-close close; do
+    name=$([ $mode = close ] && echo floor-close || echo floor)
+    start "$name" java -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -cp "$TMP/floor:$LIB/*" FloorProxy "$mode" \
+        "${PORT[$name]}" "$B1" "$B2"
+done
+deadline=$((SECONDS + 30))
+until [ -S "$TMP/jvs.sock" ]; do
+    [ "$SECONDS" -lt "$deadline" ] || { tail -n 20 "$TMP/jvs.out" >&2; fail "the director did not start"; }
+    sleep 0.1
+done
+export JVS_SOCKET=$TMP/jvs.sock
+"$IPVSADM" -A -t "127.0.0.1:${PORT[jvs]}" -s rr
+"$IPVSADM" -a -t "127.0.0.1:${PORT[jvs]}" -r "127.0.0.1:$B1" -m
+"$IPVSADM" -a -t "127.0.0.1:${PORT[jvs]}" -r "127.0.0.1:$B2" -m
+for who in "${WHO[@]}"; do wait_port "${PORT[$who]}"; done
+
+# Two passes, as in nat_ab.sh: the second takes what the JIT compiles again once other traffic was seen.
+echo "== warm-up (${WARMUP}s through each in two passes, not counted)"
+for pass in 1 2; do
+    for who in "${WHO[@]}"; do
+        wrk -t2 -c"$CONNS" -d"$((WARMUP / 2))s" ${HEADER[@]+"${HEADER[@]}"} "http://127.0.0.1:${PORT[$who]}/" \
+            >/dev/null 2>&1 || true
+    done
+done
+
+cpu_ticks() { # CPU time (clock ticks) of a balancer's processes so far
+    local total=0 pid
+    for pid in $(pgrep -g "${PGID[$1]}"); do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+HZ=$(getconf CLK_TCK)
+declare -A RPS=() P50=() P99=() CPU=()
+echo "round who $RATE p50 p99 cpu-us/$PER"
+for r in $(seq "$ROUNDS"); do
+    for who in "${WHO[@]}"; do
+        t0=$(cpu_ticks "$who")
+        out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency ${HEADER[@]+"${HEADER[@]}"} \
+            "http://127.0.0.1:${PORT[$who]}/")
+        t1=$(cpu_ticks "$who")
+        grep -qE 'Socket errors|Non-2xx' <<<"$out" && echo "   ($who: $(grep -E 'Socket errors|Non-2xx' <<<"$out"))" >&2
+        rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
+        p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+        p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+        cpu=$(awk -v n="$(awk '/requests in/ {print $1}' <<<"$out")" -v t=$((t1 - t0)) -v hz="$HZ" \
+            'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+        echo "$r $who $rps $p50 $p99 $cpu"
+        RPS[$who]+="$rps "; P50[$who]+="$p50 "; P99[$who]+="$p99 "; CPU[$who]+="$cpu "
+    done
+done
+
+median() { # values with units (ms, us, s) or plain numbers: the middle one (the lower of two), as printed
+    python3 - "$@" <<'PY'
+import sys, re
+def val(v):
+    m = re.match(r'([\d.]+)(us|ms|s)?$', v)
+    return float(m.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000, None: 1}[m.group(2)]
+vs = sorted(sys.argv[1:], key=val)
+print(vs[(len(vs) - 1) // 2] if vs else "-")
+PY
+}
+row() { # label array-name
+    local -n values=$2
+    local line="| $1 |" who
+    # shellcheck disable=SC2086
+    for who in "${WHO[@]}"; do line+=" $(median ${values[$who]}) |"; done
+    echo "$line"
+}
+echo
+echo "| wrk -c$CONNS, $LOAD ($ROUNDS rounds of ${DURATION}s, medians) | HAProxy | nginx stream | JVS | floor, half-close | floor, close at FIN |"
+echo "|---|---:|---:|---:|---:|---:|"
+row "$RATE" RPS
+row p50 P50
+row p99 P99
+row "balancer CPU per $PER, µs" CPU
