@@ -112,7 +112,7 @@ for who in "${WHO[@]}"; do wait_port "${PORT[$who]}"; done
 echo "== warm-up (${WARMUP}s through each in two passes, not counted)"
 for pass in 1 2; do
     for who in "${WHO[@]}"; do
-        wrk -t2 -c"$CONNS" -d"$((WARMUP / 2))s" ${HEADER[@]+"${HEADER[@]}"} "http://127.0.0.1:${PORT[$who]}/" \
+        wrk -t2 -c"$CONNS" -d"$((WARMUP / 2))s" ${HEADER[@]+"${HEADER[@]}"} "http://127.0.0.1:${PORT[$who]}/index.html" \
             >/dev/null 2>&1 || true
     done
 done
@@ -132,7 +132,7 @@ for r in $(seq "$ROUNDS"); do
     for who in "${WHO[@]}"; do
         t0=$(cpu_ticks "$who")
         out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency ${HEADER[@]+"${HEADER[@]}"} \
-            "http://127.0.0.1:${PORT[$who]}/")
+            "http://127.0.0.1:${PORT[$who]}/index.html")
         t1=$(cpu_ticks "$who")
         grep -qE 'Socket errors|Non-2xx' <<<"$out" && echo "   ($who: $(grep -E 'Socket errors|Non-2xx' <<<"$out"))" >&2
         rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")

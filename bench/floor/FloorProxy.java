@@ -101,11 +101,13 @@ public final class FloorProxy {
             InetSocketAddress target = realServers[next++ % realServers.length];
             next %= realServers.length;
             backend.connect(target).addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
+                if (!f.isSuccess()) {
+                    client.close();
+                } else if (!client.isActive()) {
+                    backend.close(); // the client left while it connected
+                } else {
                     client.config().setAutoRead(true);
                     backend.config().setAutoRead(true);
-                } else {
-                    client.close();
                 }
             });
         }
@@ -146,8 +148,11 @@ public final class FloorProxy {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (peer != null && peer.isActive()) {
+            if (peer == null) return;
+            if (peer.isActive()) {
                 peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                peer.close(); // still connecting
             }
         }
 
