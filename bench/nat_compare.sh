@@ -6,7 +6,8 @@
 #   bench/nat_compare.sh              # installs what is missing with apt-get, then measures (~14 min)
 #   ROUNDS=1 DURATION=5 bench/nat_compare.sh   # a quick look
 #
-# Rows: new connections/s (wrk, Connection: close) and their p50/p99, keep-alive requests/s and p50/p99,
+# Rows: new connections/s (wrk, Connection: close) and their p50/p99, keep-alive requests/s and p50/p99 (each with
+# the balancer's CPU per connection or request),
 # 1 MiB GETs in Gbit/s, iperf3 with 1 and 4 streams, DNS queries/s with dnsperf through a UDP service (JVS
 # with and without -o; nginx stream UDP as the peer; HAProxy has no UDP), the CPU each balancer used, and
 # JVS's heap after a full GC at the end with the bytes of heap per TIME_WAIT entry.
@@ -186,18 +187,29 @@ wrk_run() { # label url extra-args...
     if grep -qE 'Socket errors|Non-2xx' "$f"; then echo "   ($label: $(grep -E 'Socket errors|Non-2xx' "$f" | tr -s ' '))" >&2; fi
 }
 record() { echo "$1 $2 $3" >> "$OUT/values"; } # metric lb value
+per_request() { # cpu-seconds-before after wrk-output: the balancer's CPU per request wrk counted, in µs
+    awk -v a="$1" -v b="$2" -v n="$(awk '/requests in/ { print $1 }' "$3")" \
+        'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / n; else print "nan" }'
+}
 
 measure() { # lb round
     local lb=$1 r=$2 f
     local web=${WEB[$lb]} cpu0 t0
     cpu0=$(cpu_seconds "$lb"); t0=$(date +%s.%N)
+    local c0 c1
+    c0=$(cpu_seconds "$lb")
     wrk_run "$lb-close-$r" "http://127.0.0.1:$web/index.html" -H 'Connection: close'
+    c1=$(cpu_seconds "$lb")
     f=$OUT/$lb-close-$r.txt
+    [ "$lb" = direct ] || record close_cpu_us "$lb" "$(per_request "$c0" "$c1" "$f")"
     record close_rps "$lb" "$(awk '/^Requests\/sec:/ { print $2 }' "$f")"
     record close_p50 "$lb" "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$f")")"
     record close_p99 "$lb" "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")"
+    c0=$(cpu_seconds "$lb")
     wrk_run "$lb-keepalive-$r" "http://127.0.0.1:$web/index.html"
+    c1=$(cpu_seconds "$lb")
     f=$OUT/$lb-keepalive-$r.txt
+    [ "$lb" = direct ] || record ka_cpu_us "$lb" "$(per_request "$c0" "$c1" "$f")"
     record ka_rps "$lb" "$(awk '/^Requests\/sec:/ { print $2 }' "$f")"
     record ka_p50 "$lb" "$(to_ms "$(awk '$1 == "50%" { print $2 }' "$f")")"
     record ka_p99 "$lb" "$(to_ms "$(awk '$1 == "99%" { print $2 }' "$f")")"
@@ -269,8 +281,10 @@ def med(metric, lb):
 rows = [
     ("new connections/s (wrk -c64, Connection: close)", "close_rps", "{:,.0f}"),
     ("  p50 of those, ms", "close_p50", "{:.2f}"), ("  p99 of those, ms", "close_p99", "{:.2f}"),
+    ("  balancer CPU per connection, µs", "close_cpu_us", "{:.1f}"),
     ("keep-alive requests/s", "ka_rps", "{:,.0f}"),
     ("  p50, ms", "ka_p50", "{:.2f}"), ("  p99, ms", "ka_p99", "{:.2f}"),
+    ("  balancer CPU per request, µs", "ka_cpu_us", "{:.1f}"),
     ("1 MiB GETs (wrk -c8), Gbit/s", "mib_gbps", "{:.2f}"),
     ("iperf3 1 stream, Gbit/s", "iperf1", "{:.2f}"), ("iperf3 4 streams, Gbit/s", "iperf4", "{:.2f}"),
     ("DNS queries/s (dnsperf -c32; JVS sessions)", "dns_qps", "{:,.0f}"),
@@ -287,7 +301,7 @@ for title, metric, fmt in rows:
         v = med(metric, lb)
         if v is None:
             cells.append("–")
-        elif lb == "direct" or not base or metric == "cpu_pct":
+        elif lb == "direct" or not base or metric.startswith("cpu") or metric.endswith("cpu_us"):
             cells.append(fmt.format(v))
         else:
             cells.append(fmt.format(v) + f" ({v / base:.2f})")
