@@ -47,6 +47,8 @@ chmod 755 "$TMP"
 . "$ROOT/bench/lib/processes.sh"
 # shellcheck source=lib/web_backends.sh
 . "$ROOT/bench/lib/web_backends.sh"
+# shellcheck source=lib/wrk_rounds.sh
+. "$ROOT/bench/lib/wrk_rounds.sh"
 for p in $B1 $B2 $NGINX $PORT_A $PORT_B; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
 
 mkdir -p "$TMP/www"
@@ -84,66 +86,14 @@ for side in a b; do
 done
 
 declare -A PORT=([nginx]=$NGINX [A]=$PORT_A [B]=$PORT_B)
-# Two passes, half the time each. A JVM compiles what the first pass runs for what that pass saw: with keep-alive,
-# reads and writes on open connections only. The next run's first connections then undo some of it
-# (deoptimization), and what is compiled again costs a round a third more CPU per request. The second pass takes
-# that cost here.
-echo "== warm-up (${WARMUP}s through each in two passes, not counted)"
-for pass in 1 2; do
-    for who in nginx A B; do
-        wrk -t2 -c"$CONNS" -d"$((WARMUP / 2))s" ${HEADER[@]+"${HEADER[@]}"} "http://127.0.0.1:${PORT[$who]}/" \
-            >/dev/null 2>&1 || true
-    done
-done
 declare -A GROUP=([nginx]=nginx [A]=a [B]=b)
-cpu_ticks() { # CPU time (clock ticks) of a balancer's processes so far
-    local total=0 pid
-    for pid in $(pgrep -g "${PGID[${GROUP[$1]}]}"); do
-        [ -r "/proc/$pid/stat" ] || continue
-        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
-    done
-    echo "$total"
-}
-HZ=$(getconf CLK_TCK)
-declare -A RPS=() P50=() P99=() CPU=()
-echo "round who requests/s p50 p99 cpu-us/$PER"
-for r in $(seq "$ROUNDS"); do
-    for who in nginx A B; do
-        t0=$(cpu_ticks "$who")
-        out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency ${HEADER[@]+"${HEADER[@]}"} \
-            "http://127.0.0.1:${PORT[$who]}/")
-        t1=$(cpu_ticks "$who")
-        rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-        p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-        p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-        # the balancer's CPU per connection (request): steadier than the rate, which follows what else holds the
-        # cores
-        cpu=$(awk -v n="$(awk '/requests in/ {print $1}' <<<"$out")" -v t=$((t1 - t0)) -v hz="$HZ" \
-            'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
-        echo "$r $who $rps $p50 $p99 $cpu"
-        RPS[$who]+="$rps "; P50[$who]+="$p50 "; P99[$who]+="$p99 "; CPU[$who]+="$cpu "
-    done
-done
-
-median() { # values with units (ms, us, s) or plain numbers: the middle one (the lower of two), as printed
-    python3 - "$@" <<'EOF'
-import sys, re
-def val(v):
-    m = re.match(r'([\d.]+)(us|ms|s)?$', v)
-    n = float(m.group(1))
-    return n * {'us': 0.001, 'ms': 1, 's': 1000, None: 1}[m.group(2)]
-vs = sorted(sys.argv[1:], key=val)
-print(vs[(len(vs) - 1) // 2] if vs else "-")
-EOF
-}
+URL_PATH=/
+warm_up nginx A B
+measure_rounds nginx A B
 echo
 echo "| wrk -c$CONNS, $LOAD ($ROUNDS rounds of ${DURATION}s, medians) | nginx stream | A: $1 | B: $2 |"
 echo "|---|---:|---:|---:|"
-# shellcheck disable=SC2086
-echo "| $RATE | $(median ${RPS[nginx]}) | $(median ${RPS[A]}) | $(median ${RPS[B]}) |"
-# shellcheck disable=SC2086
-echo "| p50 | $(median ${P50[nginx]}) | $(median ${P50[A]}) | $(median ${P50[B]}) |"
-# shellcheck disable=SC2086
-echo "| p99 | $(median ${P99[nginx]}) | $(median ${P99[A]}) | $(median ${P99[B]}) |"
-# shellcheck disable=SC2086
-echo "| balancer CPU per $PER, us | $(median ${CPU[nginx]}) | $(median ${CPU[A]}) | $(median ${CPU[B]}) |"
+median_row "$RATE" RPS nginx A B
+median_row p50 P50 nginx A B
+median_row p99 P99 nginx A B
+median_row "balancer CPU per $PER, us" CPU nginx A B

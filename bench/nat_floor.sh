@@ -45,6 +45,8 @@ chmod 755 "$TMP"
 . "$ROOT/bench/lib/processes.sh"
 # shellcheck source=lib/web_backends.sh
 . "$ROOT/bench/lib/web_backends.sh"
+# shellcheck source=lib/wrk_rounds.sh
+. "$ROOT/bench/lib/wrk_rounds.sh"
 for p in $B1 $B2 "${PORT[@]}"; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
 
 javac -d "$TMP/floor" -cp "$LIB/*" "$ROOT/bench/floor/FloorProxy.java"
@@ -108,64 +110,15 @@ export JVS_SOCKET=$TMP/jvs.sock
 "$IPVSADM" -a -t "127.0.0.1:${PORT[jvs]}" -r "127.0.0.1:$B2" -m
 for who in "${WHO[@]}"; do wait_port "${PORT[$who]}"; done
 
-# Two passes, as in nat_ab.sh: the second takes what the JIT compiles again once other traffic was seen.
-echo "== warm-up (${WARMUP}s through each in two passes, not counted)"
-for pass in 1 2; do
-    for who in "${WHO[@]}"; do
-        wrk -t2 -c"$CONNS" -d"$((WARMUP / 2))s" ${HEADER[@]+"${HEADER[@]}"} "http://127.0.0.1:${PORT[$who]}/index.html" \
-            >/dev/null 2>&1 || true
-    done
-done
-
-cpu_ticks() { # CPU time (clock ticks) of a balancer's processes so far
-    local total=0 pid
-    for pid in $(pgrep -g "${PGID[$1]}"); do
-        [ -r "/proc/$pid/stat" ] || continue
-        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
-    done
-    echo "$total"
-}
-HZ=$(getconf CLK_TCK)
-declare -A RPS=() P50=() P99=() CPU=()
-echo "round who $RATE p50 p99 cpu-us/$PER"
-for r in $(seq "$ROUNDS"); do
-    for who in "${WHO[@]}"; do
-        t0=$(cpu_ticks "$who")
-        out=$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency ${HEADER[@]+"${HEADER[@]}"} \
-            "http://127.0.0.1:${PORT[$who]}/index.html")
-        t1=$(cpu_ticks "$who")
-        grep -qE 'Socket errors|Non-2xx' <<<"$out" && echo "   ($who: $(grep -E 'Socket errors|Non-2xx' <<<"$out"))" >&2
-        rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-        p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-        p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-        cpu=$(awk -v n="$(awk '/requests in/ {print $1}' <<<"$out")" -v t=$((t1 - t0)) -v hz="$HZ" \
-            'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
-        echo "$r $who $rps $p50 $p99 $cpu"
-        RPS[$who]+="$rps "; P50[$who]+="$p50 "; P99[$who]+="$p99 "; CPU[$who]+="$cpu "
-    done
-done
-
-median() { # values with units (ms, us, s) or plain numbers: the middle one (the lower of two), as printed
-    python3 - "$@" <<'PY'
-import sys, re
-def val(v):
-    m = re.match(r'([\d.]+)(us|ms|s)?$', v)
-    return float(m.group(1)) * {'us': 0.001, 'ms': 1, 's': 1000, None: 1}[m.group(2)]
-vs = sorted(sys.argv[1:], key=val)
-print(vs[(len(vs) - 1) // 2] if vs else "-")
-PY
-}
-row() { # label array-name
-    local -n values=$2
-    local line="| $1 |" who
-    # shellcheck disable=SC2086
-    for who in "${WHO[@]}"; do line+=" $(median ${values[$who]}) |"; done
-    echo "$line"
-}
+declare -A GROUP=()
+for who in "${WHO[@]}"; do GROUP[$who]=$who; done
+URL_PATH=/index.html
+warm_up "${WHO[@]}"
+measure_rounds "${WHO[@]}"
 echo
 echo "| wrk -c$CONNS, $LOAD ($ROUNDS rounds of ${DURATION}s, medians) | HAProxy | nginx stream | JVS | floor, half-close | floor, close at FIN |"
 echo "|---|---:|---:|---:|---:|---:|"
-row "$RATE" RPS
-row p50 P50
-row p99 P99
-row "balancer CPU per $PER, µs" CPU
+median_row "$RATE" RPS "${WHO[@]}"
+median_row p50 P50 "${WHO[@]}"
+median_row p99 P99 "${WHO[@]}"
+median_row "balancer CPU per $PER, µs" CPU "${WHO[@]}"
