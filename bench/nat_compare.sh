@@ -194,10 +194,9 @@ per_request() { # cpu-seconds-before after wrk-output: the balancer's CPU per re
 
 measure() { # lb round
     local lb=$1 r=$2 f
-    local web=${WEB[$lb]} cpu0 t0
+    local web=${WEB[$lb]} cpu0 t0 c0 c1
     cpu0=$(cpu_seconds "$lb"); t0=$(date +%s.%N)
-    local c0 c1
-    c0=$(cpu_seconds "$lb")
+    c0=$cpu0
     wrk_run "$lb-close-$r" "http://127.0.0.1:$web/index.html" -H 'Connection: close'
     c1=$(cpu_seconds "$lb")
     f=$OUT/$lb-close-$r.txt
