@@ -63,6 +63,8 @@ mkdir -p "$OUT"
 . "$ROOT/bench/lib/processes.sh"
 # shellcheck source=lib/web_backends.sh
 . "$ROOT/bench/lib/web_backends.sh"
+# shellcheck source=lib/peers.sh
+. "$ROOT/bench/lib/peers.sh"
 for p in $B1 $B2 $IPERF_PORT "${WEB[@]}" "${IPERF[@]}"; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
 
 # ---- backends: nginx (two ports, one small file and one of 1 MiB), iperf3, two dnsmasq
@@ -94,45 +96,16 @@ wait_dns() {
 for d in $DNS1 $DNS2; do wait_dns "$d"; done
 
 # ---- the balancers
-cat > "$TMP/haproxy.cfg" <<EOF
-global
-    nbthread $CORES
-    maxconn 9000
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-frontend web
-    bind 127.0.0.1:${WEB[haproxy]}
-    default_backend web
-backend web
-    balance roundrobin
-    server b1 127.0.0.1:$B1
-    server b2 127.0.0.1:$B2
-listen iperf
+haproxy_config "$CORES" "${WEB[haproxy]}" "$B1" "$B2" "listen iperf
     bind 127.0.0.1:${IPERF[haproxy]}
-    server i1 127.0.0.1:$IPERF_PORT
-EOF
+    server i1 127.0.0.1:$IPERF_PORT" > "$TMP/haproxy.cfg"
 start haproxy haproxy -db -f "$TMP/haproxy.cfg"
 
-cat > "$TMP/lb-nginx.conf" <<EOF
-load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-daemon off;
-worker_processes $CORES;
-worker_rlimit_nofile 100000;
-pid $TMP/lb-nginx.pid;
-error_log $TMP/lb-nginx-error.log crit;
-events { worker_connections 50000; }
-stream {
-    access_log off;
-    upstream web { server 127.0.0.1:$B1; server 127.0.0.1:$B2; }
+nginx_stream_config "$CORES" "${WEB[nginx]}" "$B1" "$B2" "$TMP" "\
     upstream dns { server 127.0.0.1:$DNS1; server 127.0.0.1:$DNS2; }
-    server { listen 127.0.0.1:${WEB[nginx]} reuseport backlog=4096; proxy_pass web; }
     server { listen 127.0.0.1:${IPERF[nginx]} reuseport; proxy_pass 127.0.0.1:$IPERF_PORT; }
-    server { listen 127.0.0.1:${DNS[nginx]} udp reuseport; proxy_pass dns; proxy_responses 1; proxy_timeout 5s; }
-}
-EOF
+    server { listen 127.0.0.1:${DNS[nginx]} udp reuseport; proxy_pass dns; proxy_responses 1; proxy_timeout 5s; }" \
+    > "$TMP/lb-nginx.conf"
 start nginx nginx -p "$TMP" -c "$TMP/lb-nginx.conf"
 
 SOCKET=$TMP/jvs.sock

@@ -47,6 +47,8 @@ chmod 755 "$TMP"
 . "$ROOT/bench/lib/web_backends.sh"
 # shellcheck source=lib/wrk_rounds.sh
 . "$ROOT/bench/lib/wrk_rounds.sh"
+# shellcheck source=lib/peers.sh
+. "$ROOT/bench/lib/peers.sh"
 for p in $B1 $B2 "${PORT[@]}"; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
 
 javac -d "$TMP/floor" -cp "$LIB/*" "$ROOT/bench/floor/FloorProxy.java"
@@ -57,39 +59,9 @@ printf 'jvs bench: a small static file\n' > "$TMP/www/index.html"
 chmod 644 "$TMP/www/index.html"
 start_web_backends "$B1" "$B2"
 
-# the peers as bench/nat_compare.sh runs them
-cat > "$TMP/haproxy.cfg" <<CONF
-global
-    nbthread $(nproc)
-    maxconn 9000
-defaults
-    mode tcp
-    timeout connect 5s
-    timeout client 60s
-    timeout server 60s
-frontend web
-    bind 127.0.0.1:${PORT[haproxy]}
-    default_backend web
-backend web
-    balance roundrobin
-    server b1 127.0.0.1:$B1
-    server b2 127.0.0.1:$B2
-CONF
+haproxy_config "$(nproc)" "${PORT[haproxy]}" "$B1" "$B2" > "$TMP/haproxy.cfg"
 start haproxy haproxy -db -f "$TMP/haproxy.cfg"
-cat > "$TMP/lb-nginx.conf" <<CONF
-load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-daemon off;
-worker_processes $(nproc);
-worker_rlimit_nofile 100000;
-pid $TMP/lb-nginx.pid;
-error_log $TMP/lb-nginx-error.log crit;
-events { worker_connections 50000; }
-stream {
-    access_log off;
-    upstream web { server 127.0.0.1:$B1; server 127.0.0.1:$B2; }
-    server { listen 127.0.0.1:${PORT[nginx]} reuseport backlog=4096; proxy_pass web; }
-}
-CONF
+nginx_stream_config "$(nproc)" "${PORT[nginx]}" "$B1" "$B2" "$TMP" > "$TMP/lb-nginx.conf"
 start nginx nginx -p "$TMP" -c "$TMP/lb-nginx.conf"
 
 start jvs "$JVS_DIRECTOR" --socket "$TMP/jvs.sock"
