@@ -2,12 +2,13 @@
 # JVS NAT against the floor of its framework: a bare proxy on the same Netty io_uring transport (floor/FloorProxy.java:
 # no connection table, scheduler, timers or counters), once passing half-closes on as JVS does and once closing
 # both sockets at the first FIN as nginx stream does by default, and a relay on Netty's io_uring event loops below
-# its channels (floor/RingRelay.java: ring operations on bare descriptors, half-closes passed on), with HAProxy and
-# nginx stream beside them; all in front of the same two nginx backends on loopback, interleaved (HAProxy nginx JVS
-# floor floor-close ring, ...). Answers "is the time per connection JVS's own, the channels', or the
+# its channels (floor/RingRelay.java: ring operations on bare descriptors, half-closes passed on), and a hybrid of
+# the two (floor/HybridProxy.java: the client's socket a Netty channel, the real server's driven by ring
+# operations), with HAProxy and nginx stream beside them; all in front of the same two nginx backends on loopback,
+# interleaved (HAProxy nginx JVS floor floor-close ring hybrid, ...). Answers "is the time per connection JVS's own, the channels', or the
 # half-close's": the balancer's CPU per connection (request) of each, with the rate, p50 and p99.
 #
-#   bench/nat_floor.sh                       # new connections (wrk, Connection: close), ~7 min
+#   bench/nat_floor.sh                       # new connections (wrk, Connection: close), ~9 min
 #   KEEPALIVE=1 bench/nat_floor.sh           # keep-alive requests instead
 #   ROUNDS=6 DURATION=8 bench/nat_floor.sh
 #
@@ -27,9 +28,9 @@ BASE=${BASE_PORT:-19600}
 HEADER=(-H 'Connection: close'); LOAD="Connection: close"; RATE="new connections/s"; PER=connection
 if [ "${KEEPALIVE:-0}" = 1 ]; then HEADER=(); LOAD=keep-alive; RATE="requests/s"; PER=request; fi
 B1=$((BASE + 1)); B2=$((BASE + 2))
-WHO=(haproxy nginx jvs floor floor-close ring)
+WHO=(haproxy nginx jvs floor floor-close ring hybrid)
 declare -A PORT=([haproxy]=$((BASE + 10)) [nginx]=$((BASE + 11)) [jvs]=$((BASE + 12)) [floor]=$((BASE + 13))
-    [floor-close]=$((BASE + 14)) [ring]=$((BASE + 15)))
+    [floor-close]=$((BASE + 14)) [ring]=$((BASE + 15)) [hybrid]=$((BASE + 16)))
 
 fail() { echo "nat_floor: $*" >&2; exit 1; }
 LIB=$ROOT/director/target/lib
@@ -52,7 +53,7 @@ chmod 755 "$TMP"
 . "$ROOT/bench/lib/peers.sh"
 for p in $B1 $B2 "${PORT[@]}"; do port_open "$p" && fail "127.0.0.1:$p is in use (set BASE_PORT)"; done
 
-javac -d "$TMP/floor" -cp "$LIB/*" "$ROOT/bench/floor/FloorProxy.java" "$ROOT/bench/floor/RingRelay.java"
+javac -d "$TMP/floor" -cp "$LIB/*" "$ROOT"/bench/floor/*.java
 
 mkdir -p "$TMP/www"
 chmod 755 "$TMP/www"
@@ -73,6 +74,7 @@ for mode in half-close close; do
         "${PORT[$name]}" "$B1" "$B2"
 done
 start ring java -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -cp "$TMP/floor:$LIB/*" RingRelay "${PORT[ring]}" "$B1" "$B2"
+start hybrid java -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -cp "$TMP/floor:$LIB/*" HybridProxy "${PORT[hybrid]}" "$B1" "$B2"
 deadline=$((SECONDS + 30))
 until [ -S "$TMP/jvs.sock" ]; do
     [ "$SECONDS" -lt "$deadline" ] || { tail -n 20 "$TMP/jvs.out" >&2; fail "the director did not start"; }
@@ -90,8 +92,8 @@ URL_PATH=/index.html
 warm_up "${WHO[@]}"
 measure_rounds "${WHO[@]}"
 echo
-echo "| wrk -c$CONNS, $LOAD ($ROUNDS rounds of ${DURATION}s, medians) | HAProxy | nginx stream | JVS | floor, half-close | floor, close at FIN | ring relay, half-close |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| wrk -c$CONNS, $LOAD ($ROUNDS rounds of ${DURATION}s, medians) | HAProxy | nginx stream | JVS | floor, half-close | floor, close at FIN | ring relay, half-close | client channel, server ring |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 median_row "$RATE" RPS "${WHO[@]}"
 median_row p50 P50 "${WHO[@]}"
 median_row p99 P99 "${WHO[@]}"

@@ -4,7 +4,6 @@ import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.unix.Buffer;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
@@ -12,15 +11,7 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoOps;
 import io.netty.util.internal.PlatformDependent;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.annotations.IgnoreError;
-
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -38,62 +29,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class RingRelay {
 
-    // io_uring opcodes and flags (include/uapi/linux/io_uring.h)
-    private static final byte OP_ACCEPT = 13;
-    private static final byte OP_ASYNC_CANCEL = 14;
-    private static final byte OP_CONNECT = 16;
-    private static final byte OP_CLOSE = 19;
-    private static final byte OP_SEND = 26;
-    private static final byte OP_RECV = 27;
-    private static final byte OP_SOCKET = 45;
-    private static final byte OP_URING_CMD = 46;
-    private static final int SOCKET_URING_OP_SETSOCKOPT = 3;
-    private static final byte IOSQE_IO_HARDLINK = 8;
-    private static final int ASYNC_CANCEL_ALL_ON_FD = 1 | 2; // IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD
-
-    private static final int AF_INET = 2;
-    private static final int SOCK_STREAM = 1;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int IPPROTO_TCP = 6;
-    private static final int TCP_NODELAY = 1;
-    private static final int SHUT_WR = 1;
-    private static final int MSG_NOSIGNAL = 0x4000;
-    private static final int BUFFER = 16 * 1024;
-
-    /**
-     * The FIN is passed on by a shutdown(2) call, not a ring operation: io_uring runs IORING_OP_SHUTDOWN on a worker
-     * thread, which delays the FIN and, once the descriptor is closed and reused by the next accept, can shut the
-     * next connection's socket instead.
-     */
-    public interface Calls {
-        @IgnoreError
-        int shutdown(int fd, int how);
-    }
-
-    private static final Calls LIBC = LibraryLoader.create(Calls.class).load("c");
-
-    /** Direct buffers whose addresses the ring is given: kept reachable for the life of the process. */
-    private static final List<ByteBuffer> KEEP = Collections.synchronizedList(new ArrayList<>());
-
     /** Ring operations that failed where they should not: printed at exit, a relay that errs is no yardstick. */
     private static final AtomicLong FAULTS = new AtomicLong();
 
-    private final long[] realServers; // addresses of native sockaddr_in, read-only once made
-    private final long one;           // an int 1 for setsockopt
+    private final long[] realServers; // native sockaddr_in, one per real server
     private int next;                 // round robin; each loop has its own RingRelay
 
     private RingRelay(int[] ports) {
         realServers = new long[ports.length];
-        for (int i = 0; i < ports.length; i++) {
-            ByteBuffer sa = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
-            sa.putShort(0, (short) AF_INET);
-            sa.order(ByteOrder.BIG_ENDIAN).putShort(2, (short) ports[i]).putInt(4, 0x7f000001);
-            KEEP.add(sa);
-            realServers[i] = Buffer.memoryAddress(sa);
-        }
-        ByteBuffer v = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, 1);
-        KEEP.add(v);
-        one = Buffer.memoryAddress(v);
+        for (int i = 0; i < ports.length; i++) realServers[i] = Ring.sockaddrLoopback(ports[i]);
     }
 
     public static void main(String[] args) throws Exception {
@@ -137,16 +81,12 @@ public final class RingRelay {
         Acceptor(IoEventLoop loop, int fd) {
             this.loop = loop;
             this.fd = fd;
-            ByteBuffer mem = ByteBuffer.allocateDirect(128 + 8).order(ByteOrder.nativeOrder());
-            KEEP.add(mem);
-            address = Buffer.memoryAddress(mem);
+            address = Ring.address(Ring.memory(128 + 8));
             addressLength = address + 128;
         }
 
         void arm() {
-            PlatformDependent.putLong(addressLength, 128);
-            registration.submit(new IoUringIoOps(OP_ACCEPT, (byte) 0, (short) 0, fd, addressLength, address, 0,
-                    SOCK_CLOEXEC, 0L, (short) 0, (short) 0, 0, 0));
+            registration.submit(Ring.accept(fd, address, addressLength, (short) 0));
         }
 
         @Override
@@ -195,30 +135,23 @@ public final class RingRelay {
 
         void start(IoEventLoop loop) {
             registration = loop.register(this).getNow(); // on the loop itself: registered at once
-            up = PooledByteBufAllocator.DEFAULT.directBuffer(BUFFER, BUFFER);
-            down = PooledByteBufAllocator.DEFAULT.directBuffer(BUFFER, BUFFER);
-            submit(OP_SOCKET, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0, SOCKET, 0, 0);
+            up = PooledByteBufAllocator.DEFAULT.directBuffer(Ring.BUFFER, Ring.BUFFER);
+            down = PooledByteBufAllocator.DEFAULT.directBuffer(Ring.BUFFER, Ring.BUFFER);
+            submit(Ring.socket(SOCKET));
             recv(client, up, RECV_C);
         }
 
-        private void submit(byte op, int fd, long union1, long union2, int len, int union3, short data, int union5,
-                            long union6) {
-            submit((byte) 0, op, fd, union1, union2, len, union3, data, union5, union6);
-        }
-
-        private void submit(byte flags, byte op, int fd, long union1, long union2, int len, int union3, short data,
-                            int union5, long union6) {
-            registration.submit(new IoUringIoOps(op, flags, (short) 0, fd, union1, union2, len, union3, (long) data,
-                    (short) 0, (short) 0, union5, union6));
+        private void submit(IoUringIoOps ops) {
+            registration.submit(ops);
             inFlight++;
         }
 
         private void recv(int fd, ByteBuf buf, short data) {
-            submit(OP_RECV, fd, 0, buf.memoryAddress(), BUFFER, 0, data, 0, 0);
+            submit(Ring.recv(fd, buf.memoryAddress(), Ring.BUFFER, data));
         }
 
         private void send(int fd, ByteBuf buf, int from, int to, short data) {
-            submit(OP_SEND, fd, 0, buf.memoryAddress() + from, to - from, MSG_NOSIGNAL, data, 0, 0);
+            submit(Ring.send(fd, buf.memoryAddress() + from, to - from, data));
         }
 
         @Override
@@ -229,14 +162,13 @@ public final class RingRelay {
             switch ((short) e.userData()) {
                 case SOCKET -> {
                     if (res < 0 || closing) {
-                        if (res >= 0) submit(OP_CLOSE, res, 0, 0, 0, 0, CLOSE_B, 0, 0);
+                        if (res >= 0) submit(Ring.close(res, CLOSE_B));
                         fail();
                         break;
                     }
                     backend = res;
-                    submit(OP_URING_CMD, backend, SOCKET_URING_OP_SETSOCKOPT, IPPROTO_TCP | ((long) TCP_NODELAY << 32),
-                            0, 0, NODELAY, 4, one);
-                    submit(OP_CONNECT, backend, 16, realServer, 0, 0, CONNECT, 0, 0);
+                    submit(Ring.setTcpNoDelay(backend, NODELAY));
+                    submit(Ring.connect(backend, realServer, CONNECT));
                 }
                 case NODELAY -> {
                     if (res < 0) FAULTS.incrementAndGet();
@@ -321,7 +253,7 @@ public final class RingRelay {
         private void endOutput(boolean toClient) {
             if (clientEnded && backendEnded) {
                 closeBoth(false);
-            } else if (LIBC.shutdown(toClient ? client : backend, SHUT_WR) != 0) {
+            } else if (Ring.shutdownOutput(toClient ? client : backend) != 0) {
                 fail();
             }
         }
@@ -334,16 +266,15 @@ public final class RingRelay {
             if (closing) return;
             closing = true;
             if (cancelFirst) {
-                // A reset or a failed connect: the other side may still have a recv in flight. Each close is
-                // hard-linked behind its cancel, so that it runs after it even when there was nothing to cancel.
-                submit(IOSQE_IO_HARDLINK, OP_ASYNC_CANCEL, client, 0, 0, 0, ASYNC_CANCEL_ALL_ON_FD, CANCEL_C, 0, 0);
+                // A reset or a failed connect: the other side may still have a recv in flight.
+                submit(Ring.cancelAll(client, CANCEL_C));
             }
-            submit(OP_CLOSE, client, 0, 0, 0, 0, CLOSE_C, 0, 0);
+            submit(Ring.close(client, CLOSE_C));
             if (backend >= 0) {
                 if (cancelFirst) {
-                    submit(IOSQE_IO_HARDLINK, OP_ASYNC_CANCEL, backend, 0, 0, 0, ASYNC_CANCEL_ALL_ON_FD, CANCEL_B, 0, 0);
+                    submit(Ring.cancelAll(backend, CANCEL_B));
                 }
-                submit(OP_CLOSE, backend, 0, 0, 0, 0, CLOSE_B, 0, 0);
+                submit(Ring.close(backend, CLOSE_B));
             }
         }
 
