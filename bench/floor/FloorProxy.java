@@ -2,6 +2,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -60,21 +61,28 @@ public final class FloorProxy {
         int loops = Runtime.getRuntime().availableProcessors();
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, IoUringIoHandler.newFactory());
         for (int i = 0; i < loops; i++) {
-            EventLoop loop = group.next();
-            new ServerBootstrap().group(loop, loop).channel(IoUringServerSocketChannel.class)
-                    .option(IoUringChannelOption.SO_REUSEPORT, true)
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel client) {
-                            client.pipeline().addLast(new Side(true));
-                        }
-                    })
-                    .bind("127.0.0.1", port).sync();
+            listen(group.next(), port, new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel client) {
+                    client.pipeline().addLast(new Side(true));
+                }
+            });
         }
         group.terminationFuture().sync();
+    }
+
+    /**
+     * Binds one SO_REUSEPORT listener on 127.0.0.1:{@code port} served by {@code loop}; its connections stay on
+     * that loop, do not read until asked, and see a FIN as a half-close (also used by HybridProxy).
+     */
+    static void listen(EventLoop loop, int port, ChannelHandler childHandler) throws InterruptedException {
+        new ServerBootstrap().group(loop, loop).channel(IoUringServerSocketChannel.class)
+                .option(IoUringChannelOption.SO_REUSEPORT, true)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(childHandler)
+                .bind("127.0.0.1", port).sync();
     }
 
     /** One side of a proxied pair; {@code peer} is the other side's channel. Both run on one event loop. */

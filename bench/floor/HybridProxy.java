@@ -1,4 +1,3 @@
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -7,7 +6,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
@@ -16,12 +14,10 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
-import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
 import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoOps;
-import io.netty.channel.uring.IoUringServerSocketChannel;
 
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -43,9 +39,8 @@ public final class HybridProxy {
     private final long[] realServers; // native sockaddr_in, one per real server
     private int next;
 
-    private HybridProxy(int[] ports) {
-        realServers = new long[ports.length];
-        for (int i = 0; i < ports.length; i++) realServers[i] = Ring.sockaddrLoopback(ports[i]);
+    private HybridProxy(long[] realServers) {
+        this.realServers = realServers;
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -54,26 +49,17 @@ public final class HybridProxy {
             System.exit(2);
         }
         int port = Integer.parseInt(args[0]);
-        int[] real = new int[args.length - 1];
-        for (int i = 1; i < args.length; i++) real[i - 1] = Integer.parseInt(args[i]);
         int loops = Runtime.getRuntime().availableProcessors();
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, IoUringIoHandler.newFactory());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("hybrid proxy faults: " + FAULTS.get())));
         for (int i = 0; i < loops; i++) {
-            EventLoop loop = group.next();
-            HybridProxy proxy = new HybridProxy(real); // one per loop: its round robin is the loop's own
-            new ServerBootstrap().group(loop, loop).channel(IoUringServerSocketChannel.class)
-                    .option(IoUringChannelOption.SO_REUSEPORT, true)
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .childOption(ChannelOption.AUTO_READ, false)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childHandler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel client) {
-                            client.pipeline().addLast(proxy.new Pair());
-                        }
-                    })
-                    .bind("127.0.0.1", port).sync();
+            HybridProxy proxy = new HybridProxy(Ring.realServers(args, 1)); // one per loop: its own round robin
+            FloorProxy.listen(group.next(), port, new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel client) {
+                    client.pipeline().addLast(proxy.new Pair());
+                }
+            });
         }
         group.terminationFuture().sync();
     }

@@ -80,6 +80,13 @@ final class Ring {
         return Buffer.memoryAddress(direct);
     }
 
+    /** The sockaddr_in of each 127.0.0.1 port given in {@code args} from index {@code from} on. */
+    static long[] realServers(String[] args, int from) {
+        long[] addresses = new long[args.length - from];
+        for (int i = from; i < args.length; i++) addresses[i - from] = sockaddrLoopback(Integer.parseInt(args[i]));
+        return addresses;
+    }
+
     /** A sockaddr_in for 127.0.0.1:{@code port}. */
     static long sockaddrLoopback(int port) {
         ByteBuffer sa = memory(16);

@@ -35,9 +35,8 @@ public final class RingRelay {
     private final long[] realServers; // native sockaddr_in, one per real server
     private int next;                 // round robin; each loop has its own RingRelay
 
-    private RingRelay(int[] ports) {
-        realServers = new long[ports.length];
-        for (int i = 0; i < ports.length; i++) realServers[i] = Ring.sockaddrLoopback(ports[i]);
+    private RingRelay(long[] realServers) {
+        this.realServers = realServers;
     }
 
     public static void main(String[] args) throws Exception {
@@ -46,14 +45,12 @@ public final class RingRelay {
             System.exit(2);
         }
         int port = Integer.parseInt(args[0]);
-        int[] real = new int[args.length - 1];
-        for (int i = 1; i < args.length; i++) real[i - 1] = Integer.parseInt(args[i]);
         int loops = Runtime.getRuntime().availableProcessors();
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, IoUringIoHandler.newFactory());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("ring relay faults: " + FAULTS.get())));
         for (int i = 0; i < loops; i++) {
             IoEventLoop loop = group.next();
-            RingRelay relay = new RingRelay(real);
+            RingRelay relay = new RingRelay(Ring.realServers(args, 1));
             loop.submit(() -> {
                 Socket listener = Socket.newSocketStream();
                 listener.setReuseAddress(true);
