@@ -19,6 +19,9 @@ final class Ring {
 
     static final int BUFFER = 16 * 1024;
     static final byte IOSQE_IO_HARDLINK = 8;
+    private static final byte IOSQE_BUFFER_SELECT = 32;
+    private static final int IORING_CQE_F_BUFFER = 1;
+    private static final int ENOBUFS = 105;
 
     private static final byte OP_ACCEPT = 13;
     private static final byte OP_ASYNC_CANCEL = 14;
@@ -26,6 +29,7 @@ final class Ring {
     private static final byte OP_CLOSE = 19;
     private static final byte OP_SEND = 26;
     private static final byte OP_RECV = 27;
+    private static final byte OP_PROVIDE_BUFFERS = 31;
     private static final byte OP_SOCKET = 45;
     private static final byte OP_URING_CMD = 46;
     private static final int SOCKET_URING_OP_SETSOCKOPT = 3;
@@ -97,7 +101,12 @@ final class Ring {
 
     private static IoUringIoOps op(byte flags, byte op, int fd, long union1, long union2, int len, int union3,
                                    short data, int union5, long union6) {
-        return new IoUringIoOps(op, flags, (short) 0, fd, union1, union2, len, union3, (long) data, (short) 0,
+        return op(flags, op, fd, union1, union2, len, union3, data, (short) 0, union5, union6);
+    }
+
+    private static IoUringIoOps op(byte flags, byte op, int fd, long union1, long union2, int len, int union3,
+                                   short data, short union4, int union5, long union6) {
+        return new IoUringIoOps(op, flags, (short) 0, fd, union1, union2, len, union3, (long) data, union4,
                 (short) 0, union5, union6);
     }
 
@@ -122,6 +131,29 @@ final class Ring {
 
     static IoUringIoOps recv(int fd, long address, int length, short data) {
         return op((byte) 0, OP_RECV, fd, 0, address, length, 0, data, 0, 0);
+    }
+
+    /**
+     * Hands {@code count} buffers of {@code BUFFER} bytes from {@code address} on to the kernel's buffer group
+     * {@code group}, numbered from {@code firstId}: a recv that selects from the group takes one when data comes.
+     */
+    static IoUringIoOps provideBuffers(long address, int count, short group, int firstId, short data) {
+        return op((byte) 0, OP_PROVIDE_BUFFERS, count, firstId, address, BUFFER, 0, data, group, 0, 0);
+    }
+
+    /** A recv into whichever buffer of {@code group} the kernel picks once data is there. */
+    static IoUringIoOps recvSelecting(int fd, short group, short data) {
+        return op(IOSQE_BUFFER_SELECT, OP_RECV, fd, 0, 0, BUFFER, 0, data, group, 0, 0);
+    }
+
+    /** The buffer a recv completion took from its group, or -1. */
+    static int selectedBuffer(int cqeFlags) {
+        return (cqeFlags & IORING_CQE_F_BUFFER) != 0 ? cqeFlags >>> 16 : -1;
+    }
+
+    /** Whether a recv failed because its group had no buffer left. */
+    static boolean outOfBuffers(int res) {
+        return res == -ENOBUFS;
     }
 
     static IoUringIoOps send(int fd, long address, int length, short data) {

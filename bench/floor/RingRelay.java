@@ -1,5 +1,3 @@
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
@@ -12,6 +10,7 @@ import io.netty.channel.uring.IoUringIoOps;
 import io.netty.util.internal.PlatformDependent;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -21,9 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>One SO_REUSEPORT listener per event loop; accept (with the client's address, as a director needs it), the
  * real server's socket, its TCP_NODELAY, connect, recv, send and close are all ring operations of one
- * registration per proxied pair. One 16 KiB buffer per direction, refilled only once it has been sent: that is
- * the backpressure. A FIN is passed on as a shutdown of the other side's output once what came before it is sent;
- * the pair closes once both sides' FINs came, as JVS (and IPVS) do.
+ * registration per proxied pair. Each recv takes a 16 KiB buffer from the loop's group only once data is there,
+ * and the flow reads again only once that buffer is sent and back in the group: that is the backpressure, and a
+ * connection that waits holds no buffer. A FIN is passed on as a shutdown of the other side's output once what
+ * came before it is sent; the pair closes once both sides' FINs came, as JVS (and IPVS) do.
  *
  * <p>Usage: {@code java -cp CLASSES:director/target/lib/* RingRelay PORT REAL_PORT...} (all on 127.0.0.1).
  */
@@ -34,6 +34,7 @@ public final class RingRelay {
 
     private final long[] realServers; // native sockaddr_in, one per real server
     private int next;                 // round robin; each loop has its own RingRelay
+    private final Buffers buffers = new Buffers();
 
     private RingRelay(long[] realServers) {
         this.realServers = realServers;
@@ -58,6 +59,7 @@ public final class RingRelay {
                 listener.setTcpNoDelay(true); // accepted sockets inherit it
                 listener.bind(new InetSocketAddress("127.0.0.1", port));
                 listener.listen(4096);
+                relay.buffers.start(loop);
                 Acceptor acceptor = relay.new Acceptor(loop, listener.intValue());
                 acceptor.registration = loop.register(acceptor).sync().getNow();
                 acceptor.arm();
@@ -94,7 +96,7 @@ public final class RingRelay {
                 int clientIp = PlatformDependent.getInt(address + 4);
                 int clientPort = PlatformDependent.getShort(address + 2) & 0xffff;
                 if ((clientIp | clientPort) == 0) FAULTS.incrementAndGet();
-                Pair pair = new Pair(res, realServers[next++ % realServers.length]);
+                Pair pair = new Pair(res, realServers[next++ % realServers.length], buffers);
                 pair.start(loop);
             } else {
                 FAULTS.incrementAndGet();
@@ -108,7 +110,50 @@ public final class RingRelay {
     }
 
     /**
-     * One proxied connection: the client's and the real server's descriptors, a buffer per direction and the
+     * The loop's buffers: one group the kernel takes from as data comes ({@code IORING_OP_PROVIDE_BUFFERS}), so that
+     * a connection that waits holds none. A buffer goes back once what was read into it is sent.
+     */
+    private static final class Buffers implements IoUringIoHandle {
+        private static final short GROUP = 7;
+        private static final int COUNT = 1024;
+
+        private final long base = Ring.address(Ring.memory(COUNT * Ring.BUFFER));
+        private final ArrayDeque<Pair.Flow> waiting = new ArrayDeque<>();
+        private IoRegistration registration;
+
+        void start(IoEventLoop loop) throws Exception {
+            registration = loop.register(this).sync().getNow();
+            registration.submit(Ring.provideBuffers(base, COUNT, GROUP, 0, (short) 0));
+        }
+
+        long address(int id) {
+            return base + (long) id * Ring.BUFFER;
+        }
+
+        void giveBack(int id) {
+            registration.submit(Ring.provideBuffers(address(id), 1, GROUP, id, (short) 0));
+            for (Pair.Flow next; (next = waiting.poll()) != null; ) {
+                if (next.recvAgain()) break;
+            }
+        }
+
+        /** A recv found the group empty: it is submitted again when a buffer comes back. */
+        void await(Pair.Flow flow) {
+            waiting.add(flow);
+        }
+
+        @Override
+        public void handle(IoRegistration registration, IoEvent event) {
+            if (((IoUringIoEvent) event).res() < 0) FAULTS.incrementAndGet();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * One proxied connection: the client's and the real server's descriptors, a flow per direction and the
      * operations in flight, all on one loop. {@code data} of each operation says which one completed.
      */
     private final class Pair implements IoUringIoHandle {
@@ -117,25 +162,24 @@ public final class RingRelay {
 
         private final int client;
         private final long realServer;
+        private final Buffers buffers;
+        private final Flow up = new Flow(true, RECV_C, SEND_B);
+        private final Flow down = new Flow(false, RECV_B, SEND_C);
         private int backend = -1;
         private IoRegistration registration;
-        private ByteBuf up;   // client to real server
-        private ByteBuf down; // real server to client
-        private int upLength, upSent, downLength, downSent;
-        private boolean connected, clientEnded, backendEnded, closing;
+        private boolean connected, closing;
         private int inFlight;
 
-        Pair(int client, long realServer) {
+        Pair(int client, long realServer, Buffers buffers) {
             this.client = client;
             this.realServer = realServer;
+            this.buffers = buffers;
         }
 
         void start(IoEventLoop loop) {
             registration = loop.register(this).getNow(); // on the loop itself: registered at once
-            up = PooledByteBufAllocator.DEFAULT.directBuffer(Ring.BUFFER, Ring.BUFFER);
-            down = PooledByteBufAllocator.DEFAULT.directBuffer(Ring.BUFFER, Ring.BUFFER);
             submit(Ring.socket(SOCKET));
-            recv(client, up, RECV_C);
+            up.recv();
         }
 
         private void submit(IoUringIoOps ops) {
@@ -143,12 +187,93 @@ public final class RingRelay {
             inFlight++;
         }
 
-        private void recv(int fd, ByteBuf buf, short data) {
-            submit(Ring.recv(fd, buf.memoryAddress(), Ring.BUFFER, data));
-        }
+        /** One direction: what was read from one socket, being sent to the other. */
+        final class Flow {
+            private final boolean fromClient;
+            private final short recvOp;
+            private final short sendOp;
+            private int buffer = -1;
+            private int length;
+            private int sent;
+            /** Its source's FIN came. */
+            boolean ended;
 
-        private void send(int fd, ByteBuf buf, int from, int to, short data) {
-            submit(Ring.send(fd, buf.memoryAddress() + from, to - from, data));
+            Flow(boolean fromClient, short recvOp, short sendOp) {
+                this.fromClient = fromClient;
+                this.recvOp = recvOp;
+                this.sendOp = sendOp;
+            }
+
+            private int source() {
+                return fromClient ? client : backend;
+            }
+
+            private int sink() {
+                return fromClient ? backend : client;
+            }
+
+            void recv() {
+                submit(Ring.recvSelecting(source(), Buffers.GROUP, recvOp));
+            }
+
+            /** After the group ran dry: false if this pair has closed meanwhile. */
+            boolean recvAgain() {
+                if (closing) return false;
+                recv();
+                return true;
+            }
+
+            void sendRest() {
+                submit(Ring.send(sink(), buffers.address(buffer) + sent, length - sent, sendOp));
+            }
+
+            void received(int res, int flags) {
+                int taken = Ring.selectedBuffer(flags);
+                if (closing || res <= 0) {
+                    if (taken >= 0) buffers.giveBack(taken);
+                    if (closing) return;
+                    if (res == 0) {
+                        ended = true;
+                        if (connected) endOutput(this);
+                    } else if (Ring.outOfBuffers(res)) {
+                        buffers.await(this);
+                    } else {
+                        fail();
+                    }
+                    return;
+                }
+                buffer = taken;
+                length = res;
+                sent = 0;
+                if (connected) sendRest();
+            }
+
+            void sentSome(int res) {
+                if (closing) return;
+                if (res < 0) {
+                    fail();
+                    return;
+                }
+                sent += res;
+                if (sent < length) {
+                    sendRest();
+                    return;
+                }
+                buffers.giveBack(buffer);
+                buffer = -1;
+                recv();
+            }
+
+            /** Once connected: what came before goes on. */
+            void connected() {
+                if (buffer >= 0) sendRest();
+                else if (ended) endOutput(this);
+            }
+
+            void release() {
+                if (buffer >= 0) buffers.giveBack(buffer);
+                buffer = -1;
+            }
         }
 
         @Override
@@ -176,64 +301,13 @@ public final class RingRelay {
                         break;
                     }
                     connected = true;
-                    if (upLength > 0) send(backend, up, upSent, upLength, SEND_B);
-                    else if (clientEnded) endOutput(false);
-                    recv(backend, down, RECV_B);
+                    up.connected();
+                    down.recv();
                 }
-                case RECV_C -> {
-                    if (closing) break;
-                    if (res > 0) {
-                        upLength = res;
-                        upSent = 0;
-                        if (connected) send(backend, up, 0, upLength, SEND_B);
-                    } else if (res == 0) {
-                        clientEnded = true;
-                        if (connected) endOutput(false);
-                    } else {
-                        fail();
-                    }
-                }
-                case SEND_B -> {
-                    if (closing) break;
-                    if (res < 0) {
-                        fail();
-                        break;
-                    }
-                    upSent += res;
-                    if (upSent < upLength) {
-                        send(backend, up, upSent, upLength, SEND_B);
-                    } else {
-                        upLength = 0;
-                        recv(client, up, RECV_C);
-                    }
-                }
-                case RECV_B -> {
-                    if (closing) break;
-                    if (res > 0) {
-                        downLength = res;
-                        downSent = 0;
-                        send(client, down, 0, downLength, SEND_C);
-                    } else if (res == 0) {
-                        backendEnded = true;
-                        endOutput(true);
-                    } else {
-                        fail();
-                    }
-                }
-                case SEND_C -> {
-                    if (closing) break;
-                    if (res < 0) {
-                        fail();
-                        break;
-                    }
-                    downSent += res;
-                    if (downSent < downLength) {
-                        send(client, down, downSent, downLength, SEND_C);
-                    } else {
-                        downLength = 0;
-                        recv(backend, down, RECV_B);
-                    }
-                }
+                case RECV_C -> up.received(res, e.flags());
+                case RECV_B -> down.received(res, e.flags());
+                case SEND_B -> up.sentSome(res);
+                case SEND_C -> down.sentSome(res);
                 case CANCEL_C, CANCEL_B -> { }
                 case CLOSE_C, CLOSE_B -> {
                     if (res < 0) FAULTS.incrementAndGet();
@@ -244,13 +318,13 @@ public final class RingRelay {
         }
 
         /**
-         * One side's FIN came and all it sent before is passed on: pass the FIN to the other side, or, when that
-         * side's FIN came already, close both.
+         * A flow's FIN came and all it carried before is sent: pass the FIN on to its sink, or, when the other
+         * flow's FIN came already, close both.
          */
-        private void endOutput(boolean toClient) {
-            if (clientEnded && backendEnded) {
+        private void endOutput(Flow flow) {
+            if (up.ended && down.ended) {
                 closeBoth(false);
-            } else if (Ring.shutdownOutput(toClient ? client : backend) != 0) {
+            } else if (Ring.shutdownOutput(flow.sink()) != 0) {
                 fail();
             }
         }
