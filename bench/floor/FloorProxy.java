@@ -171,7 +171,7 @@ public final class FloorProxy {
     }
 
     /** The FIN, sent on the socket itself: Netty's shutdownOutput() builds an exception with a stack trace each time. */
-    private static boolean shutdownOutput(Channel channel) {
+    static boolean shutdownOutput(Channel channel) {
         try {
             ((Socket) ((UnixChannel) channel).fd()).shutdown(false, true);
             return true;

@@ -12,11 +12,8 @@ import io.netty.channel.IoRegistration;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.unix.Socket;
-import io.netty.channel.unix.UnixChannel;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
-import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoOps;
 
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,15 +41,9 @@ public final class HybridProxy {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        if (args.length < 2) {
-            System.err.println("usage: HybridProxy PORT REAL_PORT...");
-            System.exit(2);
-        }
+        MultiThreadIoEventLoopGroup group = Ring.loops("HybridProxy", args, FAULTS);
         int port = Integer.parseInt(args[0]);
-        int loops = Runtime.getRuntime().availableProcessors();
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, IoUringIoHandler.newFactory());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("hybrid proxy faults: " + FAULTS.get())));
-        for (int i = 0; i < loops; i++) {
+        for (int i = 0; i < group.executorCount(); i++) {
             HybridProxy proxy = new HybridProxy(Ring.realServers(args, 1)); // one per loop: its own round robin
             FloorProxy.listen(group.next(), port, new ChannelInitializer<SocketChannel>() {
                 @Override
@@ -230,7 +221,7 @@ public final class HybridProxy {
                         client.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
                             if (clientEnded || !client.isActive()) {
                                 closeBoth();
-                            } else if (shutdownOutput(client)) {
+                            } else if (FloorProxy.shutdownOutput(client)) {
                                 // its FIN then closes it, and the pair: no SHUT_RD on a socket both FINs ended
                                 client.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
                             }
@@ -273,16 +264,6 @@ public final class HybridProxy {
 
         @Override
         public void close() {
-        }
-    }
-
-    private static boolean shutdownOutput(Channel channel) {
-        try {
-            ((Socket) ((UnixChannel) channel).fd()).shutdown(false, true);
-            return true;
-        } catch (Exception gone) {
-            channel.close();
-            return false;
         }
     }
 }

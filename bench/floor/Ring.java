@@ -1,4 +1,6 @@
+import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.unix.Buffer;
+import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoOps;
 import io.netty.util.internal.PlatformDependent;
 
@@ -10,6 +12,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The io_uring operations RingRelay and HybridProxy submit on Netty's rings through their own handles, and the
@@ -82,6 +85,20 @@ final class Ring {
 
     static long address(ByteBuffer direct) {
         return Buffer.memoryAddress(direct);
+    }
+
+    /**
+     * The event loops of a relay started as {@code NAME PORT REAL_PORT...}, one per core, after checking its
+     * arguments; {@code faults} is printed when the process ends.
+     */
+    static MultiThreadIoEventLoopGroup loops(String name, String[] args, AtomicLong faults) {
+        if (args.length < 2) {
+            System.err.println("usage: " + name + " PORT REAL_PORT...");
+            System.exit(2);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println(name + " faults: " + faults.get())));
+        return new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                IoUringIoHandler.newFactory());
     }
 
     /** The sockaddr_in of each 127.0.0.1 port given in {@code args} from index {@code from} on. */

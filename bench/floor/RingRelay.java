@@ -5,7 +5,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
-import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringIoOps;
 import io.netty.util.internal.PlatformDependent;
 
@@ -41,15 +40,9 @@ public final class RingRelay {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length < 2) {
-            System.err.println("usage: RingRelay PORT REAL_PORT...");
-            System.exit(2);
-        }
+        MultiThreadIoEventLoopGroup group = Ring.loops("RingRelay", args, FAULTS);
         int port = Integer.parseInt(args[0]);
-        int loops = Runtime.getRuntime().availableProcessors();
-        MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, IoUringIoHandler.newFactory());
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> System.err.println("ring relay faults: " + FAULTS.get())));
-        for (int i = 0; i < loops; i++) {
+        for (int i = 0; i < group.executorCount(); i++) {
             IoEventLoop loop = group.next();
             RingRelay relay = new RingRelay(Ring.realServers(args, 1));
             loop.submit(() -> {
