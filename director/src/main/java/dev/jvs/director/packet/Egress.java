@@ -1,5 +1,6 @@
 package dev.jvs.director.packet;
 
+import dev.jvs.director.net.AddressWords;
 import dev.jvs.director.rules.Dest;
 
 import java.net.Inet4Address;
@@ -33,9 +34,9 @@ final class Egress {
         this.localAddress = localAddress;
         this.mtu = mtu;
         this.tunnel = tunnel;
-        this.localIpv4 = localAddress instanceof Inet4Address ? Bytes.ipv4(localAddress) : 0;
+        this.localIpv4 = localAddress instanceof Inet4Address ? AddressWords.ipv4(localAddress) : 0;
         InetAddress rs = dest.config().address();
-        this.realServerIpv4 = rs instanceof Inet4Address ? Bytes.ipv4(rs) : 0;
+        this.realServerIpv4 = rs instanceof Inet4Address ? AddressWords.ipv4(rs) : 0;
     }
 
     void learn(byte[] source, int offset) {

@@ -1,5 +1,6 @@
 package dev.jvs.director.packet;
 
+import dev.jvs.director.net.AddressWords;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.VirtualService;
 import dev.jvs.director.sync.ConnectionInstaller;
@@ -44,8 +45,8 @@ final class FlowInstaller implements ConnectionInstaller {
         int protocol = r.protocol();
         if (r.template() || protocol != IPPROTO_TCP && protocol != IPPROTO_UDP) return false;
         boolean ipv6 = r.ipv6();
-        long virtualHi = Bytes.high(r.virtual());
-        long virtualLo = Bytes.low(r.virtual());
+        long virtualHi = AddressWords.high(r.virtual());
+        long virtualLo = AddressWords.low(r.virtual());
         VirtualService service = forwarder.plan.services.find(virtualHi, virtualLo, ipv6, protocol, r.virtualPort());
         if (service == null) return false;
         Dest dest = TableInstaller.destOf(service, r);
@@ -55,8 +56,8 @@ final class FlowInstaller implements ConnectionInstaller {
                     r.destinationPort());
             return true;
         }
-        long clientHi = Bytes.high(r.client());
-        long clientLo = Bytes.low(r.client());
+        long clientHi = AddressWords.high(r.client());
+        long clientLo = AddressWords.low(r.client());
         long ports = FlowTable.portsWord(protocol, ipv6, r.clientPort(), r.virtualPort());
         byte state = protocol == IPPROTO_TCP ? (byte) r.state() : FlowTable.UDP_STATE;
         long timeoutNanos = TimeUnit.SECONDS.toNanos(r.timeoutSecondsOrDefault());

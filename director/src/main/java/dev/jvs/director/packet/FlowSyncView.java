@@ -1,6 +1,7 @@
 package dev.jvs.director.packet;
 
 import dev.jvs.director.conn.Connection;
+import dev.jvs.director.net.AddressWords;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.sync.SyncWire;
 import dev.jvs.director.conn.SyncedConnection;
@@ -43,13 +44,13 @@ final class FlowSyncView implements SyncedConnection {
 
     @Override
     public InetSocketAddress client() {
-        return new InetSocketAddress(Bytes.address(ipv6(), flows.keyWord(slot, 0), flows.keyWord(slot, 1)),
+        return new InetSocketAddress(AddressWords.address(ipv6(), flows.keyWord(slot, 0), flows.keyWord(slot, 1)),
                 (int) ((flows.keyWord(slot, 4) >>> 16) & 0xffff));
     }
 
     @Override
     public InetSocketAddress virtual() {
-        return new InetSocketAddress(Bytes.address(ipv6(), flows.keyWord(slot, 2), flows.keyWord(slot, 3)),
+        return new InetSocketAddress(AddressWords.address(ipv6(), flows.keyWord(slot, 2), flows.keyWord(slot, 3)),
                 virtualPort());
     }
 

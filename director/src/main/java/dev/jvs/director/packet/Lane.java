@@ -1,5 +1,6 @@
 package dev.jvs.director.packet;
 
+import dev.jvs.director.net.AddressWords;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.model.Protocol;
 import dev.jvs.os.PacketPort;
@@ -149,8 +150,8 @@ final class Lane {
             long ports = t.keyWord(slot, 4);
             boolean ipv6 = ((ports >>> 32) & 1) != 0;
             Protocol protocol = ((ports >>> 40) & 0xff) == 6 ? Protocol.TCP : Protocol.UDP;
-            InetAddress client = Bytes.address(ipv6, t.keyWord(slot, 0), t.keyWord(slot, 1));
-            InetAddress virtual = Bytes.address(ipv6, t.keyWord(slot, 2), t.keyWord(slot, 3));
+            InetAddress client = AddressWords.address(ipv6, t.keyWord(slot, 0), t.keyWord(slot, 1));
+            InetAddress virtual = AddressWords.address(ipv6, t.keyWord(slot, 2), t.keyWord(slot, 3));
             int virtualPort = (int) (ports & 0xffff);
             Dest d = t.dest(slot);
             int port = d.config().port() == 0 ? virtualPort : d.config().port();

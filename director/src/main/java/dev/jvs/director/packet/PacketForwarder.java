@@ -4,6 +4,7 @@ import dev.jvs.director.conn.Connection;
 import dev.jvs.director.conn.Scheduling;
 import dev.jvs.director.conn.TcpEvent;
 import dev.jvs.director.conn.TcpState;
+import dev.jvs.director.net.AddressWords;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.director.rules.VirtualService;
 import dev.jvs.director.sync.ConnectionAnnouncer;
@@ -268,14 +269,14 @@ final class PacketForwarder implements FrameHandler {
                     return;
                 }
             }
-            InetSocketAddress client = new InetSocketAddress(Bytes.address(ipv6, srcHi, srcLo), srcPort);
+            InetSocketAddress client = new InetSocketAddress(AddressWords.address(ipv6, srcHi, srcLo), srcPort);
             Connection template = null;
             Dest dest;
             if (service.config().persistent()) {
                 // Same template logic as the NAT proxy: the template lives in the connection table (-Lc,
                 // PersistConn) and this flow keeps it alive until the flow ends.
                 template = scheduling.attachTemplate(service, tcp ? Protocol.TCP : Protocol.UDP, client,
-                        new InetSocketAddress(Bytes.address(ipv6, dstHi, dstLo), dstPort));
+                        new InetSocketAddress(AddressWords.address(ipv6, dstHi, dstLo), dstPort));
                 dest = template == null ? null : template.dest();
             } else {
                 dest = service.schedule(client);
@@ -476,7 +477,7 @@ final class PacketForwarder implements FrameHandler {
         if ((b.getShort(a) & 0xffff) != 1 || (b.getShort(a + 2) & 0xffff) != ETHERTYPE_IPV4) return;
         int sender = b.getInt(a + 14);
         for (Egress e : plan.allEgress) {
-            if (e.nextHop instanceof java.net.Inet4Address && Bytes.ipv4(e.nextHop) == sender) {
+            if (e.nextHop instanceof java.net.Inet4Address && AddressWords.ipv4(e.nextHop) == sender) {
                 byte[] mac = new byte[6];
                 b.get(a + 8, mac);
                 boolean known = e.resolved;
@@ -494,8 +495,8 @@ final class PacketForwarder implements FrameHandler {
         // option 2 = target link-layer address, 8 bytes long
         if ((b.get(icmp + 24) & 0xff) != 2) return;
         for (Egress e : plan.allEgress) {
-            if (e.nextHop instanceof java.net.Inet6Address && Bytes.high(e.nextHop) == targetHi
-                    && Bytes.low(e.nextHop) == targetLo) {
+            if (e.nextHop instanceof java.net.Inet6Address && AddressWords.high(e.nextHop) == targetHi
+                    && AddressWords.low(e.nextHop) == targetLo) {
                 byte[] mac = new byte[6];
                 b.get(icmp + 26, mac);
                 boolean known = e.resolved;

@@ -1,5 +1,6 @@
 package dev.jvs.director.packet;
 
+import dev.jvs.director.net.AddressWords;
 import dev.jvs.director.rules.VirtualService;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.ServiceKey;
@@ -29,8 +30,8 @@ final class ServiceIndex {
         for (int i = 0; i < n; i++) {
             VirtualService vs = forwarded.get(i);
             ServiceKey key = vs.key();
-            high[i] = Bytes.high(key.address());
-            low[i] = Bytes.low(key.address());
+            high[i] = AddressWords.high(key.address());
+            low[i] = AddressWords.low(key.address());
             protoPort[i] = (ipProtocol(key.protocol()) << 17) | ((key.ipv6() ? 1 : 0) << 16) | key.port();
             services[i] = vs;
         }
