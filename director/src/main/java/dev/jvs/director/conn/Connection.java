@@ -1,9 +1,12 @@
 package dev.jvs.director.conn;
 
+import dev.jvs.director.net.AddressWords;
 import dev.jvs.director.rules.Dest;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.Timeouts;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +21,8 @@ import java.util.function.Supplier;
  *
  * <p>An entry outlives its sockets (TIME_WAIT and the other closing states), so it holds only what listings,
  * counters, sync and persistence need: its key, its real server, the real server's port, its state and timer.
- * Nothing here may refer to a channel once its owner has {@linkplain #onForcedExpiry released} it; about 200
- * bytes of heap per entry (see {@code ConnectionFootprintTest}).
+ * Nothing here may refer to a channel once its owner has {@linkplain #onForcedExpiry released} it. The key is
+ * kept as numbers, so that an entry is one object: about 110 bytes of heap (see {@code ConnectionFootprintTest}).
  */
 public final class Connection implements SyncedConnection {
 
@@ -27,7 +30,16 @@ public final class Connection implements SyncedConnection {
     /** A template that fires while it still controls connections lives on in steps of 60 s. */
     static final long TEMPLATE_KEEPALIVE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
-    private final ConnectionKey key;
+    // The key, flat: an entry outlives its sockets by minutes and the young collections copy what lives, so it
+    // is one object, not six (a key record, and an InetSocketAddress with its holder, address and holder).
+    private final Protocol protocol;
+    /** The service's address object, one per service (or per packet flow), never one per entry. */
+    private final InetSocketAddress virtual;
+    private final boolean clientIpv6;
+    /** The client's address as numbers: IPv6 in both, IPv4 in the low 32 bits of {@code clientLow}. */
+    private final long clientHigh;
+    private final long clientLow;
+    private final int clientPort;
     private final int keyHash;
     /** The real server's port actually used (its address is {@code dest}'s); 0 for some templates. */
     private final int destinationPort;
@@ -67,35 +79,33 @@ public final class Connection implements SyncedConnection {
      */
     public Connection(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual, Dest dest,
                       Supplier<Timeouts> timeouts, long nowNanos) {
-        if (protocol == Protocol.SCTP) {
-            throw new IllegalArgumentException("SCTP connections are not tracked");
-        }
-        this.key = new ConnectionKey(protocol, client, virtual);
-        this.keyHash = key.hashCode();
-        this.dest = Objects.requireNonNull(dest, "dest");
-        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
-        int port = dest.config().port();
         // a real server without a port receives the virtual port
-        this.destinationPort = port == 0 ? virtual.getPort() : port;
-        this.state = TcpState.NONE;
-        this.bound = true;
-        this.template = false;
+        this(protocol, client, virtual, Objects.requireNonNull(dest, "dest"),
+                dest.config().port() == 0 ? virtual.getPort() : dest.config().port(), timeouts, false);
         dest.bindConnection();
         this.expiresAtNanos = nowNanos + timeoutNanos(TcpState.NONE);
     }
 
-    private Connection(ConnectionKey key, Dest dest, int destinationPort, Supplier<Timeouts> timeouts,
-                       TcpState state, long timeoutNanos, long nowNanos) {
-        this.key = key;
-        this.keyHash = key.hashCode();
+    /** What every entry sets first: its key, real server and timeouts, bound, in state NONE. */
+    private Connection(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual, Dest dest,
+                       int destinationPort, Supplier<Timeouts> timeouts, boolean template) {
+        if (protocol == Protocol.SCTP) {
+            throw new IllegalArgumentException("SCTP connections are not tracked");
+        }
+        this.protocol = protocol;
+        this.virtual = Objects.requireNonNull(virtual, "virtual");
+        InetAddress address = client.getAddress();
+        this.clientIpv6 = address instanceof Inet6Address;
+        this.clientHigh = AddressWords.high(address);
+        this.clientLow = AddressWords.low(address);
+        this.clientPort = client.getPort();
+        this.keyHash = ConnectionKey.hash(protocol, clientIpv6, clientHigh, clientLow, clientPort, virtual);
         this.dest = dest;
         this.destinationPort = destinationPort;
-        this.timeouts = timeouts;
+        this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
         this.state = TcpState.NONE;
         this.bound = true;
-        this.template = false;
-        dest.bindSyncedConnection();
-        applySynced(state, timeoutNanos, nowNanos);
+        this.template = template;
     }
 
     /**
@@ -106,8 +116,11 @@ public final class Connection implements SyncedConnection {
     public static Connection synced(Protocol protocol, InetSocketAddress client, InetSocketAddress virtual,
                                     Dest dest, InetSocketAddress destination, TcpState state,
                                     Supplier<Timeouts> timeouts, long timeoutNanos, long nowNanos) {
-        return new Connection(new ConnectionKey(protocol, client, virtual), Objects.requireNonNull(dest),
-                destination.getPort(), Objects.requireNonNull(timeouts), state, timeoutNanos, nowNanos);
+        Connection c = new Connection(protocol, client, virtual, Objects.requireNonNull(dest), destination.getPort(),
+                timeouts, false);
+        dest.bindSyncedConnection();
+        c.applySynced(state, timeoutNanos, nowNanos);
+        return c;
     }
 
     /**
@@ -120,7 +133,7 @@ public final class Connection implements SyncedConnection {
         }
         if (template) {
             templateTimeoutNanos = timeoutNanos;
-        } else if (key.protocol() == Protocol.TCP) {
+        } else if (protocol == Protocol.TCP) {
             if (newState.isActive() != state.isActive()) {
                 if (newState.isActive()) {
                     dest.moveToActive();
@@ -133,21 +146,6 @@ public final class Connection implements SyncedConnection {
         expiresAtNanos = nowNanos + timeoutNanos;
     }
 
-    private Connection(ConnectionKey key, Dest dest, int destinationPort, Supplier<Timeouts> timeouts,
-                       long timeoutNanos, long nowNanos) {
-        this.key = key;
-        this.keyHash = key.hashCode();
-        this.dest = dest;
-        this.destinationPort = destinationPort;
-        this.timeouts = timeouts;
-        this.state = TcpState.NONE;
-        this.bound = true;
-        this.template = true;
-        this.templateTimeoutNanos = timeoutNanos;
-        dest.bindTemplate();
-        this.expiresAtNanos = nowNanos + timeoutNanos;
-    }
-
     /**
      * A persistence template bound to {@code dest} (counted in its persistconns): key {@code (protocol,
      * masked client:0, virtual)}, shown by {@code -Lc} as state NONE, then ASSURED once a connection it controls
@@ -158,8 +156,12 @@ public final class Connection implements SyncedConnection {
     public static Connection template(Protocol protocol, InetSocketAddress maskedClient, InetSocketAddress virtual,
                                       Dest dest, int destinationPort, Supplier<Timeouts> timeouts,
                                       long timeoutNanos, long nowNanos) {
-        return new Connection(new ConnectionKey(protocol, maskedClient, virtual), Objects.requireNonNull(dest),
-                destinationPort, timeouts, timeoutNanos, nowNanos);
+        Connection t = new Connection(protocol, maskedClient, virtual, Objects.requireNonNull(dest), destinationPort,
+                timeouts, true);
+        t.templateTimeoutNanos = timeoutNanos;
+        dest.bindTemplate();
+        t.expiresAtNanos = nowNanos + timeoutNanos;
+        return t;
     }
 
     public boolean isTemplate() {
@@ -180,7 +182,7 @@ public final class Connection implements SyncedConnection {
     @Override
     public int syncState() {
         if (template) return assured ? TEMPLATE_ASSURED : 0;
-        return key.protocol() == Protocol.TCP ? state().ordinal() : 0; // TcpState is in the kernel's order
+        return protocol == Protocol.TCP ? state().ordinal() : 0; // TcpState is in the kernel's order
     }
 
     @Override
@@ -263,8 +265,9 @@ public final class Connection implements SyncedConnection {
         }
     }
 
+    /** The key as a record (a new object: for callers outside the table). */
     public ConnectionKey key() {
-        return key;
+        return new ConnectionKey(protocol, client(), virtual);
     }
 
     /** {@code key().hashCode()}, computed once. */
@@ -272,16 +275,33 @@ public final class Connection implements SyncedConnection {
         return keyHash;
     }
 
-    public Protocol protocol() {
-        return key.protocol();
+    /** Whether this entry has {@code other}'s key. */
+    boolean sameKey(Connection other) {
+        return clientLow == other.clientLow && clientPort == other.clientPort && clientHigh == other.clientHigh
+                && clientIpv6 == other.clientIpv6 && protocol == other.protocol && virtual.equals(other.virtual);
     }
 
+    /** Whether this entry has the key {@code key}. */
+    boolean hasKey(ConnectionKey key) {
+        if (protocol != key.protocol() || clientPort != key.client().getPort() || !virtual.equals(key.virtual())) {
+            return false;
+        }
+        InetAddress address = key.client().getAddress();
+        return clientIpv6 == (address instanceof Inet6Address) && clientLow == AddressWords.low(address)
+                && clientHigh == AddressWords.high(address);
+    }
+
+    public Protocol protocol() {
+        return protocol;
+    }
+
+    /** The client's address and port (a new object: for listings, sync and logs). */
     public InetSocketAddress client() {
-        return key.client();
+        return new InetSocketAddress(AddressWords.address(clientIpv6, clientHigh, clientLow), clientPort);
     }
 
     public InetSocketAddress virtual() {
-        return key.virtual();
+        return virtual;
     }
 
     /** The real server's address and the port actually used (a new object: for listings and logs). */
@@ -305,7 +325,7 @@ public final class Connection implements SyncedConnection {
     /** The state as {@code ipvsadm -Lc} names it: the TCP state, or {@code UDP}. */
     public String stateName() {
         if (template) return assured ? "ASSURED" : "NONE"; // the kernel's template states, whatever the protocol
-        return key.protocol() == Protocol.UDP ? "UDP" : state().label();
+        return protocol == Protocol.UDP ? "UDP" : state().label();
     }
 
     /**
@@ -315,8 +335,8 @@ public final class Connection implements SyncedConnection {
      * @return the state after the event
      */
     public synchronized TcpState tcpEvent(Direction direction, TcpEvent event) {
-        if (key.protocol() != Protocol.TCP || template) {
-            throw new IllegalStateException("not a TCP connection: " + key);
+        if (protocol != Protocol.TCP || template) {
+            throw new IllegalStateException("not a TCP connection: " + this);
         }
         if (!bound) {
             return state;
@@ -422,7 +442,7 @@ public final class Connection implements SyncedConnection {
         }
         Timeouts t = timeouts.get();
         int seconds;
-        if (key.protocol() == Protocol.UDP) {
+        if (protocol == Protocol.UDP) {
             seconds = t.udp();
         } else if (s == TcpState.ESTABLISHED) {
             seconds = t.tcp();
@@ -479,7 +499,7 @@ public final class Connection implements SyncedConnection {
 
     @Override
     public String toString() {
-        return "Connection[" + key.protocol() + " " + key.client() + " -> " + key.virtual() + " -> " + destination()
+        return "Connection[" + protocol + " " + client() + " -> " + virtual + " -> " + destination()
                 + " " + stateName() + "]";
     }
 }

@@ -86,7 +86,7 @@ public final class ConnectionTable {
         int b = bucketOf(hash);
         synchronized (stripes[b & (STRIPES - 1)]) {
             for (Connection c = buckets[b]; c != null; c = c.chainNext) {
-                if (c.keyHash() == hash && c.key().equals(conn.key())) {
+                if (c.keyHash() == hash && c.sameKey(conn)) {
                     return false;
                 }
             }
@@ -112,7 +112,7 @@ public final class ConnectionTable {
             Connection replaced = null;
             Connection prev = null;
             for (Connection c = buckets[b]; c != null; prev = c, c = c.chainNext) {
-                if (c.keyHash() == hash && c.key().equals(conn.key())) {
+                if (c.keyHash() == hash && c.sameKey(conn)) {
                     unlink(b, prev, c);
                     c.unbind();
                     replaced = c;
@@ -135,7 +135,7 @@ public final class ConnectionTable {
         int b = bucketOf(hash);
         synchronized (stripes[b & (STRIPES - 1)]) {
             for (Connection c = buckets[b]; c != null; c = c.chainNext) {
-                if (c.keyHash() == hash && c.key().equals(key)) {
+                if (c.keyHash() == hash && c.hasKey(key)) {
                     return c;
                 }
             }

@@ -188,7 +188,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
             // TIME_WAIT backend socket of an earlier connection, or by this client's connection to another VIP
             // on the same real server, and a fixed port would then fail to bind. Real servers see the client's
             // IP (what logs and ACLs use); only its port differs.
-            backend.connect(target, new InetSocketAddress(attempt.entry.client().getAddress(), 0)).addListener(this);
+            backend.connect(target, new InetSocketAddress(clientOf(attempt).getAddress(), 0)).addListener(this);
         } else {
             backend.connect(target).addListener(this);
         }
@@ -200,7 +200,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
         ProxiedConnection attempt = pair;
         if (attempt == null || f.channel() != attempt.backend) return; // an earlier attempt's late news
         Connection entry = attempt.entry;
-        InetSocketAddress clientAddress = entry.client();
+        InetSocketAddress clientAddress = clientOf(attempt);
         if (f.isSuccess()) {
             switch (entry.dest().config().clientIp()) {
                 case PROXY_V1 -> ProxyProtocolHeader.send(attempt.backend, HAProxyProtocolVersion.V1, clientAddress,
@@ -242,6 +242,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Chan
             log.warn("real server {} did not accept a connection for client {}: {}", target, clientAddress, reason);
             attempt.backendFailed();
         }
+    }
+
+    /** The client's address: its channel's, kept by the channel (the entry makes a new one each time it is asked). */
+    private static InetSocketAddress clientOf(ProxiedConnection attempt) {
+        return (InetSocketAddress) attempt.client.remoteAddress();
     }
 
     /** A real server other than {@code failed}, chosen by the scheduler; null if it offers none. */

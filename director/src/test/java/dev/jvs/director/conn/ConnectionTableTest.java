@@ -49,6 +49,36 @@ class ConnectionTableTest {
     }
 
     @Test
+    void anEntryKeepsItsKeyAsNumbersAndIsFoundByTheKeyAsObjects() {
+        InetSocketAddress v4 = new InetSocketAddress(addr("1.2.3.4"), 5000);
+        InetSocketAddress compatible = new InetSocketAddress(addr("::1.2.3.4"), 5000); // the same low word
+        InetSocketAddress v6 = new InetSocketAddress(addr("2001:db8::1:2:3:4"), 5000);
+        for (InetSocketAddress client : List.of(v4, compatible, v6)) {
+            Connection c = new Connection(Protocol.TCP, client, VIRTUAL, dest, table.timeouts(), 0);
+            assertTrue(c.hold());
+            assertTrue(table.insert(c));
+            assertEquals(client, c.client(), "the client's address and port come back as they went in");
+            assertEquals(new ConnectionKey(Protocol.TCP, client, VIRTUAL), c.key());
+        }
+        assertEquals(3, table.size(), "an IPv4 client and an IPv6 one with the same low word are two keys");
+        for (InetSocketAddress client : List.of(v4, compatible, v6)) {
+            Connection found = table.get(Protocol.TCP, client, VIRTUAL);
+            assertNotNull(found, "found by its key: " + client);
+            assertEquals(client, found.client());
+            assertNull(table.get(Protocol.UDP, client, VIRTUAL), "the protocol is part of the key");
+            assertNull(table.get(Protocol.TCP, new InetSocketAddress(client.getAddress(), 5001), VIRTUAL));
+        }
+        Connection again = new Connection(Protocol.TCP, new InetSocketAddress(addr("2001:db8::1:2:3:4"), 5000),
+                VIRTUAL, dest, table.timeouts(), 0);
+        assertTrue(again.hold());
+        Connection replaced = table.insertReplacing(again);
+        assertNotNull(replaced, "a new connection from the same address and port replaces the old entry");
+        assertEquals(v6, replaced.client());
+        assertEquals(3, table.size());
+        assertSame(again, table.get(Protocol.TCP, v6, VIRTUAL));
+    }
+
+    @Test
     void expiryUnbindsExactlyOnce() {
         Connection c = tcp(1000, 0);
         c.tcpEvent(Direction.INPUT, TcpEvent.SYN);
