@@ -5,8 +5,6 @@ import dev.jvs.director.rules.Dest;
 import dev.jvs.model.Protocol;
 import dev.jvs.model.Timeouts;
 
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -94,8 +92,8 @@ public final class Connection implements SyncedConnection {
         }
         this.protocol = protocol;
         this.virtual = Objects.requireNonNull(virtual, "virtual");
-        InetAddress address = client.getAddress();
-        this.clientIpv6 = address instanceof Inet6Address;
+        byte[] address = client.getAddress().getAddress();
+        this.clientIpv6 = address.length == 16;
         this.clientHigh = AddressWords.high(address);
         this.clientLow = AddressWords.low(address);
         this.clientPort = client.getPort();
@@ -286,8 +284,8 @@ public final class Connection implements SyncedConnection {
         if (protocol != key.protocol() || clientPort != key.client().getPort() || !virtual.equals(key.virtual())) {
             return false;
         }
-        InetAddress address = key.client().getAddress();
-        return clientIpv6 == (address instanceof Inet6Address) && clientLow == AddressWords.low(address)
+        byte[] address = key.client().getAddress().getAddress();
+        return clientIpv6 == (address.length == 16) && clientLow == AddressWords.low(address)
                 && clientHigh == AddressWords.high(address);
     }
 

@@ -3,8 +3,6 @@ package dev.jvs.director.conn;
 import dev.jvs.director.net.AddressWords;
 import dev.jvs.model.Protocol;
 
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
@@ -15,8 +13,8 @@ public record ConnectionKey(Protocol protocol, InetSocketAddress client, InetSoc
 
     @Override
     public int hashCode() {
-        InetAddress address = client.getAddress();
-        return hash(protocol, address instanceof Inet6Address, AddressWords.high(address), AddressWords.low(address),
+        byte[] address = client.getAddress().getAddress();
+        return hash(protocol, address.length == 16, AddressWords.high(address), AddressWords.low(address),
                 client.getPort(), virtual);
     }
 

@@ -19,13 +19,21 @@ public final class AddressWords {
     }
 
     public static long high(InetAddress address) {
-        byte[] b = address.getAddress();
-        return b.length == 4 ? 0 : ByteBuffer.wrap(b).getLong(0);
+        return high(address.getAddress());
     }
 
     public static long low(InetAddress address) {
-        byte[] b = address.getAddress();
-        return b.length == 4 ? Integer.toUnsignedLong(ipv4(address)) : ByteBuffer.wrap(b).getLong(8);
+        return low(address.getAddress());
+    }
+
+    /** The high word of an address's bytes (4 or 16 of them, as {@link InetAddress#getAddress} gives). */
+    public static long high(byte[] b) {
+        return b.length == 4 ? 0 : ByteBuffer.wrap(b).getLong(0);
+    }
+
+    /** The low word of an address's bytes. */
+    public static long low(byte[] b) {
+        return b.length == 4 ? Integer.toUnsignedLong(ByteBuffer.wrap(b).getInt(0)) : ByteBuffer.wrap(b).getLong(8);
     }
 
     public static InetAddress address(boolean ipv6, long high, long low) {
