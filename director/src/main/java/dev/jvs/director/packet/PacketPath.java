@@ -389,7 +389,15 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                 }
             }
         }
-        Map<Dest, Egress> old = lane.forwarder.plan.egress;
+        ForwardingPlan oldPlan = lane.forwarder.plan;
+        Map<Dest, Egress> old = oldPlan.egress;
+        // A MAC belongs to the next hop, not to one service's real server: a service added for a next hop the lane
+        // already reaches starts with its MAC, or its first packets would be dropped until the next hop answers
+        // again (and a lone datagram, sent once, is lost).
+        Map<NextHop, byte[]> known = new HashMap<>();
+        for (Egress e : old.values()) {
+            if (e.resolved) known.put(new NextHop(oldPlan.ports[e.portIndex].interfaceName(), e.nextHop), e.mac);
+        }
         IdentityHashMap<Dest, Egress> egress = new IdentityHashMap<>();
         for (VirtualService vs : forwarded) {
             for (Dest d : vs.dests()) {
@@ -408,12 +416,10 @@ public final class PacketPath implements RuleListener, AutoCloseable {
                 Egress e = new Egress(d, index, lane.ports.get(index).macAddress(), nextHop, local, route.mtu(),
                         tunnel);
                 Egress before = old.get(d);
-                if (before != null && before.resolved && before.nextHop.equals(nextHop)) {
-                    e.learn(before.mac, 0);
-                } else {
-                    byte[] mac = neighbours.lookup(nextHop, route.interfaceName());
-                    if (mac != null) e.learn(mac, 0);
-                }
+                byte[] mac = before != null && before.resolved && before.nextHop.equals(nextHop) ? before.mac
+                        : known.get(new NextHop(route.interfaceName(), nextHop));
+                if (mac == null) mac = neighbours.lookup(nextHop, route.interfaceName());
+                if (mac != null) e.learn(mac, 0);
                 egress.put(d, e);
             }
         }
@@ -609,5 +615,9 @@ public final class PacketPath implements RuleListener, AutoCloseable {
     /** Reads {@code --interface} values, keeping order and dropping repeats. */
     public static List<String> distinct(List<String> names) {
         return new ArrayList<>(new LinkedHashSet<>(names));
+    }
+
+    /** A next hop as the lanes reach it: through this interface, at this address. */
+    private record NextHop(String interfaceName, InetAddress address) {
     }
 }
